@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+
+export default defineConfig({
+  entry: [
+    "src/index.ts",
+    "src/cli.ts"
+  ],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: false,
+  platform: "node",
+  target: "node20",
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+
+export default defineConfig({
+  entry: [
+    "src/index.ts"
+  ],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: false,
+  platform: "node",
+  target: "node20",
+});
