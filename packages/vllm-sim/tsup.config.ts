@@ -5,7 +5,8 @@ export default defineConfig({
   entry: [
     "src/index.ts",
     "src/cli.ts",
-    "src/smi.ts"
+    "src/smi.ts",
+    "src/testing/index.ts"
   ],
   format: ["esm"],
   dts: true,

@@ -1,0 +1,2 @@
+export { freePort } from "./free-port.js";
+export { simBinPath, simSmiBinPath } from "./bin-paths.js";
