@@ -1,0 +1,53 @@
+/**
+ * What the validator needs from a model server. `VllmServer` from
+ * `@llmux/vllm-client` satisfies it; tests and embedders may pass their own
+ * through `engineFactory`.
+ */
+export interface ValidatorEngine {
+  readonly url: string;
+  start(options?: { signal?: AbortSignal }): Promise<void>;
+  sleep(level: 1 | 2, options?: { signal?: AbortSignal }): Promise<void>;
+  /** May resolve with the per-call timings of the wake sequence (`{ calls: [{ route, durationMs }] }`). */
+  wakeUp(level: 1 | 2, options?: { signal?: AbortSignal }): Promise<unknown>;
+  stop(): Promise<void>;
+  /** The vLLM version read at start-up, when the engine knows it. */
+  readonly version?: string | null | undefined;
+}
+
+/** The subset of an llmux model entry the validator reads (core's `ModelConfig` fits). */
+export interface ValidatorModelConfig {
+  model_path: string;
+  port: number;
+  gpu_memory_utilization?: number;
+  tensor_parallel_size?: number;
+  dtype?: string;
+  extra_args?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  gpus?: readonly number[];
+  startup_timeout_secs?: number;
+}
+
+/** The subset of an llmux config the validator reads (core's `LlmuxConfig` fits). */
+export interface ValidatorConfig {
+  vllm_command?: string;
+  models: Readonly<Record<string, ValidatorModelConfig>>;
+  policy?: {
+    sleep_timeout_secs?: number;
+    wake_timeout_secs?: number;
+    stop_grace_secs?: number;
+  };
+}
+
+export type EngineFactory = (name: string, model: ValidatorModelConfig, config: ValidatorConfig) => ValidatorEngine;
+
+/** Per-call timings from whatever `wakeUp` resolved with, if it has any. */
+export function extractWakeCalls(result: unknown): { route: string; durationMs: number }[] {
+  if (typeof result !== "object" || result === null) return [];
+  const calls = (result as { calls?: unknown }).calls;
+  if (!Array.isArray(calls)) return [];
+  return calls.flatMap((call: unknown) => {
+    if (typeof call !== "object" || call === null) return [];
+    const { route, durationMs } = call as { route?: unknown; durationMs?: unknown };
+    return typeof route === "string" && typeof durationMs === "number" ? [{ route, durationMs }] : [];
+  });
+}
