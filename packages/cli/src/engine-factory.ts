@@ -1,0 +1,100 @@
+import type { LlmuxConfig, ModelConfig } from "@llmux/core";
+import { VllmServer, type Engine, type EngineExit } from "@llmux/vllm-client";
+import type { Logger } from "pino";
+import { readStartTime } from "./proc-info.js";
+import type { StateFile } from "./state-file.js";
+import { isPhaseLine, stripVllmPrefix } from "./vllm-phase-lines.js";
+
+/** What core calls to get an engine for a model (`new Multiplexer({ engineFactory })`). */
+export type EngineFactory = (name: string, model: ModelConfig, config: LlmuxConfig) => Engine;
+
+export interface VllmEngineFactoryOptions {
+  logger: Logger;
+  /** Where spawned process groups are recorded for orphan reaping; none when undefined. */
+  stateFile?: StateFile | undefined;
+  /** How often a start in progress logs its elapsed time. Default 10 000 ms. */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The production engine factory: one `VllmServer` per model, with its events
+ * turned into log lines and state-file records. This is where the binary
+ * observes vLLM; the libraries only emit events.
+ */
+export function createVllmEngineFactory(options: VllmEngineFactoryOptions): EngineFactory {
+  const { logger, stateFile } = options;
+  const progressIntervalMs = options.progressIntervalMs ?? 10_000;
+  return (name, model, config) => {
+    const server = new VllmServer({
+      name,
+      modelPath: model.model_path,
+      port: model.port,
+      command: config.vllm_command,
+      gpuMemoryUtilization: model.gpu_memory_utilization,
+      tensorParallelSize: model.tensor_parallel_size,
+      dtype: model.dtype,
+      extraArgs: model.extra_args,
+      env: model.env,
+      gpus: model.gpus,
+      startupTimeoutMs: model.startup_timeout_secs * 1000,
+      stopGraceMs: config.policy.stop_grace_secs * 1000,
+      sleepTimeoutMs: config.policy.sleep_timeout_secs * 1000,
+      wakeTimeoutMs: config.policy.wake_timeout_secs * 1000,
+    });
+    const log = logger.child({ model: name });
+    let progress: NodeJS.Timeout | undefined;
+    let spawnedPid: number | undefined;
+    const stopProgress = (): void => {
+      if (progress !== undefined) clearInterval(progress);
+      progress = undefined;
+    };
+
+    server.on("spawn", ({ pid, argv }: { pid: number; argv: string[] }) => {
+      spawnedPid = pid;
+      const startTime = readStartTime(pid);
+      stateFile?.add({
+        model: name,
+        pid,
+        pgid: pid,
+        argv,
+        ...(startTime === undefined ? {} : { startTime }),
+        recordedAt: Date.now(),
+      });
+      log.info({ pid, argv }, "vLLM process started");
+      const startedAt = Date.now();
+      stopProgress();
+      progress = setInterval(() => {
+        log.info({ elapsed_s: Math.round((Date.now() - startedAt) / 1000) }, "vLLM still starting");
+      }, progressIntervalMs);
+      progress.unref();
+    });
+
+    server.on("log", (line: string, stream: "stdout" | "stderr") => {
+      if (config.vllm_logging) log.info({ stream, vllm: true }, stripVllmPrefix(line));
+      else if (isPhaseLine(line)) log.info({ vllm: true }, stripVllmPrefix(line));
+    });
+
+    server.on("ready", ({ version, durationMs }: { version?: string; durationMs: number }) => {
+      stopProgress();
+      log.info({ vllm_version: version, duration_ms: Math.round(durationMs) }, "vLLM ready");
+    });
+
+    server.on("warning", ({ code, message }: { code: string; message: string }) => {
+      log.warn({ code }, message);
+    });
+
+    server.on("exit", (exit: EngineExit) => {
+      stopProgress();
+      if (spawnedPid !== undefined) stateFile?.remove(spawnedPid);
+      spawnedPid = undefined;
+      if (exit.expected) {
+        log.info({ code: exit.code, signal: exit.signal }, "vLLM process stopped");
+      } else {
+        // The reason a vLLM dies (CUDA OOM, bad model path, port in use) is in its last lines.
+        log.error({ code: exit.code, signal: exit.signal, last_lines: exit.lastLines }, "vLLM process exited unexpectedly");
+      }
+    });
+
+    return server;
+  };
+}

@@ -1,0 +1,39 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger, parseLogFormat, parseLogLevel } from "./logger.js";
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+describe("createLogger", () => {
+  it("writes one JSON object per line by default off a terminal, filtered by level", () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.stream, level: "info" });
+    logger.debug("hidden");
+    logger.info({ model: "a" }, "switch done");
+    const lines = out.text().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ level: 30, model: "a", msg: "switch done", name: "llmux" });
+  });
+  it("writes pretty lines when asked", () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.stream, format: "pretty" });
+    logger.info({ model: "a" }, "switch done");
+    expect(out.text()).toContain("switch done");
+    expect(out.text()).toMatch(/INFO.*switch done.*"model":"a"/);
+    expect(() => JSON.parse(out.text())).toThrow();
+  });
+  it("rejects unknown levels and formats with a coded error", () => {
+    expect(parseLogLevel("DEBUG")).toBe("debug");
+    expect(() => parseLogLevel("loud")).toThrowError(expect.objectContaining({ code: "LLMUX_ERR_CLI_USAGE" }));
+    expect(() => parseLogFormat("xml")).toThrowError(expect.objectContaining({ code: "LLMUX_ERR_CLI_USAGE" }));
+  });
+});

@@ -1,0 +1,80 @@
+import type { MuxEvent, SwitchRecord } from "@llmux/core";
+import type { Logger } from "pino";
+
+/** `drain 0.2s, sleep(L1) 1.0s, wake(L1) 0.3s` — a switch's phases in one readable field. */
+export function formatPhases(record: SwitchRecord): string {
+  return record.phases
+    .map((phase) => {
+      const level = phase.level === undefined ? "" : `(L${phase.level})`;
+      const failed = phase.ok ? "" : " FAILED";
+      return `${phase.phase} ${phase.model}${level} ${(phase.durationMs / 1000).toFixed(1)}s${failed}`;
+    })
+    .join(", ");
+}
+
+/**
+ * Turn the multiplexer's events into log lines: one per switch (with its
+ * phases and durations) and one per state change at info; queueing and
+ * admissions at debug (a line per request comes from the proxy).
+ */
+export function logMuxEvent(logger: Logger, event: MuxEvent): void {
+  switch (event.type) {
+    case "state":
+      logger.info(
+        { model: event.model, from: event.from, to: event.to, after_ms: Math.round(event.durationMs) },
+        `${event.model}: ${event.from} -> ${event.to}`,
+      );
+      return;
+    case "switch-start":
+      logger.info(
+        { switch_id: event.id, from: event.from, to: event.to, reason: event.reason },
+        `switch ${event.id}: ${event.from.length > 0 ? event.from.join(", ") : "(nothing to evict)"} -> ${event.to}`,
+      );
+      return;
+    case "switch-end": {
+      const record = event.record;
+      const fields = {
+        switch_id: record.id,
+        from: record.from,
+        to: record.to,
+        result: record.result,
+        duration_ms: Math.round(record.durationMs),
+        phases: record.phases.map((phase) => ({ ...phase, durationMs: Math.round(phase.durationMs) })),
+        ...(record.error === undefined ? {} : { error: record.error }),
+      };
+      const summary = `switch ${record.id} to ${record.to} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}`;
+      if (record.result === "ok") logger.info(fields, summary);
+      else logger.error(fields, record.error === undefined ? summary : `${summary}: ${record.error}`);
+      return;
+    }
+    case "escalation":
+      logger.warn({ model: event.model, reason: event.reason, err: event.error }, `${event.model}: escalating to a stop (level 3): ${event.reason}`);
+      return;
+    case "engine-exit":
+      if (event.expected) logger.debug({ model: event.model, code: event.exit.code, signal: event.exit.signal }, `${event.model}: engine exited`);
+      else
+        logger.error(
+          { model: event.model, code: event.exit.code, signal: event.exit.signal, last_lines: event.exit.lastLines },
+          `${event.model}: vLLM died unexpectedly`,
+        );
+      return;
+    case "restart":
+      logger.warn({ model: event.model, restarts: event.restarts }, `${event.model}: restarting vLLM`);
+      return;
+    case "preempted":
+      logger.warn({ model: event.model, leases: event.leases, reason: event.reason }, `${event.model}: ${event.leases} in-flight request(s) aborted: ${event.reason}`);
+      return;
+    case "rejected":
+      logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
+      return;
+    case "queued":
+      logger.debug({ model: event.model, queue_depth: event.queueDepth }, "request queued");
+      return;
+    case "admitted":
+      logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs) }, "request admitted");
+      return;
+    case "released":
+      logger.trace({ model: event.model, held_ms: Math.round(event.heldMs) }, "lease released");
+      return;
+  }
+}

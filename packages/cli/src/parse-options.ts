@@ -1,0 +1,39 @@
+import { InvalidArgumentError } from "commander";
+import { parseLogFormat, parseLogLevel } from "./logger.js";
+
+/** Commander argument parsers: each rejects a bad value with a message naming what was expected. */
+
+function asCommanderError<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`expected a port between 1 and 65535, found "${value}"`);
+  }
+  return port;
+}
+
+/** Like parsePort, but 0 (= disabled) is allowed. */
+export function parsePortOrZero(value: string): number {
+  return value === "0" ? 0 : parsePort(value);
+}
+
+/** `1,2` → `[1, 2]`: the sleep levels the validator exercises. */
+export function parseLevels(value: string): Array<1 | 2> {
+  const levels = value.split(",").map((item) => item.trim());
+  if (levels.length === 0 || levels.some((level) => level !== "1" && level !== "2")) {
+    throw new InvalidArgumentError(`expected a comma-separated list of sleep levels 1 and 2, found "${value}"`);
+  }
+  return [...new Set(levels.map((level) => Number(level) as 1 | 2))];
+}
+
+export const parseLogLevelOption = asCommanderError(parseLogLevel);
+export const parseLogFormatOption = asCommanderError(parseLogFormat);

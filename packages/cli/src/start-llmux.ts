@@ -1,0 +1,174 @@
+import { Multiplexer, type LlmuxConfig } from "@llmux/core";
+import { createProxy } from "@llmux/proxy";
+import type { Logger } from "pino";
+import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
+import { ClosedError, StartupError } from "./errors.js";
+import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
+import { logMuxEvent } from "./mux-event-log.js";
+import { readStartTime, isAlive } from "./proc-info.js";
+import { reapOrphans } from "./reaper.js";
+import { handleShutdownSignals } from "./signals.js";
+import { StateFile, defaultStateFilePath } from "./state-file.js";
+
+export interface StartLlmuxOptions {
+  /** A pino logger; default: one made from `logLevel` and `logFormat`. */
+  logger?: Logger;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  /**
+   * Where to record spawned vLLM process groups (and reap a crashed
+   * predecessor's): default `$LLMUX_STATE_FILE`, else
+   * `$XDG_STATE_HOME/llmux/<port>.json`, else `~/.local/state/llmux/<port>.json`.
+   * `false` disables the record (and the reaping). Ignored with a custom `engineFactory`.
+   */
+  stateFile?: string | false;
+  /** Replace the `VllmServer` engines (tests, other runtimes). */
+  engineFactory?: EngineFactory;
+  /** Install SIGINT/SIGTERM handlers that close this instance (a second signal forces). Default false. */
+  handleSignals?: boolean;
+  /** SIGTERM-to-SIGKILL delay when reaping a predecessor's orphans. Default `policy.stop_grace_secs`. */
+  reapGraceMs?: number;
+}
+
+export interface RunningLlmux {
+  /** The OpenAI-compatible endpoint, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The Prometheus endpoint's base URL; undefined when `metrics_port` is 0. */
+  metricsUrl: string | undefined;
+  mux: Multiplexer;
+  logger: Logger;
+  /** Stop accepting, let in-flight requests finish within `proxy.shutdown_grace_secs`, stop every engine. */
+  close(): Promise<void>;
+  /** Abort in-flight requests and kill every engine now. */
+  destroy(error?: Error): Promise<void>;
+  /** Resolves once a close or destroy completed. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Run llmux inside this process: reap a crashed predecessor's vLLM processes,
+ * start the multiplexer and the HTTP proxy, and return the bound URLs. No
+ * global state and no `process.exit`; signal handlers only when asked.
+ */
+export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions = {}): Promise<RunningLlmux> {
+  const logger =
+    options.logger ??
+    createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
+
+  let stateFile: StateFile | undefined;
+  if (options.engineFactory === undefined && options.stateFile !== false) {
+    const path = options.stateFile ?? defaultStateFilePath(config.port);
+    await reapPredecessor(path, logger, options.reapGraceMs ?? config.policy.stop_grace_secs * 1000);
+    const ownerStart = readStartTime(process.pid);
+    stateFile = new StateFile(path, { pid: process.pid, ...(ownerStart === undefined ? {} : { startTime: ownerStart }) });
+    stateFile.claim();
+  }
+
+  const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile });
+  const mux = new Multiplexer({ config, engineFactory });
+  const unsubscribe = mux.on((event) => logMuxEvent(logger, event));
+  const proxy = createProxy({ mux, config, logger });
+  proxy.on("request", (event: Record<string, unknown>) => logger.debug(event, "request"));
+
+  let bound: { url: string; metricsUrl?: string | undefined };
+  try {
+    bound = await proxy.listen();
+  } catch (error) {
+    await proxy.destroy().catch(() => {});
+    await mux.destroy(error instanceof Error ? error : undefined).catch(() => {});
+    unsubscribe();
+    stateFile?.release();
+    const reason = (error as Error)?.message ?? String(error);
+    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${reason}`, { cause: error });
+  }
+
+  const graceMs = config.proxy.shutdown_grace_secs * 1000;
+  let cleanedUp = false;
+  const cleanup = (): void => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    unsubscribe();
+    signals?.dispose();
+    if (stateFile !== undefined) {
+      // Keep the record if something could not be stopped: the next start reaps it.
+      if (stateFile.processes.length === 0) stateFile.release();
+      else logger.error({ processes: stateFile.processes, state_file: stateFile.path }, "some vLLM processes may still run");
+    }
+  };
+  let closing: Promise<void> | undefined;
+  let destroying: Promise<void> | undefined;
+  let closedResolve!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    closedResolve = resolve;
+  });
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // In-flight requests (streams too) get the grace period, then are cut.
+      if (!(await settlesWithin(proxy.close(), graceMs)) && destroying === undefined) {
+        logger.warn({ grace_s: config.proxy.shutdown_grace_secs }, "in-flight requests outlived the grace period; aborting them");
+        await proxy.destroy();
+      }
+      const stopBudgetMs = graceMs + config.policy.stop_grace_secs * 1000 + 5_000;
+      if (!(await settlesWithin(mux.close(), stopBudgetMs))) await mux.destroy(new ClosedError("shutdown took too long"));
+      await destroying;
+      cleanup();
+    })().finally(closedResolve);
+    return closing;
+  };
+
+  /** Forced: also cuts short a graceful close in progress. */
+  const destroy = (error?: Error): Promise<void> => {
+    destroying ??= (async () => {
+      await proxy.destroy().catch(() => {});
+      await mux.destroy(error ?? new ClosedError("llmux destroyed")).catch(() => {});
+      cleanup();
+    })().finally(closedResolve);
+    return destroying;
+  };
+
+  const running: RunningLlmux = { url: bound.url, metricsUrl: bound.metricsUrl, mux, logger, close, destroy, closed };
+  const signals = options.handleSignals ? handleShutdownSignals(running, logger) : undefined;
+  logger.info(
+    { url: bound.url, metrics_url: bound.metricsUrl, models: Object.keys(config.models) },
+    `llmux listening on ${bound.url}`,
+  );
+  return running;
+}
+
+/** Reap what the previous owner of `path` left behind, unless that owner is still running. */
+async function reapPredecessor(path: string, logger: Logger, graceMs: number): Promise<void> {
+  const previous = StateFile.read(path);
+  if (previous === undefined) return;
+  const owner = previous.owner;
+  if (
+    owner.pid !== process.pid &&
+    isAlive(owner.pid) &&
+    (owner.startTime === undefined || readStartTime(owner.pid) === owner.startTime)
+  ) {
+    throw new StartupError(
+      `another llmux (pid ${owner.pid}) is running with the state file ${path}; stop it first, or give this one its own --state-file`,
+    );
+  }
+  if (previous.processes.length === 0) return;
+  logger.warn({ state_file: path, count: previous.processes.length }, "a previous llmux left vLLM processes behind; stopping them");
+  for (const outcome of await reapOrphans(previous, { graceMs })) {
+    const fields = { model: outcome.record.model, pid: outcome.record.pid, action: outcome.action, detail: outcome.detail };
+    if (outcome.action === "terminated" || outcome.action === "killed") logger.warn(fields, "stopped an orphaned vLLM process group");
+    else if (outcome.action === "failed") logger.error(fields, "could not stop an orphaned vLLM process group");
+    else logger.info(fields, "recorded vLLM process is not running any more; left alone");
+  }
+}
+
+/** True when `promise` settled (either way) within `ms`; false when the timer won. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
