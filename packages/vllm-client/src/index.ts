@@ -1,3 +1,16 @@
 export { VERSION } from "./version.js";
 export type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
 export { LlmuxError, isLlmuxError } from "./llmux-error.js";
+export * from "./errors.js";
+export { buildVllmArgs, buildVllmEnv, formatCommandLine } from "./build-args.js";
+export { isBrokenSleepVersion } from "./version-check.js";
+export { LineBuffer } from "./line-buffer.js";
+export { assertPortFree } from "./port-check.js";
+export { DEFAULTS as VLLM_SERVER_DEFAULTS, resolveOptions } from "./options.js";
+export type { VllmServerOptions, ResolvedVllmServerOptions } from "./options.js";
+export { VllmControlClient } from "./control-client.js";
+export type { ControlCallOptions, ControlClientOptions, ControlResponse } from "./control-client.js";
+export { runSleepSequence, runWakeSequence } from "./sleep-wake-sequence.js";
+export type { ControlCallTiming, SequenceTimeouts, SleepReport, WakeReport } from "./sleep-wake-sequence.js";
+export { VllmServer } from "./vllm-server.js";
+export type { LogStream, VllmServerEvents, VllmServerState, VllmServerWarning } from "./vllm-server.js";

@@ -1,0 +1,424 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
+import { buildVllmArgs, buildVllmEnv } from "./build-args.js";
+import { VllmControlClient } from "./control-client.js";
+import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
+import {
+  AbortedError,
+  EngineExitedError,
+  EngineStateError,
+  EngineStoppedError,
+  StartFailedError,
+  StartTimeoutError,
+} from "./errors.js";
+import { LineBuffer } from "./line-buffer.js";
+import { LlmuxError } from "./llmux-error.js";
+import { resolveOptions, type ResolvedVllmServerOptions, type VllmServerOptions } from "./options.js";
+import { assertPortFree } from "./port-check.js";
+import { signalGroup, waitGroupGone } from "./process-group.js";
+import { runSleepSequence, runWakeSequence, type SleepReport, type WakeReport } from "./sleep-wake-sequence.js";
+import { isBrokenSleepVersion } from "./version-check.js";
+
+export type LogStream = "stdout" | "stderr";
+
+export interface VllmServerWarning {
+  code: "LLMUX_WARN_BROKEN_SLEEP_VERSION" | "LLMUX_WARN_VERSION_UNKNOWN";
+  message: string;
+}
+
+export interface VllmServerEvents {
+  log: [line: string, stream: LogStream];
+  spawn: [info: { pid: number; argv: string[] }];
+  ready: [info: { version: string | undefined; durationMs: number }];
+  warning: [warning: VllmServerWarning];
+  sleep: [report: SleepReport];
+  wake: [report: WakeReport];
+  exit: [exit: EngineExit];
+}
+
+export type VllmServerState = "idle" | "starting" | "running" | "stopping" | "stopped" | "exited";
+
+/** One spawned process and everything tied to its life. */
+interface Run {
+  child: ChildProcess;
+  pid: number;
+  control: VllmControlClient;
+  /** Aborted (reason: EngineStoppedError or EngineExitedError) when the run ends; cuts every call in flight. */
+  ended: AbortController;
+  /** Resolves with the exit once the process exited and its output was read. */
+  exited: Promise<EngineExit>;
+  stopRequested: boolean;
+  stopping: Promise<void> | undefined;
+  exit: EngineExit | undefined;
+}
+
+/** How long to wait for the child's pipes to close after it exited, so the last lines are complete. */
+const PIPE_DRAIN_MS = 500;
+
+/**
+ * One `vllm serve` process: spawn in its own process group, readiness, the
+ * sleep/wake sequences of `docs/vllm-api.md`, and a stop that leaves no process
+ * of the group behind. Implements the `Engine` that `@llmux/core` drives.
+ */
+export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine {
+  readonly options: ResolvedVllmServerOptions;
+  readonly url: string;
+  /** The argv after the executable (see `buildVllmArgs`). */
+  readonly args: readonly string[];
+  #state: VllmServerState = "idle";
+  #run: Run | undefined;
+  #starting: Promise<void> | undefined;
+  #lines: LineBuffer;
+  #version: string | undefined;
+  /** Set by a sleep with `pauseFirst`; the next successful wake calls `/resume`. */
+  #paused = false;
+  #lastSleep: SleepReport | undefined;
+  #lastWake: WakeReport | undefined;
+
+  constructor(options: VllmServerOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.args = buildVllmArgs(this.options);
+    this.url = `http://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${this.options.port}`;
+    this.#lines = new LineBuffer(this.options.keepLines);
+  }
+
+  get state(): VllmServerState {
+    return this.#state;
+  }
+
+  /** True from a successful `start()` until the process exits. */
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** The pid (= process group id) of the current or last process. */
+  get pid(): number | undefined {
+    return this.#run?.pid;
+  }
+
+  /** What `/version` answered once ready. */
+  get version(): string | undefined {
+    return this.#version;
+  }
+
+  /** Timings of the last successful `sleep()`. */
+  get lastSleep(): SleepReport | undefined {
+    return this.#lastSleep;
+  }
+
+  /** Timings of the last successful `wakeUp()`, call by call. */
+  get lastWake(): WakeReport | undefined {
+    return this.#lastWake;
+  }
+
+  /** The last log lines (stdout and stderr interleaved), oldest first. */
+  lastLines(): string[] {
+    return this.#lines.lastLines();
+  }
+
+  /** Spawn and wait for `/health` 200. While starting, returns the same promise; when running, resolves. */
+  start(options: EngineCallOptions = {}): Promise<void> {
+    if (this.#state === "starting" && this.#starting) return this.#starting;
+    if (this.#state === "running") return Promise.resolve();
+    if (this.#state === "stopping") {
+      return Promise.reject(new EngineStateError("cannot start while the previous process is stopping; await stop() first"));
+    }
+    this.#state = "starting";
+    this.#starting = this.#start(options).finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  /** Put the engine to sleep; resolves once `/sleep` answered. The call timings go to the `sleep` event and `lastSleep`. */
+  async sleep(level: SleepLevel, options: EngineSleepOptions = {}): Promise<void> {
+    const run = this.#requireRunning("sleep");
+    const pauseFirst = options.pauseFirst ?? false;
+    const report = await this.#guard(run, options.signal, (signal) =>
+      runSleepSequence(run.control, level, { pauseFirst, timeouts: this.options, signal }),
+    );
+    if (pauseFirst) this.#paused = true;
+    this.#lastSleep = report;
+    this.#emit("sleep", report);
+  }
+
+  /**
+   * Wake from `level` with the contract's sequence, confirm `/is_sleeping` is
+   * false, `/resume` if paused. The call timings go to the `wake` event and `lastWake`.
+   */
+  async wakeUp(level: SleepLevel, options: EngineCallOptions = {}): Promise<void> {
+    const run = this.#requireRunning("wake");
+    const report = await this.#guard(run, options.signal, (signal) =>
+      runWakeSequence(run.control, level, { resume: this.#paused, timeouts: this.options, signal }),
+    );
+    this.#paused = false;
+    this.#lastWake = report;
+    this.#emit("wake", report);
+  }
+
+  /** `/pause?wait_for_inflight_requests=true`, for callers that cannot guarantee a drain before `sleep()`. */
+  async pause(options: EngineCallOptions = {}): Promise<void> {
+    const run = this.#requireRunning("pause");
+    await this.#guard(run, options.signal, (signal) => run.control.pause({ timeoutMs: this.options.sleepTimeoutMs, signal }));
+  }
+
+  /** `/resume`. */
+  async resume(options: EngineCallOptions = {}): Promise<void> {
+    const run = this.#requireRunning("resume");
+    await this.#guard(run, options.signal, (signal) => run.control.resume({ timeoutMs: this.options.callTimeoutMs, signal }));
+    this.#paused = false;
+  }
+
+  /** The control client of the running process (for routes this class does not wrap). */
+  get control(): VllmControlClient {
+    return this.#requireRunning("control").control;
+  }
+
+  /** SIGTERM the group, SIGKILL after `stopGraceMs`; resolves once every process of the group is gone. Idempotent. */
+  stop(): Promise<void> {
+    const run = this.#run;
+    if (run === undefined) {
+      if (this.#state === "idle") this.#state = "stopped";
+      return Promise.resolve();
+    }
+    run.stopping ??= this.#terminate(run, "SIGTERM");
+    return run.stopping;
+  }
+
+  /** Graceful: same as `stop()`. */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Forced: SIGKILL the group now; resolves once it is gone. Idempotent. */
+  destroy(_error?: Error): Promise<void> {
+    const run = this.#run;
+    if (run === undefined) return this.stop();
+    if (run.exit === undefined) signalGroup(run.pid, "SIGKILL");
+    run.stopping ??= this.#terminate(run, "SIGKILL");
+    return run.stopping;
+  }
+
+  /** Called once per process exit, expected or not. Returns an unsubscribe function. */
+  onExit(listener: (exit: EngineExit) => void): () => void {
+    this.on("exit", listener);
+    return () => this.off("exit", listener);
+  }
+
+  async #start(options: EngineCallOptions): Promise<void> {
+    const startedAt = performance.now();
+    const { host, port } = this.options;
+    try {
+      options.signal?.throwIfAborted();
+      await assertPortFree(host, port);
+    } catch (error) {
+      this.#state = "idle";
+      throw error instanceof LlmuxError ? error : new AbortedError("start was aborted", { cause: error });
+    }
+    this.#lines = new LineBuffer(this.options.keepLines);
+    this.#version = undefined;
+    this.#paused = false;
+    const run = await this.#spawn();
+    try {
+      await this.#guard(run, options.signal, (signal) => this.#waitHealthy(run, signal));
+      this.#version = await this.#readVersion(run, options.signal);
+    } catch (error) {
+      // Not ready: no process may survive a failed start (a timeout, an abort, a failed version read).
+      if (run.exit === undefined) await this.stop();
+      throw this.#startError(run, error);
+    }
+    this.#state = "running";
+    this.#emit("ready", { version: this.#version, durationMs: performance.now() - startedAt });
+  }
+
+  async #spawn(): Promise<Run> {
+    const { command } = this.options;
+    const child = spawn(command, [...this.args], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: buildVllmEnv(this.options),
+    });
+    if (child.pid === undefined) {
+      const cause = await new Promise<unknown>((resolve) => child.once("error", resolve));
+      this.#state = "idle";
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new StartFailedError(`could not spawn ${command}: ${detail}`, { cause });
+    }
+    const pid = child.pid;
+    const control = new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs });
+    const ended = new AbortController();
+    let resolveExit!: (exit: EngineExit) => void;
+    const exited = new Promise<EngineExit>((resolve) => (resolveExit = resolve));
+    const run: Run = { child, pid, control, ended, exited, stopRequested: false, stopping: undefined, exit: undefined };
+    this.#run = run;
+    child.on("error", () => {
+      // Errors after a successful spawn (a failed kill) surface through exit or stop; never crash the host.
+    });
+    const pipesClosed = Promise.all([this.#readLines(child, "stdout"), this.#readLines(child, "stderr")]);
+    child.once("exit", (code, signal) => {
+      // The last lines may still be in the pipes; a lingering grandchild can keep them open, so wait only a little.
+      void Promise.race([pipesClosed, delay(PIPE_DRAIN_MS)]).then(() => {
+        this.#onExit(run, code, signal);
+        resolveExit(run.exit!);
+      });
+    });
+    this.#emit("spawn", { pid, argv: [command, ...this.args] });
+    return run;
+  }
+
+  #readLines(child: ChildProcess, stream: LogStream): Promise<void> {
+    const source = child[stream];
+    if (source === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      source.on("data", (chunk: Buffer) => {
+        for (const line of this.#lines.push(stream, chunk)) this.#emit("log", line, stream);
+      });
+      source.once("close", () => {
+        for (const line of this.#lines.end(stream)) this.#emit("log", line, stream);
+        resolve();
+      });
+    });
+  }
+
+  #onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+    const exit: EngineExit = { code, signal, expected: run.stopRequested, lastLines: this.lastLines() };
+    run.exit = exit;
+    if (!run.stopRequested) {
+      // The leader died on its own; its EngineCore/worker children may still hold the GPU.
+      signalGroup(run.pid, "SIGKILL");
+    }
+    const reason = run.stopRequested
+      ? new EngineStoppedError()
+      : new EngineExitedError(`engine exited unexpectedly (${describeExit(code, signal)})`, {
+          exitCode: code,
+          signal,
+          lastLines: exit.lastLines,
+        });
+    if (!run.ended.signal.aborted) run.ended.abort(reason);
+    void run.control.destroy();
+    if (this.#run === run) this.#state = run.stopRequested ? "stopped" : "exited";
+    this.#emit("exit", exit);
+  }
+
+  async #terminate(run: Run, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    if (run.exit === undefined) {
+      run.stopRequested = true;
+      this.#state = "stopping";
+      if (!run.ended.signal.aborted) run.ended.abort(new EngineStoppedError("engine is being stopped"));
+      signalGroup(run.pid, signal);
+      const killTimer = setTimeout(() => signalGroup(run.pid, "SIGKILL"), this.options.stopGraceMs);
+      try {
+        await run.exited;
+      } finally {
+        clearTimeout(killTimer);
+      }
+    }
+    // The leader is gone; members of its group may not be (and still hold GPU memory).
+    await waitGroupGone(run.pid, run.stopRequested ? this.options.stopGraceMs : 0);
+    await run.control.destroy();
+  }
+
+  async #waitHealthy(run: Run, signal: AbortSignal): Promise<void> {
+    const { startupTimeoutMs, healthIntervalMs, callTimeoutMs } = this.options;
+    const deadline = performance.now() + startupTimeoutMs;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        throw new StartTimeoutError(startupTimeoutMs, { lastLines: this.lastLines() });
+      }
+      // Connection refused is normal while vLLM loads: nothing listens until it is ready.
+      if (await run.control.health({ timeoutMs: Math.min(callTimeoutMs, remaining), signal })) return;
+      await delay(Math.min(healthIntervalMs, Math.max(0, deadline - performance.now())), undefined, { signal });
+    }
+  }
+
+  async #readVersion(run: Run, signal: AbortSignal | undefined): Promise<string | undefined> {
+    let version: string | undefined;
+    try {
+      version = await this.#guard(run, signal, (combined) => run.control.version({ signal: combined }));
+    } catch (error) {
+      if (error instanceof EngineExitedError || error instanceof EngineStoppedError || error instanceof AbortedError) throw error;
+      this.#emit("warning", {
+        code: "LLMUX_WARN_VERSION_UNKNOWN",
+        message: `could not read /version: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      return undefined;
+    }
+    if (isBrokenSleepVersion(version)) {
+      this.#emit("warning", {
+        code: "LLMUX_WARN_BROKEN_SLEEP_VERSION",
+        message: `vLLM ${version} is in the range where sleep frees almost no GPU memory (vLLM #32714, fixed by PR #32947); use v0.13.x or v0.17+`,
+      });
+    }
+    return version;
+  }
+
+  /** Runs `call` with a signal that aborts on the caller's abort or the end of the run, and maps the error to the cause that won. */
+  async #guard<T>(run: Run, callerSignal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = callerSignal ? AbortSignal.any([callerSignal, run.ended.signal]) : run.ended.signal;
+    try {
+      signal.throwIfAborted();
+      return await call(signal);
+    } catch (error) {
+      if (run.ended.signal.aborted) {
+        const reason: unknown = run.ended.signal.reason;
+        if (reason instanceof LlmuxError) {
+          throw reason instanceof EngineExitedError
+            ? new EngineExitedError(`engine exited (${describeExit(reason.exitCode, reason.signal)})`, { ...exitDetails(reason), cause: error })
+            : new EngineStoppedError(reason.message, { cause: error });
+        }
+      }
+      if (callerSignal?.aborted) {
+        throw error instanceof AbortedError ? error : new AbortedError("the call was aborted", { cause: callerSignal.reason });
+      }
+      throw error;
+    }
+  }
+
+  #startError(run: Run, error: unknown): unknown {
+    if (error instanceof EngineExitedError) {
+      return new StartFailedError(`engine exited before it was ready (${describeExit(error.exitCode, error.signal)})`, {
+        exitCode: error.exitCode,
+        signal: error.signal,
+        lastLines: run.exit?.lastLines ?? this.lastLines(),
+        cause: error,
+      });
+    }
+    return error;
+  }
+
+  #requireRunning(what: string): Run {
+    const run = this.#run;
+    if (this.#state === "running" && run !== undefined) return run;
+    if (this.#state === "stopping" || this.#state === "stopped") throw new EngineStoppedError(`cannot ${what}: engine was stopped`);
+    if (this.#state === "exited" && run?.exit !== undefined) {
+      throw new EngineExitedError(`cannot ${what}: engine exited (${describeExit(run.exit.code, run.exit.signal)})`, {
+        exitCode: run.exit.code,
+        signal: run.exit.signal,
+        lastLines: run.exit.lastLines,
+      });
+    }
+    throw new EngineStateError(`cannot ${what}: engine is ${this.#state}`);
+  }
+
+  #emit<K extends keyof VllmServerEvents>(event: K, ...args: VllmServerEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: VllmServerEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      // A listener's bug must not leave the process bookkeeping half done; surface it after.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `signal ${signal}` : `code ${code}`;
+}
+
+function exitDetails(error: EngineExitedError): { exitCode: number | null; signal: NodeJS.Signals | null; lastLines: string[] } {
+  return { exitCode: error.exitCode, signal: error.signal, lastLines: error.lastLines };
+}
