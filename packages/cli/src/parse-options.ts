@@ -26,13 +26,13 @@ export function parsePortOrZero(value: string): number {
   return value === "0" ? 0 : parsePort(value);
 }
 
-/** `1,2` → `[1, 2]`: the sleep levels the validator exercises. */
-export function parseLevels(value: string): Array<1 | 2> {
+/** `1,2` → `[1, 2]`: the sleep levels the validator exercises (3 = stop and cold start). */
+export function parseLevels(value: string): Array<1 | 2 | 3> {
   const levels = value.split(",").map((item) => item.trim());
-  if (levels.length === 0 || levels.some((level) => level !== "1" && level !== "2")) {
-    throw new InvalidArgumentError(`expected a comma-separated list of sleep levels 1 and 2, found "${value}"`);
+  if (levels.some((level) => level !== "1" && level !== "2" && level !== "3")) {
+    throw new InvalidArgumentError(`expected a comma-separated list of sleep levels (1, 2, 3), found "${value}"`);
   }
-  return [...new Set(levels.map((level) => Number(level) as 1 | 2))];
+  return [...new Set(levels.map((level) => Number(level) as 1 | 2 | 3))];
 }
 
 export const parseLogLevelOption = asCommanderError(parseLogLevel);

@@ -41,9 +41,10 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option("-p, --port <port>", "port of the OpenAI-compatible endpoint (overrides the config's port)", parsePort)
     .option("--state-file <path>", "record of spawned vLLM processes (default: $LLMUX_STATE_FILE, else ~/.local/state/llmux/<port>.json)")
     .option("--validate <model>", "validate that <model> sleeps and wakes correctly, print the report and exit")
-    .option("--levels <levels>", "with --validate: sleep levels to test, e.g. 1,2", parseLevels, [1, 2] as Array<1 | 2>)
+    .option("--levels <levels>", "with --validate: sleep levels to test, e.g. 1,2", parseLevels, [1, 2] as Array<1 | 2 | 3>)
     .option("--verbose", "with --validate: answers, per-call timings and per-GPU memory")
-    .option("--json", "with --validate: print the report as JSON");
+    .option("--json", "with --validate: print the report as JSON")
+    .option("--nvidia-smi <path>", "with --validate: the nvidia-smi executable (default: nvidia-smi)");
   addLogOptions(program).action(async (options) => {
     if (options.validate !== undefined) {
       result.code = await runValidate(
@@ -53,13 +54,14 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
           levels: options.levels,
           verbose: Boolean(options.verbose),
           json: Boolean(options.json),
+          nvidiaSmi: options.nvidiaSmi,
         },
         io,
       );
       return;
     }
-    for (const flag of ["verbose", "json"] as const) {
-      if (options[flag]) throw new CliUsageError(`--${flag} only applies with --validate`);
+    for (const [flag, value] of [["verbose", options.verbose], ["json", options.json], ["nvidia-smi", options.nvidiaSmi]] as const) {
+      if (value !== undefined) throw new CliUsageError(`--${flag} only applies with --validate`);
     }
     result.code = await runServer(options, io);
   });

@@ -1,16 +1,54 @@
+import { runValidation, vllmServerFactory } from "@llmux/validator";
+import { isLlmuxError } from "@llmux/vllm-client";
 import type { CliIo } from "./cli-io.js";
-import { EXIT_FAILURE } from "./exit-codes.js";
+import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";
+import { loadConfigOrReport, resolveConfigPath } from "./run-server.js";
 
 export interface ValidateCommandOptions {
   config?: string | undefined;
   model: string;
-  levels: Array<1 | 2>;
+  levels: Array<1 | 2 | 3>;
   verbose: boolean;
   json: boolean;
+  nvidiaSmi?: string | undefined;
 }
 
-/** `llmux --validate <model>`: run the validator on one model of the config; exit with its code. */
-export async function runValidate(_options: ValidateCommandOptions, io: CliIo): Promise<number> {
-  io.stderr.write("llmux --validate: the validator is not wired yet\n");
-  return EXIT_FAILURE;
+/**
+ * `llmux --config … --validate <model>`: run the validator on one model of the
+ * config, print its table (or JSON) and exit with its code. Ctrl-C stops the
+ * model before exiting.
+ */
+export async function runValidate(options: ValidateCommandOptions, io: CliIo): Promise<number> {
+  const configPath = resolveConfigPath(options.config, io.env);
+  const config = loadConfigOrReport(configPath, undefined, io);
+  if (typeof config === "number") return config;
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error("interrupted"));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const { exitCode } = await runValidation({
+      config,
+      model: options.model,
+      levels: options.levels,
+      verbose: options.verbose,
+      json: options.json,
+      stdout: io.stdout,
+      stderr: io.stderr as NodeJS.WritableStream & { isTTY?: boolean },
+      engineFactory: vllmServerFactory,
+      signal: controller.signal,
+      ...(options.nvidiaSmi === undefined ? {} : { nvidiaSmi: options.nvidiaSmi }),
+    });
+    return exitCode;
+  } catch (error) {
+    if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_OPTIONS")) {
+      io.stderr.write(`${configPath}: --validate: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`llmux --validate: ${(error as Error).message}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
