@@ -1,3 +1,5 @@
+import { VllmServer } from "@llmux/vllm-client";
+
 /**
  * What the validator needs from a model server. `VllmServer` from
  * `@llmux/vllm-client` satisfies it; tests and embedders may pass their own
@@ -12,6 +14,8 @@ export interface ValidatorEngine {
   stop(): Promise<void>;
   /** The vLLM version read at start-up, when the engine knows it. */
   readonly version?: string | null | undefined;
+  /** The last wake's per-call timings (`VllmServer.lastWake`), when the engine records them. */
+  readonly lastWake?: unknown;
 }
 
 /** The subset of an llmux model entry the validator reads (core's `ModelConfig` fits). */
@@ -51,3 +55,28 @@ export function extractWakeCalls(result: unknown): { route: string; durationMs: 
     return typeof route === "string" && typeof durationMs === "number" ? [{ route, durationMs }] : [];
   });
 }
+
+/**
+ * The default engine: a `VllmServer` built from the model's config entry, the
+ * same way llmux itself starts the model (command, flags, env, GPUs, timeouts).
+ */
+export const vllmServerFactory: EngineFactory = (name, model, config) => {
+  const secs = (value: number | undefined): number | undefined => (value === undefined ? undefined : value * 1000);
+  const options: ConstructorParameters<typeof VllmServer>[0] = { name, modelPath: model.model_path, port: model.port };
+  if (config.vllm_command !== undefined) options.command = config.vllm_command;
+  if (model.gpu_memory_utilization !== undefined) options.gpuMemoryUtilization = model.gpu_memory_utilization;
+  if (model.tensor_parallel_size !== undefined) options.tensorParallelSize = model.tensor_parallel_size;
+  if (model.dtype !== undefined) options.dtype = model.dtype;
+  if (model.extra_args !== undefined) options.extraArgs = model.extra_args;
+  if (model.env !== undefined) options.env = model.env;
+  if (model.gpus !== undefined) options.gpus = model.gpus;
+  const startup = secs(model.startup_timeout_secs);
+  if (startup !== undefined) options.startupTimeoutMs = startup;
+  const sleep = secs(config.policy?.sleep_timeout_secs);
+  if (sleep !== undefined) options.sleepTimeoutMs = sleep;
+  const wake = secs(config.policy?.wake_timeout_secs);
+  if (wake !== undefined) options.wakeTimeoutMs = wake;
+  const grace = secs(config.policy?.stop_grace_secs);
+  if (grace !== undefined) options.stopGraceMs = grace;
+  return new VllmServer(options);
+};

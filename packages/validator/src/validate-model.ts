@@ -1,5 +1,5 @@
 import { inBrokenSleepRange } from "./broken-sleep.js";
-import { extractWakeCalls } from "./engine.js";
+import { extractWakeCalls, vllmServerFactory } from "./engine.js";
 import type { EngineFactory, ValidatorConfig, ValidatorEngine } from "./engine.js";
 import { NvidiaSmiMissingError, ValidateAbortedError, ValidateOptionsError } from "./errors.js";
 import { readGpuMemory } from "./gpu-memory.js";
@@ -49,8 +49,8 @@ export interface ValidateModelOptions {
   probeTimeoutMs?: number;
   /** Aborting stops the model and rejects with `LLMUX_ERR_VALIDATE_ABORTED`. */
   signal?: AbortSignal;
-  /** Builds the engine; default a `VllmServer` from the config (see `defaultEngineFactory`). */
-  engineFactory: EngineFactory;
+  /** Builds the engine; default a `VllmServer` from the config (`vllmServerFactory`). */
+  engineFactory?: EngineFactory;
   onProgress?: (event: ProgressEvent) => void;
   /** Called between steps; for tests that arm simulator faults mid-run. Errors thrown fail the level. */
   hooks?: {
@@ -124,7 +124,8 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
   };
 
   let engine: ValidatorEngine | null = null;
-  const newEngine = (): ValidatorEngine => options.engineFactory(options.model, modelConfig, options.config);
+  const factory = options.engineFactory ?? vllmServerFactory;
+  const newEngine = (): ValidatorEngine => factory(options.model, modelConfig, options.config);
   const stopEngine = async (): Promise<void> => {
     const current = engine;
     engine = null;
@@ -222,7 +223,9 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
           engine = newEngine();
           await engine.start(signal ? { signal } : {});
         } else {
-          measured.wakeCalls = extractWakeCalls(await running.wakeUp(level, signal ? { signal } : {}));
+          const result = await running.wakeUp(level, signal ? { signal } : {});
+          measured.wakeCalls = extractWakeCalls(result);
+          if (measured.wakeCalls.length === 0) measured.wakeCalls = extractWakeCalls(running.lastWake);
         }
       });
       measured.wakeSecs = (Date.now() - wakeStarted) / 1000;
