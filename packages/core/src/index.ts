@@ -1,1 +1,14 @@
 export { VERSION } from "./version.js";
+export * from "./config/index.js";
+export * from "./errors.js";
+export { Multiplexer, type AcquireOptions, type EngineFactory, type MultiplexerOptions } from "./multiplexer.js";
+export type { Lease } from "./lease.js";
+export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord } from "./events.js";
+export type { ModelState } from "./model-state.js";
+export type { GpuSnapshot, ModelSnapshot, MuxSnapshot } from "./snapshot.js";
+export type { ModelCosts } from "./costs.js";
+export { COST_PRIORS } from "./costs.js";
+export { realClock, VirtualClock, type Clock, type TimerHandle } from "./clock.js";
+export { candidates, type Eviction, type Policy, type PolicyDecision, type PolicyModelView, type PolicyView } from "./policy.js";
+export { canEverFit, fitsAfter, planEvictions, usageOf } from "./budget.js";
+export { POLICIES, bringUpCostMs, costAwarePolicy, evictionCostMs, fifoPolicy, policyFor, switchCostMs } from "./policies/index.js";

@@ -1,0 +1,106 @@
+import type { z } from "zod";
+import { ConfigError, type ConfigIssue } from "../errors.js";
+import { closest, describeValue, formatPath, valueAt } from "./format-path.js";
+import { KNOWN_KEYS, MODEL_NAME_PATTERN, configSchema } from "./schema.js";
+import type { LlmuxConfig, ModelConfig } from "./types.js";
+
+/**
+ * Validate a config object (parsed JSON), apply every default and return it.
+ * Throws `ConfigError` listing every problem with its JSON path.
+ */
+export function parseConfig(input: unknown): LlmuxConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, input)), { cause: result.error });
+  }
+  const raw = result.data;
+  const models: Record<string, ModelConfig> = {};
+  for (const [name, model] of Object.entries(raw.models)) {
+    const gpus = model.gpus ?? Array.from({ length: model.tensor_parallel_size }, (_, index) => index);
+    models[name] = { ...model, sleep_level: model.sleep_level ?? raw.policy.sleep_level, gpus };
+  }
+  const config: LlmuxConfig = {
+    port: raw.port,
+    host: raw.host,
+    metrics_port: raw.metrics_port,
+    metrics_host: raw.metrics_host,
+    vllm_command: raw.vllm_command,
+    vllm_logging: raw.vllm_logging,
+    models,
+    policy: raw.policy,
+    gpu: raw.gpu,
+    proxy: raw.proxy,
+  };
+  const issues = crossCheck(config);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+function crossCheck(config: LlmuxConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const portOwners = new Map<number, string>([[config.port, "port"]]);
+  if (config.metrics_port !== 0) {
+    if (config.metrics_port === config.port) {
+      issues.push({ path: "metrics_port", message: `expected a port different from port, found ${config.metrics_port} for both` });
+    }
+    portOwners.set(config.metrics_port, "metrics_port");
+  }
+  for (const [name, model] of Object.entries(config.models)) {
+    if (!MODEL_NAME_PATTERN.test(name)) {
+      issues.push({
+        path: formatPath(["models", name]),
+        message: `expected a model name of letters, digits and ._:/- starting with a letter or digit (at most 128 characters), found ${JSON.stringify(name)}`,
+      });
+    }
+    const owner = portOwners.get(model.port);
+    if (owner !== undefined) {
+      issues.push({ path: formatPath(["models", name, "port"]), message: `expected a unique port, found ${model.port}, already used by ${owner}` });
+    } else portOwners.set(model.port, formatPath(["models", name, "port"]));
+    if (model.gpus.length !== model.tensor_parallel_size) {
+      issues.push({
+        path: formatPath(["models", name, "gpus"]),
+        message: `expected ${model.tensor_parallel_size} GPU indices (tensor_parallel_size), found ${model.gpus.length}`,
+      });
+    }
+    if (new Set(model.gpus).size !== model.gpus.length) {
+      issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected distinct GPU indices, found ${JSON.stringify(model.gpus)}` });
+    }
+  }
+  return issues;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
+  const found = valueAt(input, path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => {
+        const hint = closest(key, knownKeysAt(path));
+        return {
+          path: formatPath([...path, key]),
+          message: `unknown key${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${knownKeysAt(path).filter((k) => k !== "$schema").join(", ")})`,
+        };
+      });
+    case "invalid_type":
+      return [{ path: formatPath(path), message: found === undefined ? `required ${issue.expected}, found nothing` : `expected ${issue.expected}, found ${describeValue(found)}` }];
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+      const what = issue.origin === "array" || issue.origin === "string" ? `length ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}` : `a number ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`;
+      return [{ path: formatPath(path), message: `expected ${what}, found ${describeValue(found)}` }];
+    }
+    case "invalid_value":
+      return [{ path: formatPath(path), message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${describeValue(found)}` }];
+    case "invalid_union":
+      return [{ path: formatPath(path), message: `expected 1, 2 or 3, found ${describeValue(found)}` }];
+    default:
+      return [{ path: formatPath(path), message: `${issue.message}${found === undefined ? "" : `, found ${describeValue(found)}`}` }];
+  }
+}
+
+function knownKeysAt(path: readonly (string | number)[]): readonly string[] {
+  if (path.length === 0) return KNOWN_KEYS.root;
+  if (path[0] === "models" && path.length === 2) return KNOWN_KEYS.model;
+  if (path.length === 1 && (path[0] === "policy" || path[0] === "gpu" || path[0] === "proxy")) return KNOWN_KEYS[path[0]];
+  return [];
+}

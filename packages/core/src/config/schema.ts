@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** Model names: what clients put in `model`; safe in URLs, logs and metric labels. */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+const port = z.int().min(1).max(65535);
+const secs = z.number().min(0);
+const positiveSecs = z.number().gt(0);
+
+export const modelSchema = z.strictObject({
+  model_path: z.string().min(1).describe("HuggingFace id or local path passed to `vllm serve`."),
+  port: port.describe("Port of this model's vLLM server (bound to 127.0.0.1)."),
+  sleep_level: z
+    .union([z.literal(1), z.literal(2), z.literal(3)])
+    .optional()
+    .describe("1 = offload weights to CPU RAM, 2 = discard weights, 3 = stop the process. Default: policy.sleep_level."),
+  gpu_memory_utilization: z.number().gt(0).max(1).default(0.9).describe("Fraction of each GPU's total memory vLLM may use."),
+  tensor_parallel_size: z.int().min(1).default(1),
+  dtype: z.string().min(1).default("auto"),
+  extra_args: z.array(z.string()).default([]).describe("Extra command-line arguments for `vllm serve`."),
+  env: z.record(z.string(), z.string()).default({}).describe("Extra environment variables for the vLLM process."),
+  gpus: z
+    .array(z.int().min(0))
+    .min(1)
+    .optional()
+    .describe("GPU indices (CUDA_VISIBLE_DEVICES). Default: 0 .. tensor_parallel_size-1."),
+  startup_timeout_secs: positiveSecs.default(600),
+});
+
+export const policySchema = z.strictObject({
+  policy_type: z.enum(["fifo", "cost_aware"]).default("fifo"),
+  request_timeout_secs: positiveSecs.default(60).describe("Longest a request waits for its model."),
+  drain_before_switch: z.boolean().default(true).describe("Wait for in-flight requests before sleeping a model; false aborts them."),
+  sleep_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+  min_active_secs: secs.default(0).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
+  max_wait_secs: positiveSecs.default(30).describe("cost_aware: no request waits longer than this (plus one switch)."),
+  drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
+  sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
+  wake_timeout_secs: positiveSecs.default(300),
+  startup_backoff_secs: secs.default(10).describe("After a failed start, requests fail fast this long."),
+  stop_grace_secs: positiveSecs.default(10).describe("SIGTERM to SIGKILL delay when stopping a vLLM process."),
+});
+
+export const gpuSchema = z.strictObject({
+  memory_gib: z.number().gt(0).default(80).describe("Total memory of each GPU."),
+  sleep_reserve_gib: z.number().min(0).default(1).describe("Memory a sleeping vLLM process keeps per GPU (CUDA context)."),
+});
+
+export const proxySchema = z.strictObject({
+  max_body_bytes: z.int().min(1).default(33554432),
+  keepalive_interval_secs: positiveSecs.default(5),
+  headers_timeout_secs: positiveSecs.default(30),
+  idle_timeout_secs: positiveSecs.default(300),
+  api_keys: z.array(z.string().min(1)).default([]),
+  admin_keys: z.array(z.string().min(1)).default([]),
+  shutdown_grace_secs: secs.default(30),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional().describe("Editor hint; ignored."),
+  port: port.default(3000),
+  host: z.string().min(1).default("0.0.0.0"),
+  metrics_port: z.int().min(0).max(65535).default(9090).describe("0 disables the metrics listener."),
+  metrics_host: z.string().min(1).default("0.0.0.0"),
+  vllm_command: z.string().min(1).default("vllm"),
+  vllm_logging: z.boolean().default(false),
+  models: z
+    .record(z.string(), modelSchema)
+    .refine((models) => Object.keys(models).length > 0, { message: "expected at least one model, found none" }),
+  policy: policySchema.prefault({}),
+  gpu: gpuSchema.prefault({}),
+  proxy: proxySchema.prefault({}),
+});
+
+/** Known keys per object kind, for did-you-mean hints. */
+export const KNOWN_KEYS = {
+  root: Object.keys(configSchema.shape),
+  model: Object.keys(modelSchema.shape),
+  policy: Object.keys(policySchema.shape),
+  gpu: Object.keys(gpuSchema.shape),
+  proxy: Object.keys(proxySchema.shape),
+} as const;
+
+export type RawParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,27 @@
+import type { z } from "zod";
+import type { gpuSchema, modelSchema, policySchema, proxySchema } from "./schema.js";
+
+export type PolicyConfig = z.output<typeof policySchema>;
+export type GpuConfig = z.output<typeof gpuSchema>;
+export type ProxyConfig = z.output<typeof proxySchema>;
+export type PolicyType = PolicyConfig["policy_type"];
+
+/** One model after defaults: `sleep_level` and `gpus` are always set. */
+export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus"> & {
+  sleep_level: 1 | 2 | 3;
+  gpus: number[];
+};
+
+/** A validated config with every default applied. */
+export interface LlmuxConfig {
+  port: number;
+  host: string;
+  metrics_port: number;
+  metrics_host: string;
+  vllm_command: string;
+  vllm_logging: boolean;
+  models: Record<string, ModelConfig>;
+  policy: PolicyConfig;
+  gpu: GpuConfig;
+  proxy: ProxyConfig;
+}

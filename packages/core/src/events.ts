@@ -1,0 +1,40 @@
+import type { EngineExit } from "@llmux/vllm-client";
+import type { ModelState } from "./model-state.js";
+
+export interface SwitchPhase {
+  /** `drain`, `sleep`, `stop`, `wake`, `start`. */
+  phase: "drain" | "sleep" | "stop" | "wake" | "start";
+  model: string;
+  durationMs: number;
+  /** Sleep/wake level, when it applies. */
+  level?: 1 | 2 | 3;
+  ok: boolean;
+}
+
+export interface SwitchRecord {
+  id: number;
+  /** Models put to sleep or stopped to make room. */
+  from: string[];
+  to: string;
+  startedAt: number;
+  durationMs: number;
+  phases: SwitchPhase[];
+  result: "ok" | "failed" | "aborted";
+  error?: string;
+}
+
+/** Every event the multiplexer emits. Times are clock ms; durations ms. */
+export type MuxEvent =
+  | { type: "state"; model: string; from: ModelState; to: ModelState; at: number; /** time spent in `from` */ durationMs: number }
+  | { type: "switch-start"; id: number; from: string[]; to: string; at: number; reason: string }
+  | { type: "switch-end"; record: SwitchRecord }
+  | { type: "escalation"; model: string; at: number; reason: string; error?: unknown }
+  | { type: "engine-exit"; model: string; at: number; exit: EngineExit; expected: boolean }
+  | { type: "restart"; model: string; at: number; restarts: number }
+  | { type: "queued"; model: string; at: number; queueDepth: number }
+  | { type: "admitted"; model: string; at: number; waitMs: number }
+  | { type: "rejected"; model: string; at: number; waitMs: number; code: string }
+  | { type: "released"; model: string; at: number; heldMs: number }
+  | { type: "preempted"; model: string; at: number; leases: number; reason: string };
+
+export type MuxListener = (event: MuxEvent) => void;

@@ -1,0 +1,437 @@
+import type { Engine, EngineExit } from "@llmux/vllm-client";
+import { realClock, type Clock, type TimerHandle } from "./clock.js";
+import type { LlmuxConfig, ModelConfig } from "./config/types.js";
+import { cloneCosts } from "./costs.js";
+import {
+  AbortedError,
+  DoesNotFitError,
+  EngineCrashedError,
+  ModelBackoffError,
+  MuxClosedError,
+  PreemptedError,
+  QueueTimeoutError,
+  UnknownModelError,
+  messageOf,
+} from "./errors.js";
+import type { MuxEvent, MuxListener, SwitchRecord } from "./events.js";
+import { LeaseImpl, type Lease } from "./lease.js";
+import type { ModelState } from "./model-state.js";
+import { canEverFit, fitsAfter } from "./budget.js";
+import type { Eviction, Policy, PolicyView } from "./policy.js";
+import { policyFor } from "./policies/index.js";
+import { Slot, type Waiter } from "./slot.js";
+import { SwitchRunner } from "./switch-runner.js";
+import type { MuxSnapshot } from "./snapshot.js";
+import { buildSnapshot } from "./snapshot.js";
+
+export type EngineFactory = (name: string, modelConfig: ModelConfig, config: LlmuxConfig) => Engine;
+
+export interface MultiplexerOptions {
+  config: LlmuxConfig;
+  engineFactory: EngineFactory;
+  clock?: Clock;
+  /** Overrides `config.policy.policy_type`. */
+  policy?: Policy;
+}
+
+export interface AcquireOptions {
+  /** The client's signal: when it aborts, the request leaves the queue at once. */
+  signal?: AbortSignal;
+  /** Clock ms by which the lease must be granted; can only shorten `request_timeout_secs`. */
+  deadline?: number;
+}
+
+const HISTORY = 20;
+
+/**
+ * Decides which models are awake and hands out leases to awake ones only.
+ * Never spawns processes or opens sockets: it drives `Engine`s from the factory.
+ */
+export class Multiplexer {
+  readonly config: LlmuxConfig;
+  readonly policy: Policy;
+  readonly clock: Clock;
+  /** @internal */ readonly slots = new Map<string, Slot>();
+  /** @internal */ readonly engineFactory: EngineFactory;
+  /** @internal */ readonly lockedGpus = new Set<number>();
+  /** @internal */ readonly history: SwitchRecord[] = [];
+  /** @internal */ closing = false;
+  readonly #listeners = new Set<MuxListener>();
+  readonly #runner: SwitchRunner;
+  #recheckTimer: TimerHandle | undefined;
+  #recheckAt: number | undefined;
+  #scheduling = false;
+  #rescheduleWanted = false;
+  #closePromise: Promise<void> | undefined;
+  #destroyPromise: Promise<void> | undefined;
+  #forceClose: (() => void) | undefined;
+
+  constructor(options: MultiplexerOptions) {
+    this.config = options.config;
+    this.clock = options.clock ?? realClock;
+    this.policy = options.policy ?? policyFor(options.config.policy.policy_type);
+    this.engineFactory = options.engineFactory;
+    const now = this.clock.now();
+    for (const [name, model] of Object.entries(options.config.models)) this.slots.set(name, new Slot(name, model, now));
+    this.#runner = new SwitchRunner(this);
+  }
+
+  /** Subscribe to events; returns the unsubscribe function. */
+  on(listener: MuxListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** @internal */
+  emit(event: MuxEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A faulty listener must not break the state machine.
+      }
+    }
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Wait until `model` is awake and admitting, then hold a lease on it. */
+  acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
+    if (this.closing) return Promise.reject(new MuxClosedError());
+    const slot = this.slots.get(model);
+    if (!slot) return Promise.reject(new UnknownModelError(model, [...this.slots.keys()]));
+    const now = this.clock.now();
+    if (options.signal?.aborted) return Promise.reject(new AbortedError(model, options.signal.reason));
+    if (slot.backoffUntil > now) {
+      const error = new ModelBackoffError(model, Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000)), slot.backoffCause);
+      this.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code });
+      return Promise.reject(error);
+    }
+    if (slot.state === "awake" && !slot.busy && slot.engine) {
+      return Promise.resolve(this.#grant(slot, now));
+    }
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = { model, arrivedAt: now, resolve, reject, timer: undefined, detach: () => {} };
+      const timeoutMs = Math.min(
+        this.config.policy.request_timeout_secs * 1000,
+        options.deadline === undefined ? Infinity : options.deadline - now,
+      );
+      waiter.timer = this.clock.setTimeout(() => {
+        this.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.clock.now() - now));
+        this.schedule();
+      }, Math.max(0, timeoutMs));
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => {
+          this.rejectWaiter(slot, waiter, new AbortedError(model, signal.reason));
+          this.schedule();
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiter.detach = () => signal.removeEventListener("abort", onAbort);
+      }
+      slot.waiters.push(waiter);
+      this.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length });
+      this.schedule();
+    });
+  }
+
+  /** @internal Remove a waiter from its queue and reject it. */
+  rejectWaiter(slot: Slot, waiter: Waiter, error: Error & { code?: string }): void {
+    const index = slot.waiters.indexOf(waiter);
+    if (index === -1) return;
+    slot.waiters.splice(index, 1);
+    this.#settleWaiter(waiter);
+    const now = this.clock.now();
+    this.emit({ type: "rejected", model: slot.name, at: now, waitMs: now - waiter.arrivedAt, code: error.code ?? "ERROR" });
+    waiter.reject(error);
+  }
+
+  /** @internal Reject every waiter of `slot`. */
+  rejectAllWaiters(slot: Slot, error: (slot: Slot) => Error): void {
+    for (const waiter of [...slot.waiters]) this.rejectWaiter(slot, waiter, error(slot));
+  }
+
+  #settleWaiter(waiter: Waiter): void {
+    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
+    waiter.detach();
+  }
+
+  #grant(slot: Slot, arrivedAt: number): LeaseImpl {
+    const now = this.clock.now();
+    const engine = slot.engine;
+    if (!engine) throw new Error("internal: grant without engine");
+    const lease = new LeaseImpl(slot.name, engine.url, now, (released) => {
+      slot.leases.delete(released);
+      this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs: this.clock.now() - released.grantedAt });
+      slot.notifyIdle();
+      this.schedule();
+    });
+    slot.leases.add(lease);
+    slot.lastAdmitAt = now;
+    this.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt });
+    return lease;
+  }
+
+  /** @internal Abort every lease of `slot` with `error`. */
+  revokeLeases(slot: Slot, error: Error): void {
+    for (const lease of [...slot.leases]) lease.revoke(error);
+  }
+
+  /** @internal */
+  setState(slot: Slot, to: ModelState): void {
+    const from = slot.state;
+    if (from === to) return;
+    const now = this.clock.now();
+    const durationMs = now - slot.stateSince;
+    slot.state = to;
+    slot.stateSince = now;
+    if (to === "awake" && from !== "draining") slot.awakeSince = now;
+    if (to === "stopped" || to === "asleep") slot.awakeSince = null;
+    if (to === "stopped" || to === "awake") slot.asleepLevel = null;
+    this.emit({ type: "state", model: slot.name, from, to, at: now, durationMs });
+  }
+
+  /** @internal Create the engine for a cold start and watch its exit. */
+  createEngine(slot: Slot): Engine {
+    const engine = this.engineFactory(slot.name, slot.config, this.config);
+    slot.engine = engine;
+    slot.stopRequested = false;
+    slot.unsubscribeExit = engine.onExit((exit) => this.#onEngineExit(slot, engine, exit));
+    return engine;
+  }
+
+  #onEngineExit(slot: Slot, engine: Engine, exit: EngineExit): void {
+    if (slot.engine !== engine) return;
+    const expected = exit.expected || slot.stopRequested;
+    const now = this.clock.now();
+    this.emit({ type: "engine-exit", model: slot.name, at: now, exit, expected });
+    slot.unsubscribeExit?.();
+    slot.unsubscribeExit = null;
+    slot.engine = null;
+    slot.asleepLevel = null;
+    if (!expected) {
+      const detail = exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
+      slot.lastError = `engine exited unexpectedly (${detail})`;
+      this.revokeLeases(slot, new EngineCrashedError(slot.name, detail, exit));
+    }
+    // A switch in progress notices through its failing engine call.
+    if (!slot.busy || !expected) this.setState(slot, "stopped");
+    this.schedule();
+  }
+
+  /** @internal Stop the slot's engine (level 3); resolves when the process is gone. */
+  async stopEngine(slot: Slot): Promise<void> {
+    const engine = slot.engine;
+    if (!engine) {
+      this.setState(slot, "stopped");
+      return;
+    }
+    slot.stopRequested = true;
+    this.setState(slot, "stopping");
+    try {
+      await engine.stop();
+    } finally {
+      if (slot.engine === engine) {
+        slot.unsubscribeExit?.();
+        slot.unsubscribeExit = null;
+        slot.engine = null;
+      }
+      slot.asleepLevel = null;
+      this.setState(slot, "stopped");
+    }
+  }
+
+  /** @internal The policy's view of the world. */
+  view(): PolicyView {
+    const now = this.clock.now();
+    return {
+      now,
+      config: this.config.policy,
+      reserveFraction: this.config.gpu.sleep_reserve_gib / this.config.gpu.memory_gib,
+      lockedGpus: this.lockedGpus,
+      models: [...this.slots.values()].map((slot) => ({
+        name: slot.name,
+        state: slot.state,
+        sleepLevel: slot.config.sleep_level,
+        asleepLevel: slot.asleepLevel,
+        gpus: slot.config.gpus,
+        fraction: slot.fraction,
+        inFlight: slot.leases.size,
+        awakeSince: slot.awakeSince,
+        lastAdmitAt: slot.lastAdmitAt,
+        queue: slot.waiters.map((waiter) => waiter.arrivedAt),
+        costs: cloneCosts(slot.costs),
+        busy: slot.busy,
+        inBackoff: slot.backoffUntil > now,
+      })),
+    };
+  }
+
+  /** @internal Admit what can be admitted, then let the policy start switches. Re-entrant calls coalesce. */
+  schedule(): void {
+    if (this.#scheduling) {
+      this.#rescheduleWanted = true;
+      return;
+    }
+    this.#scheduling = true;
+    try {
+      do {
+        this.#rescheduleWanted = false;
+        this.#scheduleOnce();
+      } while (this.#rescheduleWanted);
+    } finally {
+      this.#scheduling = false;
+    }
+  }
+
+  #scheduleOnce(): void {
+    if (this.closing) return;
+    const now = this.clock.now();
+    for (const slot of this.slots.values()) {
+      if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length > 0) {
+        for (const waiter of slot.waiters.splice(0)) {
+          this.#settleWaiter(waiter);
+          waiter.resolve(this.#grant(slot, waiter.arrivedAt));
+        }
+      }
+      if (slot.waiters.length > 0 && slot.backoffUntil > now && !slot.busy) {
+        const retry = Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000));
+        this.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
+      }
+    }
+    for (let round = 0; round < this.slots.size; round++) {
+      const view = this.view();
+      for (const model of view.models) {
+        if (model.queue.length > 0 && !canEverFit(model)) {
+          const slot = this.slots.get(model.name);
+          if (slot) this.rejectAllWaiters(slot, (s) => new DoesNotFitError(s.name, `it needs ${s.fraction} of a GPU`));
+        }
+      }
+      if (!view.models.some((m) => m.queue.length > 0 && !m.busy && (m.state === "stopped" || m.state === "asleep"))) return;
+      const decision = this.policy.decide(view);
+      if (decision.action === "wait") {
+        if (decision.recheckAt !== undefined) this.#recheck(decision.recheckAt);
+        return;
+      }
+      if (!this.#valid(view, decision.model, decision.evict)) return;
+      const slot = this.slots.get(decision.model);
+      if (!slot) return;
+      void this.#runner.run(slot, decision.evict, decision.reason);
+    }
+  }
+
+  #valid(view: PolicyView, target: string, evict: readonly Eviction[]): boolean {
+    const model = view.models.find((m) => m.name === target);
+    if (!model || model.busy || model.queue.length === 0 || (model.state !== "stopped" && model.state !== "asleep")) return false;
+    for (const eviction of evict) {
+      const other = view.models.find((m) => m.name === eviction.model);
+      if (!other || other.busy || other.name === target) return false;
+      if (other.state !== "awake" && !(other.state === "asleep" && eviction.action === "stop")) return false;
+      if (other.gpus.some((gpu) => view.lockedGpus.has(gpu))) return false;
+    }
+    if (model.gpus.some((gpu) => view.lockedGpus.has(gpu))) return false;
+    return fitsAfter(view, model, evict);
+  }
+
+  #recheck(at: number): void {
+    if (this.#recheckAt !== undefined && this.#recheckAt <= at) return;
+    if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
+    this.#recheckAt = at;
+    this.#recheckTimer = this.clock.setTimeout(() => {
+      this.#recheckTimer = undefined;
+      this.#recheckAt = undefined;
+      this.schedule();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  /** @internal Record a finished switch. */
+  remember(record: SwitchRecord): void {
+    this.history.push(record);
+    if (this.history.length > HISTORY) this.history.shift();
+  }
+
+  /** State of every model, GPU budget use and the last switches. */
+  snapshot(): MuxSnapshot {
+    return buildSnapshot(this);
+  }
+
+  /** Admin: put an awake model to sleep (`level` 3 stops it). Waits for a switch touching it to end first. */
+  async sleepModel(name: string, level?: 1 | 2 | 3): Promise<void> {
+    const slot = this.#slotOrThrow(name);
+    await this.#runner.adminEvict(slot, level ?? slot.config.sleep_level);
+  }
+
+  /** Admin: bring a model up now (making room as the default eviction plan says). */
+  async wakeModel(name: string): Promise<void> {
+    const slot = this.#slotOrThrow(name);
+    await this.#runner.adminWake(slot);
+  }
+
+  /** Admin: stop a model's process (level 3). */
+  async stopModel(name: string): Promise<void> {
+    const slot = this.#slotOrThrow(name);
+    await this.#runner.adminEvict(slot, 3);
+  }
+
+  #slotOrThrow(name: string): Slot {
+    if (this.closing) throw new MuxClosedError();
+    const slot = this.slots.get(name);
+    if (!slot) throw new UnknownModelError(name, [...this.slots.keys()]);
+    return slot;
+  }
+
+  /**
+   * Graceful: stop admitting, fail queued requests, let leases finish within
+   * `proxy.shutdown_grace_secs`, abort switches, stop every engine.
+   */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#shutdown(this.config.proxy.shutdown_grace_secs * 1000);
+    return this.#closePromise;
+  }
+
+  /** Forced: abort leases and switches at once and stop every engine. */
+  destroy(error?: Error): Promise<void> {
+    this.#destroyPromise ??= (async () => {
+      this.#forceClose?.();
+      this.#closePromise ??= this.#shutdown(0, error);
+      await this.#closePromise;
+    })();
+    return this.#destroyPromise;
+  }
+
+  async #shutdown(graceMs: number, error?: Error): Promise<void> {
+    this.closing = true;
+    if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
+    for (const slot of this.slots.values()) this.rejectAllWaiters(slot, () => new MuxClosedError(error));
+    const slots = [...this.slots.values()];
+    if (graceMs > 0 && slots.some((slot) => slot.leases.size > 0)) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(done, graceMs);
+        let pending = slots.filter((slot) => slot.leases.size > 0).length;
+        function done(): void {
+          resolve();
+        }
+        this.#forceClose = () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        };
+        for (const slot of slots) {
+          if (slot.leases.size === 0) continue;
+          slot.idleListeners.push(() => {
+            if (--pending === 0) {
+              this.clock.clearTimeout(timer);
+              resolve();
+            }
+          });
+        }
+      });
+    }
+    for (const slot of slots) this.revokeLeases(slot, new MuxClosedError(error));
+    await this.#runner.abortAll(new MuxClosedError(error));
+    await Promise.allSettled(slots.map((slot) => this.stopEngine(slot)));
+  }
+}
+
+export { messageOf };

@@ -1,0 +1,77 @@
+import { planEvictions } from "../budget.js";
+import { candidates, type Eviction, type Policy, type PolicyDecision, type PolicyModelView, type PolicyView } from "../policy.js";
+import { minActiveUntil, switchCostMs } from "./estimate.js";
+
+interface Option {
+  model: PolicyModelView;
+  evict: Eviction[];
+  costMs: number;
+  /** Clock time at which its oldest request must be served to keep `max_wait_secs`. */
+  mustStartAt: number;
+  /** True when every evictee is idle and has been quiet for at least a switch's time. */
+  evicteesQuiet: boolean;
+  quietAt: number;
+}
+
+/**
+ * Switch less, wait less: batch requests of a model that is not awake while
+ * the awake one is busy, and switch when
+ *   1. the target fits without evicting anyone, or
+ *   2. every model to evict is idle and has been quiet at least as long as the
+ *      switch would take (it is unlikely to be needed right back), or
+ *   3. the oldest waiting request would otherwise exceed `max_wait_secs`
+ *      (counting the expected switch time): the hard bound.
+ * Among ready options it prefers the urgent one, then the most waiting work
+ * per second of switching. Costs are the measured moving averages.
+ */
+export const costAwarePolicy: Policy = {
+  name: "cost_aware",
+  decide(view: PolicyView): PolicyDecision {
+    const maxWaitMs = view.config.max_wait_secs * 1000;
+    const options: Option[] = [];
+    let recheckAt: number | undefined;
+    const later = (at: number) => {
+      if (at > view.now && (recheckAt === undefined || at < recheckAt)) recheckAt = at;
+    };
+    for (const model of candidates(view)) {
+      const evict = planEvictions(view, model);
+      if (!evict) continue;
+      const costMs = switchCostMs(view, model, evict);
+      let quietAt = view.now;
+      let evicteesQuiet = true;
+      for (const eviction of evict) {
+        const other = view.models.find((m) => m.name === eviction.model);
+        if (!other || other.state !== "awake") continue;
+        if (other.inFlight > 0) evicteesQuiet = false;
+        const at = (other.lastAdmitAt ?? -Infinity) + Math.min(costMs, maxWaitMs / 2);
+        if (at > view.now) evicteesQuiet = false;
+        quietAt = Math.max(quietAt, at);
+      }
+      const oldest = model.queue[0] ?? view.now;
+      options.push({ model, evict, costMs, mustStartAt: oldest + Math.max(0, maxWaitMs - costMs), evicteesQuiet, quietAt });
+    }
+    const ready = options.filter((o) => o.evict.length === 0 || o.evicteesQuiet || o.mustStartAt <= view.now);
+    for (const option of options) {
+      if (!ready.includes(option)) {
+        later(option.mustStartAt);
+        if (option.quietAt > view.now) later(option.quietAt);
+      }
+    }
+    const urgent = ready.filter((o) => o.mustStartAt <= view.now).sort((a, b) => a.mustStartAt - b.mustStartAt);
+    const chosen =
+      urgent[0] ??
+      ready.sort((a, b) => score(b, view.now) - score(a, view.now))[0];
+    if (!chosen) return recheckAt === undefined ? { action: "wait" } : { action: "wait", recheckAt };
+    // min_active_secs yields to the hard bound.
+    const until = minActiveUntil(view, chosen.evict);
+    if (until !== undefined && chosen.mustStartAt > view.now) return { action: "wait", recheckAt: Math.min(until, chosen.mustStartAt) };
+    const reason = chosen.evict.length === 0 ? "fits without eviction" : chosen.mustStartAt <= view.now ? "max_wait bound" : "evictees quiet";
+    return { action: "switch", model: chosen.model.name, evict: chosen.evict, reason };
+  },
+};
+
+/** Waiting work (request-seconds) per millisecond of switching. */
+function score(option: Option, now: number): number {
+  const waited = option.model.queue.reduce((sum, at) => sum + (now - at), 0) + option.model.queue.length;
+  return waited / Math.max(1, option.costMs);
+}

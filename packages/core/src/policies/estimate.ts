@@ -1,0 +1,41 @@
+import { COST_PRIORS } from "../costs.js";
+import type { Eviction, PolicyModelView, PolicyView } from "../policy.js";
+
+/** Expected time (ms) to bring `model` up from its current state, from measured costs (priors until measured). */
+export function bringUpCostMs(model: PolicyModelView): number {
+  if (model.state === "asleep" && model.asleepLevel !== null) {
+    return model.costs.wakeMs[model.asleepLevel] ?? (model.asleepLevel === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+  }
+  return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
+}
+
+/** Expected time (ms) to carry out one eviction (evictions run in parallel: take the max). */
+export function evictionCostMs(model: PolicyModelView, eviction: Eviction): number {
+  if (eviction.action === "stop" || model.sleepLevel === 3) return model.costs.stopMs ?? COST_PRIORS.stop;
+  const level = model.sleepLevel;
+  return model.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+}
+
+/** Expected duration of a switch to `target` with `evictions`, excluding drain. */
+export function switchCostMs(view: PolicyView, target: PolicyModelView, evictions: readonly Eviction[]): number {
+  let evict = 0;
+  for (const eviction of evictions) {
+    const model = view.models.find((m) => m.name === eviction.model);
+    if (model) evict = Math.max(evict, evictionCostMs(model, eviction));
+  }
+  return evict + bringUpCostMs(target);
+}
+
+/** If `min_active_secs` protects one of the evictees, when it stops doing so. */
+export function minActiveUntil(view: PolicyView, evictions: readonly Eviction[]): number | undefined {
+  const minActiveMs = view.config.min_active_secs * 1000;
+  if (minActiveMs <= 0) return undefined;
+  let until: number | undefined;
+  for (const eviction of evictions) {
+    const model = view.models.find((m) => m.name === eviction.model);
+    if (model?.state !== "awake" || model.awakeSince === null) continue;
+    const end = model.awakeSince + minActiveMs;
+    if (end > view.now && (until === undefined || end > until)) until = end;
+  }
+  return until;
+}

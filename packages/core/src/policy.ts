@@ -1,0 +1,68 @@
+import type { PolicyConfig } from "./config/types.js";
+import type { ModelCosts } from "./costs.js";
+import type { ModelState } from "./model-state.js";
+
+/**
+ * What a policy sees of one model. Everything a policy needs is here; it
+ * never reaches into the multiplexer.
+ */
+export interface PolicyModelView {
+  name: string;
+  state: ModelState;
+  /** Configured sleep level for this model (3 = stop). */
+  sleepLevel: 1 | 2 | 3;
+  /** Level it sleeps at now, when `state` is `asleep`. */
+  asleepLevel: 1 | 2 | null;
+  gpus: readonly number[];
+  /** `gpu_memory_utilization`: the share of each of its GPUs it holds awake. */
+  fraction: number;
+  inFlight: number;
+  awakeSince: number | null;
+  /** When a request was last admitted to it. */
+  lastAdmitAt: number | null;
+  /** Arrival times (clock ms) of the requests waiting for it, oldest first. */
+  queue: readonly number[];
+  costs: ModelCosts;
+  /** Part of a switch or admin operation right now: neither a target nor evictable. */
+  busy: boolean;
+  /** A recent start-up failure: do not pick it. */
+  inBackoff: boolean;
+}
+
+export interface PolicyView {
+  now: number;
+  models: readonly PolicyModelView[];
+  config: PolicyConfig;
+  /** Share of a GPU a sleeping model keeps (`sleep_reserve_gib / memory_gib`). */
+  reserveFraction: number;
+  /** GPUs touched by a switch in progress. */
+  lockedGpus: ReadonlySet<number>;
+}
+
+/** Make room for a target: sleep an awake model at its level, or stop it (frees its reserve too). */
+export interface Eviction {
+  model: string;
+  action: "sleep" | "stop";
+}
+
+export type PolicyDecision =
+  | { action: "switch"; model: string; evict: Eviction[]; reason: string }
+  | { action: "wait"; /** Ask again at this clock time even if nothing changes. */ recheckAt?: number };
+
+/**
+ * A switching policy: called whenever something changes and at least one
+ * model that is not awake has requests waiting. Pure and synchronous: the
+ * multiplexer validates the decision (target waiting and idle, evictions make
+ * it fit, no GPU locked) and carries it out. Return `wait` to do nothing now.
+ */
+export interface Policy {
+  readonly name: string;
+  decide(view: PolicyView): PolicyDecision;
+}
+
+/** Models with requests waiting that could be brought up now. */
+export function candidates(view: PolicyView): PolicyModelView[] {
+  return view.models.filter(
+    (model) => model.queue.length > 0 && !model.busy && !model.inBackoff && (model.state === "stopped" || model.state === "asleep"),
+  );
+}

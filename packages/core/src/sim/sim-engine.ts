@@ -1,0 +1,170 @@
+import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/vllm-client";
+import type { Clock } from "../clock.js";
+
+/** Durations (ms) of a simulated engine's transitions. */
+export interface SimEngineCosts {
+  startMs: number;
+  sleepMs: { 1: number; 2: number };
+  wakeMs: { 1: number; 2: number };
+  stopMs: number;
+}
+
+export const DEFAULT_SIM_COSTS: SimEngineCosts = {
+  startMs: 40_000,
+  sleepMs: { 1: 3_000, 2: 300 },
+  wakeMs: { 1: 1_000, 2: 4_000 },
+  stopMs: 1_000,
+};
+
+export type SimFault = "fail_start" | "fail_sleep" | "hang_sleep" | "fail_wake" | "hang_wake";
+
+export type SimEngineState = "stopped" | "starting" | "awake" | "sleeping" | "asleep" | "waking";
+
+export interface SimEngineCall {
+  op: "start" | "sleep" | "wake" | "stop";
+  at: number;
+  level?: SleepLevel;
+  pauseFirst?: boolean;
+}
+
+/**
+ * An `Engine` that lives in (virtual or real) clock time: each call takes its
+ * configured duration, faults can be armed, and `crash()` ends it. Used by the
+ * trace simulator and the pure tests.
+ */
+export class SimEngine implements Engine {
+  readonly url: string;
+  readonly name: string;
+  readonly calls: SimEngineCall[] = [];
+  state: SimEngineState = "stopped";
+  sleepLevel: SleepLevel | null = null;
+  #running = false;
+  readonly #clock: Clock;
+  readonly #costs: SimEngineCosts;
+  readonly #faults: SimFault[] = [];
+  readonly #exitListeners = new Set<(exit: EngineExit) => void>();
+  #exited = false;
+  #stopping: Promise<void> | undefined;
+  #pending: { reject: (error: Error) => void; timer: ReturnType<Clock["setTimeout"]> | undefined } | undefined;
+
+  constructor(options: { name: string; url: string; clock: Clock; costs?: Partial<SimEngineCosts>; faults?: SimFault[] }) {
+    this.name = options.name;
+    this.url = options.url;
+    this.#clock = options.clock;
+    this.#costs = { ...DEFAULT_SIM_COSTS, ...options.costs };
+    this.#faults.push(...(options.faults ?? []));
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Arm a fault for the next matching call. */
+  arm(fault: SimFault): void {
+    this.#faults.push(fault);
+  }
+
+  async start(options: EngineCallOptions = {}): Promise<void> {
+    this.calls.push({ op: "start", at: this.#clock.now() });
+    if (this.#exited) throw new Error("engine already exited");
+    this.state = "starting";
+    const fail = this.#take("fail_start");
+    await this.#wait(this.#costs.startMs, options.signal, false);
+    if (fail) {
+      this.#exit({ code: 1, signal: null, expected: false, lastLines: ["ValueError: simulated start-up failure"] });
+      throw Object.assign(new Error("process exited with code 1 before it was ready"), { lastLines: ["ValueError: simulated start-up failure"] });
+    }
+    this.#running = true;
+    this.state = "awake";
+  }
+
+  async sleep(level: SleepLevel, options: EngineSleepOptions = {}): Promise<void> {
+    const call: SimEngineCall = { op: "sleep", at: this.#clock.now(), level };
+    if (options.pauseFirst !== undefined) call.pauseFirst = options.pauseFirst;
+    this.calls.push(call);
+    this.#assertRunning();
+    this.state = "sleeping";
+    const hang = this.#take("hang_sleep");
+    const fail = this.#take("fail_sleep");
+    await this.#wait(hang ? Infinity : this.#costs.sleepMs[level], options.signal, false);
+    if (fail) throw new Error("simulated sleep failure (HTTP 500)");
+    this.state = "asleep";
+    this.sleepLevel = level;
+  }
+
+  async wakeUp(level: SleepLevel, options: EngineCallOptions = {}): Promise<void> {
+    this.calls.push({ op: "wake", at: this.#clock.now(), level });
+    this.#assertRunning();
+    this.state = "waking";
+    const hang = this.#take("hang_wake");
+    const fail = this.#take("fail_wake");
+    await this.#wait(hang ? Infinity : this.#costs.wakeMs[level], options.signal, false);
+    if (fail) throw new Error("simulated wake failure (HTTP 500)");
+    this.state = "awake";
+    this.sleepLevel = null;
+  }
+
+  stop(): Promise<void> {
+    if (this.#exited) return Promise.resolve();
+    this.#stopping ??= (async () => {
+      this.calls.push({ op: "stop", at: this.#clock.now() });
+      this.#pending?.reject(new Error("engine stopped"));
+      await this.#wait(this.#costs.stopMs, undefined, true);
+      this.#exit({ code: null, signal: "SIGTERM", expected: true, lastLines: [] });
+    })();
+    return this.#stopping;
+  }
+
+  /** The process dies on its own now. */
+  crash(lastLines: string[] = ["RuntimeError: CUDA error: an illegal memory access was encountered"]): void {
+    if (this.#exited) return;
+    this.#pending?.reject(new Error("engine crashed"));
+    this.#exit({ code: 1, signal: null, expected: false, lastLines });
+  }
+
+  onExit(listener: (exit: EngineExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  #exit(exit: EngineExit): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#running = false;
+    this.state = "stopped";
+    for (const listener of [...this.#exitListeners]) listener(exit);
+  }
+
+  #assertRunning(): void {
+    if (!this.#running) throw new Error("engine is not running");
+  }
+
+  #take(fault: SimFault): boolean {
+    const index = this.#faults.indexOf(fault);
+    if (index === -1) return false;
+    this.#faults.splice(index, 1);
+    return true;
+  }
+
+  #wait(ms: number, signal: AbortSignal | undefined, uninterruptible: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+        return;
+      }
+      const done = () => {
+        signal?.removeEventListener("abort", onAbort);
+        if (!uninterruptible) this.#pending = undefined;
+      };
+      const timer = Number.isFinite(ms) ? this.#clock.setTimeout(() => { done(); resolve(); }, ms) : undefined;
+      const fail = (error: Error) => {
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
+        done();
+        reject(error);
+      };
+      const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (!uninterruptible) this.#pending = { reject: fail, timer };
+    });
+  }
+}

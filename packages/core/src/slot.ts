@@ -1,0 +1,61 @@
+import type { Engine } from "@llmux/vllm-client";
+import type { ModelConfig } from "./config/types.js";
+import { emptyCosts, type ModelCosts } from "./costs.js";
+import type { LeaseImpl } from "./lease.js";
+import type { ModelState } from "./model-state.js";
+import type { TimerHandle } from "./clock.js";
+
+export interface Waiter {
+  model: string;
+  arrivedAt: number;
+  resolve: (lease: LeaseImpl) => void;
+  reject: (error: Error) => void;
+  timer: TimerHandle | undefined;
+  detach: () => void;
+}
+
+/** Everything the multiplexer tracks about one model. */
+export class Slot {
+  readonly name: string;
+  readonly config: ModelConfig;
+  state: ModelState = "stopped";
+  stateSince: number;
+  engine: Engine | null = null;
+  unsubscribeExit: (() => void) | null = null;
+  /** Set while llmux itself stops the engine, so its exit is expected. */
+  stopRequested = false;
+  asleepLevel: 1 | 2 | null = null;
+  readonly leases = new Set<LeaseImpl>();
+  waiters: Waiter[] = [];
+  awakeSince: number | null = null;
+  lastAdmitAt: number | null = null;
+  readonly costs: ModelCosts = emptyCosts();
+  lastError: string | null = null;
+  restarts = 0;
+  starts = 0;
+  backoffUntil = 0;
+  backoffCause: unknown = null;
+  /** Leases were revoked before the sleep: vLLM may still be running them. */
+  preempted = false;
+  /** In a switch or admin operation. */
+  busy = false;
+  /** Wakes a drain when the last lease is released. */
+  idleListeners: (() => void)[] = [];
+
+  constructor(name: string, config: ModelConfig, now: number) {
+    this.name = name;
+    this.config = config;
+    this.stateSince = now;
+  }
+
+  get fraction(): number {
+    return this.config.gpu_memory_utilization;
+  }
+
+  notifyIdle(): void {
+    if (this.leases.size > 0) return;
+    const listeners = this.idleListeners;
+    this.idleListeners = [];
+    for (const listener of listeners) listener();
+  }
+}

@@ -1,0 +1,83 @@
+import { cloneCosts, type ModelCosts } from "./costs.js";
+import type { SwitchRecord } from "./events.js";
+import type { ModelState } from "./model-state.js";
+import type { Multiplexer } from "./multiplexer.js";
+
+export interface ModelSnapshot {
+  name: string;
+  state: ModelState;
+  /** Level it sleeps at now (1 or 2), 3 when stopped, null when up. */
+  sleepLevel: 1 | 2 | 3 | null;
+  /** Configured level used when it is evicted. */
+  configuredSleepLevel: 1 | 2 | 3;
+  queueDepth: number;
+  inFlight: number;
+  /** Clock ms since which it is awake, or null. */
+  awakeSince: number | null;
+  costs: ModelCosts;
+  lastError: string | null;
+  restarts: number;
+  /** Seconds left of a start-up backoff, or 0. */
+  backoffSecs: number;
+  gpus: number[];
+  gpuMemoryUtilization: number;
+}
+
+export interface GpuSnapshot {
+  index: number;
+  /** Share of the GPU held (awake models' fractions + sleepers' reserves), 0..1. */
+  used: number;
+  models: string[];
+}
+
+export interface MuxSnapshot {
+  at: number;
+  policy: string;
+  closed: boolean;
+  models: ModelSnapshot[];
+  gpus: GpuSnapshot[];
+  /** The last switches, oldest first. */
+  switches: SwitchRecord[];
+}
+
+export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
+  const now = mux.clock.now();
+  const reserve = mux.config.gpu.sleep_reserve_gib / mux.config.gpu.memory_gib;
+  const gpus = new Map<number, GpuSnapshot>();
+  const models: ModelSnapshot[] = [];
+  for (const slot of mux.slots.values()) {
+    const held =
+      slot.state === "stopped" ? 0 : slot.state === "asleep" ? reserve : slot.fraction;
+    for (const index of slot.config.gpus) {
+      const gpu = gpus.get(index) ?? { index, used: 0, models: [] };
+      if (held > 0) {
+        gpu.used += held;
+        gpu.models.push(slot.name);
+      }
+      gpus.set(index, gpu);
+    }
+    models.push({
+      name: slot.name,
+      state: slot.state,
+      sleepLevel: slot.state === "asleep" ? slot.asleepLevel : slot.state === "stopped" ? 3 : null,
+      configuredSleepLevel: slot.config.sleep_level,
+      queueDepth: slot.waiters.length,
+      inFlight: slot.leases.size,
+      awakeSince: slot.awakeSince,
+      costs: cloneCosts(slot.costs),
+      lastError: slot.lastError,
+      restarts: slot.restarts,
+      backoffSecs: slot.backoffUntil > now ? Math.ceil((slot.backoffUntil - now) / 1000) : 0,
+      gpus: [...slot.config.gpus],
+      gpuMemoryUtilization: slot.fraction,
+    });
+  }
+  return {
+    at: now,
+    policy: mux.policy.name,
+    closed: mux.closing,
+    models,
+    gpus: [...gpus.values()].sort((a, b) => a.index - b.index).map((gpu) => ({ ...gpu, used: Math.round(gpu.used * 1e4) / 1e4 })),
+    switches: mux.history.map((record) => ({ ...record, phases: [...record.phases] })),
+  };
+}
