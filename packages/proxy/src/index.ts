@@ -1,1 +1,28 @@
 export { VERSION } from "./version.js";
+export { createProxy, LlmuxProxy } from "./proxy.js";
+export type { CreateProxyOptions, ListenResult, ProxyLogger } from "./proxy.js";
+export type { RequestRecord } from "./request-record.js";
+export type { ProxyConfigView, ProxyLease, ProxyMux, ProxyModelView } from "./mux.js";
+export { FORWARDED_ROUTES } from "./routes.js";
+export type { BodyKind } from "./routes.js";
+export { ProxyMetrics } from "./metrics.js";
+export {
+  ProxyError,
+  RouteNotFoundError,
+  MethodNotAllowedError,
+  BadPathError,
+  BodyTooLargeError,
+  BodyTimeoutError,
+  UnsupportedMediaTypeError,
+  InvalidBodyError,
+  MissingModelError,
+  ModelNotFoundError,
+  UnauthorizedError,
+  UpstreamUnavailableError,
+  UpstreamFailedError,
+  UpstreamTimeoutError,
+  ProxyClosingError,
+  ProxyStateError,
+  InternalProxyError,
+  PROXY_ERROR_CODES,
+} from "./errors.js";

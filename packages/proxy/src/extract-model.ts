@@ -1,0 +1,59 @@
+import type { BodyKind } from "./routes.js";
+import { InvalidBodyError, MissingModelError, UnsupportedMediaTypeError } from "./errors.js";
+import { findFormFields } from "./multipart-fields.js";
+
+/** What the proxy needs to know about a request body before it asks for a lease. */
+export interface RequestFacts {
+  model: string;
+  /** The client asked for a streamed (SSE) answer. */
+  stream: boolean;
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/**
+ * Check the Content-Type against the route and read `model` (and `stream`)
+ * from the body without changing it: JSON is parsed once, a multipart form is
+ * scanned in place (the audio file is never copied).
+ */
+export function extractModel(kind: BodyKind, contentType: string | undefined, body: Buffer): RequestFacts {
+  if (kind === "json") {
+    if (mediaType(contentType) !== "application/json") throw new UnsupportedMediaTypeError("application/json", contentType);
+    return fromJson(body);
+  }
+  if (mediaType(contentType) !== "multipart/form-data") {
+    throw new UnsupportedMediaTypeError("multipart/form-data", contentType);
+  }
+  const boundary = boundaryOf(contentType ?? "");
+  if (boundary === undefined) throw new InvalidBodyError("multipart/form-data without a boundary parameter");
+  const fields = findFormFields(body, boundary, ["model", "stream"]);
+  const model = fields.get("model");
+  if (model === undefined || model === "") throw new MissingModelError();
+  return { model, stream: fields.get("stream")?.trim().toLowerCase() === "true" };
+}
+
+function fromJson(body: Buffer): RequestFacts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new InvalidBodyError(`The request body is not valid JSON: ${(error as Error).message}`, error);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InvalidBodyError("The request body must be a JSON object.");
+  }
+  const { model, stream } = parsed as { model?: unknown; stream?: unknown };
+  if (typeof model !== "string" || model === "") throw new MissingModelError();
+  return { model, stream: stream === true };
+}
+
+/** The `boundary` parameter of a multipart Content-Type (quoted or not). */
+export function boundaryOf(contentType: string): string | undefined {
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
+  return match?.[1] ?? match?.[2];
+}

@@ -1,0 +1,234 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { BodyTimeoutError, BodyTooLargeError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
+import { extractModel, mediaType } from "./extract-model.js";
+import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
+import type { ProxyMetrics } from "./metrics.js";
+import type { ProxyConfigView, ProxyLease, ProxyMux } from "./mux.js";
+import { sendError, toErrorResponse } from "./openai-error.js";
+import { ClientGoneError, readBody } from "./read-body.js";
+import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
+import type { Route } from "./routes.js";
+import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
+import { upstreamErrorBody } from "./upstream-error-body.js";
+import { classifyUpstreamError } from "./upstream-errors.js";
+
+export interface ForwardDeps {
+  mux: ProxyMux;
+  config: ProxyConfigView;
+  agent: Dispatcher;
+  metrics: ProxyMetrics;
+  /** Aborts every forwarded request when the proxy is shut down (forcefully). */
+  shutdown: AbortSignal;
+  /** Longest wait for vLLM's response headers, and between two body chunks. 0 disables. */
+  upstreamTimeoutMs: number;
+  /** The `deadline` passed to `acquire` for a request that may wait `timeoutMs`. */
+  deadline: (timeoutMs: number) => number;
+  /** Milliseconds, for durations only. */
+  now: () => number;
+}
+
+/** Per-request state shared by the steps of one forwarded request. */
+interface Exchange {
+  readonly deps: ForwardDeps;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly record: RequestRecord;
+  readonly startedAt: number;
+  readonly clientGone: AbortController;
+  /** We sent a 200 event-stream head ourselves (keep-alives while queued). */
+  sseCommitted: boolean;
+  /** The response being forwarded is an event stream. */
+  streaming: boolean;
+  readonly boundary: SseBoundaryTracker;
+}
+
+type ForwardRoute = Extract<Route, { kind: "forward" }>;
+
+/**
+ * Forward one inference request: read and check the body, wait for a lease
+ * (with SSE keep-alives for streams), send the original bytes to the model and
+ * stream the answer back with backpressure. Never throws: every failure ends
+ * as an OpenAI-shaped error (or an SSE error event once a stream has begun).
+ */
+export async function forwardRequest(
+  deps: ForwardDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ForwardRoute,
+  record: RequestRecord,
+  startedAt: number,
+): Promise<void> {
+  const exchange: Exchange = {
+    deps,
+    req,
+    res,
+    record,
+    startedAt,
+    clientGone: new AbortController(),
+    sseCommitted: false,
+    streaming: false,
+    boundary: new SseBoundaryTracker(),
+  };
+  const onClose = (): void => {
+    if (!res.writableFinished) exchange.clientGone.abort(new ClientGoneError());
+  };
+  res.on("close", onClose);
+  try {
+    await run(exchange, route);
+  } catch (error) {
+    fail(exchange, error);
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
+  const { deps, req, record } = exchange;
+  const body = await readBody(req, {
+    limit: deps.config.proxy.max_body_bytes,
+    idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000,
+  });
+  record.bytesIn = body.length;
+  const facts = extractModel(route.body, req.headers["content-type"], body);
+  record.model = facts.model;
+  record.stream = facts.stream;
+  if (!Object.hasOwn(deps.config.models, facts.model)) throw new ModelNotFoundError(facts.model);
+
+  const lease = await acquire(exchange, facts.model, facts.stream);
+  deps.metrics.inFlightStarted(lease.model);
+  try {
+    await relay(exchange, route, body, lease);
+  } finally {
+    lease.release();
+    deps.metrics.inFlightEnded(lease.model);
+  }
+}
+
+/** Wait for a lease; a stream that waits longer than one keep-alive interval gets its 200 head and `: waiting` comments. */
+async function acquire(exchange: Exchange, model: string, stream: boolean): Promise<ProxyLease> {
+  const { deps, res, record } = exchange;
+  const queuedAt = deps.now();
+  let keepalive: NodeJS.Timeout | undefined;
+  if (stream) {
+    keepalive = setInterval(() => {
+      if (res.destroyed || res.writableEnded) return;
+      if (!res.headersSent) {
+        commitSse(res);
+        exchange.sseCommitted = true;
+      }
+      writeSseComment(res, `waiting for model ${model}`);
+    }, deps.config.proxy.keepalive_interval_secs * 1000);
+  }
+  try {
+    return await deps.mux.acquire(model, {
+      signal: AbortSignal.any([exchange.clientGone.signal, deps.shutdown]),
+      deadline: deps.deadline(deps.config.policy.request_timeout_secs * 1000),
+    });
+  } finally {
+    if (keepalive !== undefined) clearInterval(keepalive);
+    record.queueWaitMs = deps.now() - queuedAt;
+  }
+}
+
+async function relay(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
+  const { deps, req, res, record } = exchange;
+  const signal = AbortSignal.any([exchange.clientGone.signal, lease.signal, deps.shutdown]);
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await deps.agent.request({
+      origin: lease.url,
+      path: route.path + route.query,
+      method: "POST",
+      headers: upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }),
+      body,
+      signal,
+      headersTimeout: deps.upstreamTimeoutMs,
+      bodyTimeout: deps.upstreamTimeoutMs,
+    });
+  } catch (error) {
+    throw classifyUpstreamError(error, lease.model, lease.signal);
+  }
+
+  exchange.streaming = mediaType(headerString(response.headers["content-type"])) === "text/event-stream";
+  record.status = response.statusCode;
+  if (exchange.sseCommitted) {
+    if (response.statusCode >= 400) {
+      // The client already has a 200 head: the model's error becomes an error event, as vLLM sends one mid-stream.
+      const errorBody = await upstreamErrorBody(response);
+      endSseWithError(res, errorBody, exchange.boundary.midEvent);
+      record.errorCode = String(errorBody.error.code ?? response.statusCode);
+      return;
+    }
+    exchange.streaming = true;
+  } else {
+    res.writeHead(response.statusCode, clientResponseHeaders(response.headers));
+    // Streams must reach the client event by event, not when a buffer fills.
+    if (exchange.streaming) res.flushHeaders();
+  }
+
+  let first = true;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (first) {
+        record.timeToFirstByteMs = deps.now() - exchange.startedAt;
+        first = false;
+      }
+      exchange.boundary.push(chunk);
+      record.bytesOut += chunk.length;
+      if (!res.write(chunk)) await drained(res);
+      if (res.destroyed) break;
+    }
+  } catch (error) {
+    throw classifyUpstreamError(error, lease.model, lease.signal);
+  }
+  if (exchange.clientGone.signal.aborted) throw new ClientGoneError();
+  res.end();
+}
+
+/** Resolve when `res` can take more data, or when it is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+function fail(exchange: Exchange, error: unknown): void {
+  const { res, record, deps } = exchange;
+  if (error instanceof ClientGoneError || exchange.clientGone.signal.aborted) {
+    record.status = 499;
+    record.errorCode = CLIENT_GONE;
+    if (!res.destroyed) res.destroy();
+    return;
+  }
+  const reported = deps.shutdown.aborted ? new ProxyClosingError() : error;
+  const response = toErrorResponse(reported);
+  record.status = response.status;
+  record.errorCode = String(response.body.error.code);
+  if (res.headersSent) {
+    if ((exchange.sseCommitted || exchange.streaming) && !res.writableEnded && !res.destroyed) {
+      endSseWithError(res, response.body, exchange.boundary.midEvent);
+    } else {
+      // A plain body cannot carry an error after its head: cut the connection so the client sees a failure, not a short body.
+      res.destroy();
+    }
+    return;
+  }
+  // The rest of an oversized or stalled body is never read: close the connection after answering.
+  const close = reported instanceof BodyTooLargeError || reported instanceof BodyTimeoutError;
+  sendError(res, reported, close ? { connection: "close" } : {});
+}
+
+function apiKeysOff(config: ProxyConfigView): boolean {
+  return config.proxy.api_keys.length === 0 && config.proxy.admin_keys.length === 0;
+}
+
+function headerString(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

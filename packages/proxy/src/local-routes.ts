@@ -1,0 +1,75 @@
+import type { ServerResponse } from "node:http";
+import { LlmuxError } from "@llmux/vllm-client";
+import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
+import { sendJson } from "./openai-error.js";
+
+export interface LocalRouteDeps {
+  mux: ProxyMux;
+  config: ProxyConfigView;
+  version: string;
+  /** Epoch seconds the proxy started (the `created` of every model). */
+  createdAt: number;
+  /** Requests the proxy is answering now. */
+  inFlight: () => number;
+  closing: () => boolean;
+}
+
+/** `GET /health`: llmux itself is up (it does not wake or probe any model). */
+export function health(deps: LocalRouteDeps, res: ServerResponse): void {
+  if (deps.closing()) sendJson(res, { status: "closing" }, 503);
+  else sendJson(res, { status: "ok" });
+}
+
+/**
+ * `GET /v1/models`: every configured model, from the config, in vLLM's list
+ * shape, plus `llmux_state` (the model's lifecycle state). Wakes nothing.
+ */
+export function listModels(deps: LocalRouteDeps, res: ServerResponse): void {
+  const views = modelViews(safeSnapshot(deps.mux));
+  const data = Object.entries(deps.config.models).map(([id, model]) => {
+    const modelPath = (model as { model_path?: unknown } | null)?.model_path;
+    return {
+      id,
+      object: "model",
+      created: deps.createdAt,
+      owned_by: "llmux",
+      root: typeof modelPath === "string" ? modelPath : id,
+      parent: null,
+      llmux_state: views.get(id)?.state ?? "unknown",
+    };
+  });
+  sendJson(res, { object: "list", data });
+}
+
+/**
+ * `GET /llmux/status`: the multiplexer's snapshot (states, queue depths,
+ * in-flight counts, measured costs, last switches) with the proxy's own
+ * counters. Errors inside the snapshot are shown as `{ code, message }`.
+ */
+export function status(deps: LocalRouteDeps, res: ServerResponse): void {
+  const snapshot = safeSnapshot(deps.mux);
+  const body = {
+    version: deps.version,
+    uptime_secs: Math.round(Date.now() / 1000 - deps.createdAt),
+    proxy: { in_flight: deps.inFlight(), closing: deps.closing() },
+    ...(snapshot !== null && typeof snapshot === "object" ? snapshot : { snapshot }),
+  };
+  const payload = JSON.stringify(body, errorReplacer, 2);
+  res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) });
+  res.end(payload);
+}
+
+function safeSnapshot(mux: ProxyMux): unknown {
+  try {
+    return mux.snapshot();
+  } catch {
+    return {};
+  }
+}
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof LlmuxError) return { code: value.code, message: value.message };
+  if (value instanceof Error) return { message: value.message };
+  if (typeof value === "bigint") return Number(value);
+  return value;
+}

@@ -1,0 +1,202 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The per-model view the gauges read at scrape time (from the multiplexer's snapshot). */
+export interface ModelGaugeView {
+  state: string;
+  queueDepth: number;
+}
+
+export interface ProxyMetricsOptions {
+  /** Configured model names: every other model name is labelled `""` (bounded cardinality). */
+  models: readonly string[];
+  /** Every state name a model can be in (for the one-hot state gauge). */
+  states: readonly string[];
+  /** Read at scrape time for queue depth and state; returns undefined for a model it does not know. */
+  view: (model: string) => ModelGaugeView | undefined;
+  /** Label value of `llmux_build_info`. */
+  version: string;
+}
+
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const SWITCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+
+/** Phases of a switch; `stop` is a level-3 sleep. */
+export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start";
+
+/**
+ * The proxy's Prometheus metrics, in a Registry of their own (no global
+ * state: two proxies in one process do not share series). Names follow
+ * Prometheus conventions: `llmux_` prefix, base units, `_total` counters.
+ */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  private readonly models: ReadonlySet<string>;
+  private readonly requests: Counter<"model" | "status">;
+  private readonly requestDuration: Histogram<"model" | "status">;
+  private readonly timeToFirstByte: Histogram<"model">;
+  private readonly queueWait: Histogram<"model">;
+  private readonly inFlight: Gauge<"model">;
+  private readonly switches: Counter<"from" | "to" | "result">;
+  private readonly switchDuration: Histogram<"from" | "to" | "result">;
+  private readonly phaseDuration: Histogram<"phase" | "model">;
+  private readonly escalations: Counter<"model">;
+  private readonly restarts: Counter<"model">;
+
+  constructor(options: ProxyMetricsOptions) {
+    const registers = [this.registry];
+    this.models = new Set(options.models);
+    collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({
+      name: "llmux_build_info",
+      help: "Always 1; the llmux proxy version as a label.",
+      labelNames: ["version"],
+      registers,
+    }).set({ version: options.version }, 1);
+
+    this.requests = new Counter({
+      name: "llmux_requests_total",
+      help: "Finished client requests by model and HTTP status.",
+      labelNames: ["model", "status"],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: "llmux_request_duration_seconds",
+      help: "Time from a request's arrival to its last response byte, queue wait included.",
+      labelNames: ["model", "status"],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.timeToFirstByte = new Histogram({
+      name: "llmux_time_to_first_byte_seconds",
+      help: "Time from a request's arrival to the first response byte from its model (keep-alive comments excluded).",
+      labelNames: ["model"],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: "llmux_queue_wait_seconds",
+      help: "Time a request waited for a lease on its model (switches included).",
+      labelNames: ["model"],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: "llmux_in_flight_requests",
+      help: "Requests holding a lease and being answered by their model, per model.",
+      labelNames: ["model"],
+      registers,
+    });
+    const { view, states } = options;
+    const models = [...options.models];
+    new Gauge({
+      name: "llmux_queue_depth",
+      help: "Requests waiting for a lease, per model.",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        for (const model of models) this.set({ model }, view(model)?.queueDepth ?? 0);
+      },
+    });
+    new Gauge({
+      name: "llmux_model_state",
+      help: "1 for the state each model is in, 0 for the others.",
+      labelNames: ["model", "state"],
+      registers,
+      collect() {
+        for (const model of models) {
+          const current = view(model)?.state;
+          for (const state of states) this.set({ model, state }, state === current ? 1 : 0);
+        }
+      },
+    });
+    this.switches = new Counter({
+      name: "llmux_switches_total",
+      help: "Model switches by the model put away (`from`, empty when none), the model brought up (`to`) and result.",
+      labelNames: ["from", "to", "result"],
+      registers,
+    });
+    this.switchDuration = new Histogram({
+      name: "llmux_switch_duration_seconds",
+      help: "Duration of model switches, from decision to the target admitting requests.",
+      labelNames: ["from", "to", "result"],
+      buckets: SWITCH_BUCKETS,
+      registers,
+    });
+    this.phaseDuration = new Histogram({
+      name: "llmux_switch_phase_duration_seconds",
+      help: "Duration of each switch phase (drain, sleep, stop, wake, start) per model it acted on.",
+      labelNames: ["phase", "model"],
+      buckets: SWITCH_BUCKETS,
+      registers,
+    });
+    this.escalations = new Counter({
+      name: "llmux_escalations_total",
+      help: "Sleeps or wakes that failed or timed out and were escalated to a stop (level 3).",
+      labelNames: ["model"],
+      registers,
+    });
+    this.restarts = new Counter({
+      name: "llmux_model_restarts_total",
+      help: "Unexpected exits of a model's vLLM process (crashes) followed by a restart or stop.",
+      labelNames: ["model"],
+      registers,
+    });
+  }
+
+  /** The label for a model name from a client: configured names only. */
+  modelLabel(model: string | undefined): string {
+    return model !== undefined && this.models.has(model) ? model : "";
+  }
+
+  observeRequest(sample: {
+    model: string | undefined;
+    status: number;
+    durationSecs: number;
+    queueWaitSecs?: number | undefined;
+    ttfbSecs?: number | undefined;
+  }): void {
+    const model = this.modelLabel(sample.model);
+    const status = String(sample.status);
+    this.requests.inc({ model, status });
+    this.requestDuration.observe({ model, status }, sample.durationSecs);
+    if (sample.queueWaitSecs !== undefined) this.queueWait.observe({ model }, sample.queueWaitSecs);
+    if (sample.ttfbSecs !== undefined) this.timeToFirstByte.observe({ model }, sample.ttfbSecs);
+  }
+
+  inFlightStarted(model: string): void {
+    this.inFlight.inc({ model: this.modelLabel(model) });
+  }
+
+  inFlightEnded(model: string): void {
+    this.inFlight.dec({ model: this.modelLabel(model) });
+  }
+
+  observeSwitch(sample: { from: string; to: string; result: string; durationSecs: number }): void {
+    const labels = { from: sample.from, to: sample.to, result: sample.result };
+    this.switches.inc(labels);
+    this.switchDuration.observe(labels, sample.durationSecs);
+  }
+
+  observePhase(phase: SwitchPhase, model: string, durationSecs: number): void {
+    this.phaseDuration.observe({ phase, model }, durationSecs);
+  }
+
+  countEscalation(model: string): void {
+    this.escalations.inc({ model });
+  }
+
+  countRestart(model: string): void {
+    this.restarts.inc({ model });
+  }
+
+  /** Zero the per-model series so they exist before the first request (dashboards see 0, not nothing). */
+  primeModels(): void {
+    for (const model of this.models) this.inFlight.set({ model }, 0);
+  }
+
+  /** Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

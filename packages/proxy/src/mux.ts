@@ -1,0 +1,66 @@
+/**
+ * What the proxy uses of `@llmux/core`'s Multiplexer, written structurally so
+ * the proxy's own tests can drive it with a small stand-in over real sockets
+ * and a real Multiplexer fits it unchanged.
+ */
+
+/** Permission to send requests to one awake model, held until the response ends. */
+export interface ProxyLease {
+  readonly model: string;
+  /** Base URL of the model's vLLM server, no trailing slash. */
+  readonly url: string;
+  /** Aborts (reason: a coded error) when the model dies or the lease is preempted. */
+  readonly signal: AbortSignal;
+  /** Idempotent. */
+  release(): void;
+}
+
+export interface ProxyModelView {
+  state: string;
+  queueDepth: number;
+  inFlight: number;
+  [key: string]: unknown;
+}
+
+export interface ProxyMux {
+  acquire(model: string, options: { signal?: AbortSignal; deadline?: number }): Promise<ProxyLease>;
+  snapshot(): unknown;
+  on(listener: (event: never) => void): () => void;
+  sleepModel(name: string, level?: 1 | 2 | 3): Promise<unknown>;
+  wakeModel(name: string): Promise<unknown>;
+  stopModel(name: string): Promise<unknown>;
+}
+
+/** The fields of the llmux config the proxy reads (core owns the schema; these names are fixed). */
+export interface ProxyConfigView {
+  port: number;
+  host: string;
+  metrics_port: number;
+  metrics_host: string;
+  models: Record<string, unknown>;
+  proxy: {
+    max_body_bytes: number;
+    keepalive_interval_secs: number;
+    headers_timeout_secs: number;
+    idle_timeout_secs: number;
+    api_keys: string[];
+    admin_keys: string[];
+    shutdown_grace_secs: number;
+  };
+  policy: { request_timeout_secs: number };
+}
+
+/** Per-model views from a snapshot (`{ models: { name: {...} } }` or `{ models: [{ name, ... }] }`). */
+export function modelViews(snapshot: unknown): Map<string, ProxyModelView> {
+  const views = new Map<string, ProxyModelView>();
+  const models = (snapshot as { models?: unknown } | null)?.models;
+  if (Array.isArray(models)) {
+    for (const entry of models) {
+      const name = (entry as { name?: unknown } | null)?.name;
+      if (typeof name === "string") views.set(name, entry as ProxyModelView);
+    }
+  } else if (models !== null && typeof models === "object") {
+    for (const [name, entry] of Object.entries(models)) views.set(name, entry as ProxyModelView);
+  }
+  return views;
+}

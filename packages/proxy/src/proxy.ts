@@ -1,0 +1,291 @@
+import { EventEmitter } from "node:events";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { finished } from "node:stream";
+import type { Registry } from "prom-client";
+import { Agent } from "undici";
+import { runAdminAction } from "./admin-routes.js";
+import { KeySet, bearerToken } from "./auth.js";
+import { ProxyClosingError, ProxyStateError, RouteNotFoundError, UnauthorizedError } from "./errors.js";
+import { forwardRequest } from "./forward.js";
+import { type LocalRouteDeps, health, listModels, status } from "./local-routes.js";
+import { ProxyMetrics } from "./metrics.js";
+import { serveMetrics } from "./metrics-server.js";
+import { MODEL_STATES } from "./model-states.js";
+import { type MetricsMuxEvent, recordMuxEvent } from "./mux-metrics.js";
+import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
+import { sendError } from "./openai-error.js";
+import { type RequestRecord, newRecord } from "./request-record.js";
+import { matchRoute } from "./routes.js";
+import { VERSION } from "./version.js";
+
+/** The subset of a pino logger the proxy uses. */
+export interface ProxyLogger {
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface CreateProxyOptions {
+  mux: ProxyMux;
+  config: ProxyConfigView;
+  logger?: ProxyLogger;
+  /**
+   * Longest wait for a model's response headers and between two chunks of its
+   * body (ms; 0 disables). Generation can be slow, so the default is generous:
+   * 10 minutes. A model that dies is noticed through its lease, not this.
+   */
+  upstreamTimeoutMs?: number;
+  /** The `deadline` passed to `mux.acquire` for a wait of `timeoutMs` (default: `performance.now()` based, as core's real clock). */
+  deadline?: (timeoutMs: number) => number;
+}
+
+export interface ListenResult {
+  url: string;
+  /** Absent when `metrics_port` is 0. */
+  metricsUrl?: string;
+}
+
+type ProxyEvents = { request: [record: RequestRecord] };
+
+/**
+ * The llmux HTTP server: OpenAI-compatible routing by `model` to leases from
+ * the multiplexer, local status routes, and the Prometheus endpoint on its own
+ * port. `close()` is graceful, `destroy()` forced; both idempotent.
+ */
+export class LlmuxProxy extends EventEmitter<ProxyEvents> {
+  readonly metrics: ProxyMetrics;
+  readonly registry: Registry;
+  private readonly mux: ProxyMux;
+  private readonly config: ProxyConfigView;
+  private readonly logger: ProxyLogger | undefined;
+  private readonly server: Server;
+  private metricsServer: Server | undefined;
+  private readonly agent: Agent;
+  private readonly apiKeys: KeySet;
+  private readonly adminKeys: KeySet;
+  private readonly shutdown = new AbortController();
+  private readonly active = new Set<ServerResponse>();
+  private readonly localDeps: LocalRouteDeps;
+  private readonly unsubscribe: () => void;
+  private readonly upstreamTimeoutMs: number;
+  private readonly deadline: (timeoutMs: number) => number;
+  private state: "new" | "listening" | "closing" | "closed" = "new";
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: CreateProxyOptions) {
+    super();
+    this.mux = options.mux;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
+    this.deadline = options.deadline ?? ((timeoutMs) => performance.now() + timeoutMs);
+    this.apiKeys = new KeySet(this.config.proxy.api_keys);
+    this.adminKeys = new KeySet(this.config.proxy.admin_keys);
+    const models = Object.keys(this.config.models);
+    this.metrics = new ProxyMetrics({
+      models,
+      states: MODEL_STATES,
+      version: VERSION,
+      view: (model) => modelViews(this.safeSnapshot()).get(model),
+    });
+    this.metrics.primeModels();
+    this.registry = this.metrics.registry;
+    this.unsubscribe = this.mux.on(((event: MetricsMuxEvent) => recordMuxEvent(this.metrics, event)) as (event: never) => void);
+    // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+    this.localDeps = {
+      mux: this.mux,
+      config: this.config,
+      version: VERSION,
+      createdAt: Math.floor(Date.now() / 1000),
+      inFlight: () => this.active.size,
+      closing: () => this.state !== "listening",
+    };
+    this.server = createServer(
+      {
+        headersTimeout: this.config.proxy.headers_timeout_secs * 1000,
+        // Body reads have their own idle timeout; a whole-request deadline would cut large uploads on slow links.
+        requestTimeout: 0,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.keepAliveTimeout = this.config.proxy.idle_timeout_secs * 1000;
+  }
+
+  /** Bind `host:port` (and `metrics_host:metrics_port` unless 0). Port 0 picks a free port. */
+  async listen(): Promise<ListenResult> {
+    if (this.state !== "new") throw new ProxyStateError(`listen() called on a proxy that is ${this.state}`);
+    this.state = "listening";
+    const url = urlOf(await bind(this.server, this.config.port, this.config.host));
+    if (this.config.metrics_port === 0) return { url };
+    this.metricsServer = serveMetrics(this.metrics);
+    try {
+      const metricsUrl = urlOf(await bind(this.metricsServer, this.config.metrics_port, this.config.metrics_host));
+      return { url, metricsUrl };
+    } catch (error) {
+      await this.destroy();
+      throw error;
+    }
+  }
+
+  /** Stop accepting; let in-flight requests finish within `proxy.shutdown_grace_secs`, then abort them. */
+  close(): Promise<void> {
+    this.closePromise ??= this.shutDown(this.config.proxy.shutdown_grace_secs * 1000);
+    return this.closePromise;
+  }
+
+  /** Abort every in-flight request and close every connection now. */
+  destroy(): Promise<void> {
+    this.shutdown.abort(new ProxyClosingError());
+    this.closePromise ??= this.shutDown(0);
+    return this.closePromise;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
+    this.state = "closing";
+    this.unsubscribe();
+    const closed = Promise.all([closeServer(this.server), closeServer(this.metricsServer)]);
+    this.server.closeIdleConnections();
+    this.metricsServer?.closeAllConnections();
+    if (this.active.size > 0 && graceMs > 0) await this.idle(graceMs);
+    if (this.active.size > 0) {
+      this.shutdown.abort(new ProxyClosingError());
+      // Aborted requests answer at once (an error or an SSE error event); give them a moment to flush.
+      await this.idle(2_000);
+    }
+    this.server.closeAllConnections();
+    await closed;
+    await this.agent.destroy().catch(() => undefined);
+    this.state = "closed";
+  }
+
+  /** Resolve when no request is in flight, or after `ms`. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const check = setInterval(() => {
+        if (this.active.size === 0) done();
+      }, 25);
+      function done(): void {
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve();
+      }
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = performance.now();
+    const record = newRecord(req.method ?? "GET", pathOf(req.url ?? "/"));
+    this.active.add(res);
+    this.dispatch(req, res, record, startedAt)
+      .catch((error: unknown) => {
+        const response = sendError(res, error);
+        record.status = response.status;
+        record.errorCode = String(response.body.error.code);
+        if (response.status >= 500) this.logger?.error({ err: error, path: record.path }, "request failed");
+      })
+      .finally(() => {
+        finished(res, () => {
+          this.active.delete(res);
+          if (this.state === "closing") this.server.closeIdleConnections();
+          if (record.status === 0) record.status = res.statusCode;
+          record.durationMs = performance.now() - startedAt;
+          this.metrics.observeRequest({
+            model: record.model,
+            status: record.status,
+            durationSecs: record.durationMs / 1000,
+            queueWaitSecs: record.queueWaitMs === undefined ? undefined : record.queueWaitMs / 1000,
+            ttfbSecs: record.timeToFirstByteMs === undefined ? undefined : record.timeToFirstByteMs / 1000,
+          });
+          this.emit("request", record);
+        });
+      });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, startedAt: number): Promise<void> {
+    if (this.state !== "listening") {
+      res.setHeader("connection", "close");
+      throw new ProxyClosingError();
+    }
+    const route = matchRoute(req.method ?? "GET", req.url ?? "/");
+    const token = bearerToken(req.headers);
+    if (route.kind === "admin") {
+      // Admin routes do not exist unless an admin key is configured.
+      if (this.adminKeys.empty) throw new RouteNotFoundError(record.path);
+      if (!this.adminKeys.accepts(token)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
+    } else if (!(route.kind === "local" && route.name === "health") && !this.apiKeys.empty) {
+      if (!this.apiKeys.accepts(token) && !this.adminKeys.accepts(token)) throw new UnauthorizedError();
+    }
+    switch (route.kind) {
+      case "forward":
+        return forwardRequest(
+          {
+            mux: this.mux,
+            config: this.config,
+            agent: this.agent,
+            metrics: this.metrics,
+            shutdown: this.shutdown.signal,
+            upstreamTimeoutMs: this.upstreamTimeoutMs,
+            deadline: this.deadline,
+            now: () => performance.now(),
+          },
+          req,
+          res,
+          route,
+          record,
+          startedAt,
+        );
+      case "admin":
+        req.resume();
+        record.model = route.model;
+        return runAdminAction(this.mux, this.config, res, route);
+      case "local":
+        req.resume();
+        if (route.name === "health") return health(this.localDeps, res);
+        if (route.name === "models") return listModels(this.localDeps, res);
+        return status(this.localDeps, res);
+    }
+  }
+
+  private safeSnapshot(): unknown {
+    try {
+      return this.mux.snapshot();
+    } catch {
+      return {};
+    }
+  }
+}
+
+/** Create the proxy (it does not listen until `listen()`). */
+export function createProxy(options: CreateProxyOptions): LlmuxProxy {
+  return new LlmuxProxy(options);
+}
+
+function pathOf(target: string): string {
+  const queryAt = target.indexOf("?");
+  return (queryAt === -1 ? target : target.slice(0, queryAt)).slice(0, 200);
+}
+
+function bind(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (server === undefined || !server.listening) return Promise.resolve();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A URL clients can use: a wildcard bind address is reached through loopback. */
+function urlOf(address: AddressInfo): string {
+  let host = address.address;
+  if (host === "0.0.0.0") host = "127.0.0.1";
+  else if (host === "::") host = "::1";
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}

@@ -1,0 +1,78 @@
+import type { IncomingMessage } from "node:http";
+import { BodyTimeoutError, BodyTooLargeError } from "./errors.js";
+
+export interface ReadBodyOptions {
+  /** Largest body accepted, in bytes; past it reading stops and the promise rejects with a 413 error. */
+  limit: number;
+  /** Reject with a 408 error when no data arrives for this long. 0 disables. */
+  idleTimeoutMs: number;
+}
+
+/** The client went away before its body was complete. Never sent (nobody is listening). */
+export class ClientGoneError extends Error {
+  constructor() {
+    super("client closed the connection before the request body was complete");
+    this.name = "ClientGoneError";
+  }
+}
+
+/**
+ * Read a request body into one Buffer, refusing to hold more than `limit`
+ * bytes: a declared Content-Length over the limit is refused before any byte
+ * is read, and a chunked body is cut off as soon as it passes the limit (the
+ * caller then answers 413 with `Connection: close`, so the rest is never read).
+ */
+export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > options.limit) {
+    return Promise.reject(new BodyTooLargeError(options.limit));
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const finish = (error: Error | undefined, body?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      if (error !== undefined) {
+        // Stop pulling bytes we will not use; the response closes the connection.
+        req.pause();
+        reject(error);
+      } else {
+        resolve(body ?? Buffer.alloc(0));
+      }
+    };
+    const armTimer = (): void => {
+      if (options.idleTimeoutMs <= 0) return;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => finish(new BodyTimeoutError(options.idleTimeoutMs)), options.idleTimeoutMs);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > options.limit) {
+        finish(new BodyTooLargeError(options.limit));
+        return;
+      }
+      chunks.push(chunk);
+      armTimer();
+    };
+    const onEnd = (): void => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    const onError = (): void => finish(new ClientGoneError());
+    const onClose = (): void => {
+      if (!req.complete) finish(new ClientGoneError());
+    };
+
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+    armTimer();
+  });
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { isLlmuxError } from "@llmux/vllm-client";
+import { FORWARDED_ROUTES, matchRoute, splitTarget } from "./routes.js";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return isLlmuxError(error) ? error.code : "not coded";
+  }
+  return undefined;
+}
+
+describe("matchRoute", () => {
+  it("forwards every inference path of the vLLM contract, with its body kind", () => {
+    expect(matchRoute("POST", "/v1/chat/completions")).toEqual({ kind: "forward", path: "/v1/chat/completions", query: "", body: "json" });
+    expect(matchRoute("POST", "/v1/audio/transcriptions?x=1")).toEqual({
+      kind: "forward",
+      path: "/v1/audio/transcriptions",
+      query: "?x=1",
+      body: "multipart",
+    });
+    expect(FORWARDED_ROUTES.size).toBe(16);
+  });
+
+  it("never forwards vLLM admin routes or the simulator's control routes", () => {
+    for (const path of ["/sleep", "/sleep?level=1", "/wake_up", "/collective_rpc", "/reset_prefix_cache", "/pause", "/resume", "/is_sleeping", "/_sim/fault", "/metrics", "/version", "/health/../sleep"]) {
+      const code = codeOf(() => matchRoute("POST", path));
+      expect(code, path).toMatch(/^LLMUX_ERR_(ROUTE_NOT_FOUND|BAD_PATH)$/);
+    }
+  });
+
+  it("answers 405 for a known path with the wrong method", () => {
+    expect(codeOf(() => matchRoute("GET", "/v1/chat/completions"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
+    expect(codeOf(() => matchRoute("POST", "/v1/models"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
+    expect(codeOf(() => matchRoute("GET", "/llmux/models/a/sleep"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
+  });
+
+  it("matches exact paths only", () => {
+    expect(codeOf(() => matchRoute("POST", "/v1/chat/completions/"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
+    expect(codeOf(() => matchRoute("POST", "/V1/chat/completions"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
+  });
+
+  it("routes local and admin paths (model names may hold slashes)", () => {
+    expect(matchRoute("GET", "/health")).toEqual({ kind: "local", name: "health" });
+    expect(matchRoute("GET", "/v1/models")).toEqual({ kind: "local", name: "models" });
+    expect(matchRoute("GET", "/llmux/status")).toEqual({ kind: "local", name: "status" });
+    expect(matchRoute("POST", "/llmux/models/org/qwen-7b/sleep?level=2")).toEqual({
+      kind: "admin",
+      model: "org/qwen-7b",
+      action: "sleep",
+      query: "?level=2",
+    });
+    expect(codeOf(() => matchRoute("POST", "/llmux/models/qwen/explode"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
+    expect(codeOf(() => matchRoute("POST", "/llmux/models//sleep"))).toBe("LLMUX_ERR_BAD_PATH");
+  });
+});
+
+describe("splitTarget", () => {
+  it("rejects non-canonical targets", () => {
+    for (const target of [
+      "http://evil.example/v1/chat/completions",
+      "evil.example:80",
+      "*",
+      "/v1/../sleep",
+      "/v1/./chat/completions",
+      "/v1//chat/completions",
+      "/v1%2fchat/completions",
+      "/v1/chat%2Fcompletions",
+      "/%2e%2e/sleep",
+      "/v1\\chat",
+      "/v1/chat/completions#frag",
+    ]) {
+      expect(codeOf(() => splitTarget(target)), target).toBe("LLMUX_ERR_BAD_PATH");
+    }
+  });
+
+  it("keeps the query string as received", () => {
+    expect(splitTarget("/tokenize?a=%2F&b")).toEqual({ path: "/tokenize", query: "?a=%2F&b" });
+  });
+});

@@ -1,0 +1,50 @@
+import type { ServerResponse } from "node:http";
+import type { OpenAIErrorBody } from "./openai-error.js";
+
+/** Headers vLLM sends on a stream; `x-accel-buffering` asks nginx-like fronts not to buffer. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+
+/** Commit a 200 event stream before the upstream answered (keep-alives follow). */
+export function commitSse(res: ServerResponse): void {
+  res.writeHead(200, SSE_HEADERS);
+  res.flushHeaders();
+}
+
+/** An SSE comment line; clients ignore it, proxies and clients see a live connection. */
+export function writeSseComment(res: ServerResponse, text: string): boolean {
+  return res.write(`: ${text.replace(/[\r\n]+/g, " ")}\n\n`);
+}
+
+/**
+ * End a stream with an error event then `[DONE]`, as vLLM ends a stream that
+ * fails after its 200. `midEvent` is true when the bytes already sent stop
+ * inside an event; the event is closed first so the error parses on its own.
+ */
+export function endSseWithError(res: ServerResponse, body: OpenAIErrorBody, midEvent: boolean): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.end(`${midEvent ? "\n\n" : ""}data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`);
+}
+
+/**
+ * Tracks whether forwarded SSE bytes end on an event boundary (a blank line),
+ * so an error event can be appended cleanly after a stream dies mid-event.
+ */
+export class SseBoundaryTracker {
+  private tail = "\n\n";
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const end = chunk.toString("latin1", Math.max(0, chunk.length - 2));
+    this.tail = (this.tail + end).slice(-2);
+  }
+
+  /** True when the bytes so far stop inside an event. */
+  get midEvent(): boolean {
+    // Extra blank lines are harmless in SSE, so anything but "\n\n" counts as mid-event.
+    return this.tail !== "\n\n";
+  }
+}

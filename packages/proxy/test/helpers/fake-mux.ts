@@ -1,0 +1,121 @@
+import type { ProxyLease, ProxyMux } from "../../src/mux.js";
+
+export interface FakeLease extends ProxyLease {
+  released: boolean;
+  /** Abort the lease as core does when the model dies. */
+  kill(reason: unknown): void;
+}
+
+interface Waiter {
+  model: string;
+  signal: AbortSignal | undefined;
+  resolve: (lease: FakeLease) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A stand-in for core's Multiplexer for the proxy's own tests: leases point at
+ * real upstream servers; `hold()` makes acquires wait (as during a switch)
+ * until `releaseHeld()`. Tests that need a real Multiplexer use core's.
+ */
+export class FakeMux implements ProxyMux {
+  readonly leases: FakeLease[] = [];
+  readonly acquireSignals: AbortSignal[] = [];
+  readonly adminCalls: string[] = [];
+  readonly states = new Map<string, string>();
+  acquireError: unknown;
+  private holding = false;
+  private readonly waiters: Waiter[] = [];
+  private readonly listeners = new Set<(event: unknown) => void>();
+
+  constructor(private readonly urls: Record<string, string>) {
+    for (const model of Object.keys(urls)) this.states.set(model, "awake");
+  }
+
+  acquire(model: string, options: { signal?: AbortSignal; deadline?: number }): Promise<ProxyLease> {
+    if (options.signal) this.acquireSignals.push(options.signal);
+    if (this.acquireError !== undefined) return Promise.reject(this.acquireError);
+    if (!this.holding) return Promise.resolve(this.grant(model));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { model, signal: options.signal, resolve, reject };
+      this.waiters.push(waiter);
+      options.signal?.addEventListener("abort", () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index !== -1) this.waiters.splice(index, 1);
+        reject(options.signal?.reason);
+      });
+    });
+  }
+
+  /** Make acquires wait. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Grant every waiting acquire and stop holding. */
+  releaseHeld(): void {
+    this.holding = false;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(this.grant(waiter.model));
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  private grant(model: string): FakeLease {
+    const controller = new AbortController();
+    const url = this.urls[model];
+    if (url === undefined) throw new Error(`no upstream for ${model}`);
+    const lease: FakeLease = {
+      model,
+      url,
+      signal: controller.signal,
+      released: false,
+      release() {
+        lease.released = true;
+      },
+      kill(reason) {
+        controller.abort(reason);
+      },
+    };
+    this.leases.push(lease);
+    return lease;
+  }
+
+  snapshot(): unknown {
+    const models: Record<string, unknown> = {};
+    for (const [name, state] of this.states) {
+      models[name] = {
+        state,
+        queueDepth: this.waiters.filter((waiter) => waiter.model === name).length,
+        inFlight: this.leases.filter((lease) => lease.model === name && !lease.released).length,
+      };
+    }
+    return { models, switches: [] };
+  }
+
+  on(listener: (event: never) => void): () => void {
+    const wrapped = listener as (event: unknown) => void;
+    this.listeners.add(wrapped);
+    return () => this.listeners.delete(wrapped);
+  }
+
+  emit(event: unknown): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  async sleepModel(name: string, level?: 1 | 2 | 3): Promise<void> {
+    this.adminCalls.push(`sleep:${name}:${level ?? "default"}`);
+    this.states.set(name, level === 3 ? "stopped" : "asleep");
+  }
+
+  async wakeModel(name: string): Promise<void> {
+    this.adminCalls.push(`wake:${name}`);
+    this.states.set(name, "awake");
+  }
+
+  async stopModel(name: string): Promise<void> {
+    this.adminCalls.push(`stop:${name}`);
+    this.states.set(name, "stopped");
+  }
+}

@@ -1,0 +1,104 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+}
+
+export type UpstreamBehaviour =
+  | { kind: "json" }
+  | { kind: "stream"; chunks: number; intervalMs: number }
+  | { kind: "crash-mid-stream"; chunks: number }
+  | { kind: "error"; status: number }
+  | { kind: "hang" };
+
+/**
+ * A small vLLM-shaped HTTP server for the proxy's own tests (the simulator is
+ * used where vLLM's behaviour is the subject). It records what reached it and
+ * whether the proxy cancelled a response before its end.
+ */
+export class FakeUpstream {
+  readonly seen: SeenRequest[] = [];
+  /** Responses whose connection closed before they ended (the proxy aborted them). */
+  cancelled = 0;
+  behaviour: UpstreamBehaviour = { kind: "json" };
+  private readonly server: Server;
+  private readonly open = new Set<ServerResponse>();
+
+  constructor() {
+    this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      this.seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
+      this.open.add(res);
+      res.on("close", () => {
+        this.open.delete(res);
+        if (!res.writableFinished) this.cancelled++;
+      });
+      this.respond(res);
+    });
+  }
+
+  private respond(res: ServerResponse): void {
+    const behaviour = this.behaviour;
+    switch (behaviour.kind) {
+      case "json": {
+        const body = JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", choices: [] });
+        res.writeHead(200, { "content-type": "application/json", "x-upstream": "yes", connection: "keep-alive", "keep-alive": "timeout=5" });
+        res.end(body);
+        return;
+      }
+      case "error": {
+        res.writeHead(behaviour.status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: "boom", type: "BadRequestError", param: null, code: behaviour.status } }));
+        return;
+      }
+      case "hang":
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.flushHeaders();
+        return;
+      case "stream":
+      case "crash-mid-stream": {
+        res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+        let sent = 0;
+        const total = behaviour.chunks;
+        const interval = behaviour.kind === "stream" ? behaviour.intervalMs : 5;
+        const tick = (): void => {
+          if (res.destroyed) return;
+          if (sent === total) {
+            if (behaviour.kind === "crash-mid-stream") {
+              // Half an event, then the connection dies, as a crashing engine leaves it.
+              res.write('data: {"partial":');
+              setTimeout(() => res.socket?.destroy(), 20);
+              return;
+            }
+            res.end("data: [DONE]\n\n");
+            return;
+          }
+          res.write(`data: {"n":${sent}}\n\n`);
+          sent++;
+          setTimeout(tick, interval);
+        };
+        tick();
+        return;
+      }
+    }
+  }
+}
