@@ -60,7 +60,7 @@ export function createVllmEngineFactory(options: VllmEngineFactoryOptions): Engi
         ...(startTime === undefined ? {} : { startTime }),
         recordedAt: Date.now(),
       });
-      log.info({ pid, argv }, "vLLM process started");
+      log.info({ vllm_pid: pid, argv }, "vLLM process started");
       const startedAt = Date.now();
       stopProgress();
       progress = setInterval(() => {

@@ -1,5 +1,5 @@
 import { Multiplexer, type LlmuxConfig } from "@llmux/core";
-import { createProxy } from "@llmux/proxy";
+import { createProxy, type ProxyMux, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
 import { ClosedError, StartupError } from "./errors.js";
@@ -67,8 +67,10 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile });
   const mux = new Multiplexer({ config, engineFactory });
   const unsubscribe = mux.on((event) => logMuxEvent(logger, event));
-  const proxy = createProxy({ mux, config, logger });
-  proxy.on("request", (event: Record<string, unknown>) => logger.debug(event, "request"));
+  // ProxyMux types its listener as `(event: never) => void` so that stand-ins fit; a real Multiplexer
+  // is what it was written for, but TypeScript cannot see that through `never`.
+  const proxy = createProxy({ mux: mux as unknown as ProxyMux, config, logger });
+  proxy.on("request", (record: RequestRecord) => logger.debug(record, requestLine(record)));
 
   let bound: { url: string; metricsUrl?: string | undefined };
   try {
@@ -105,7 +107,8 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const close = (): Promise<void> => {
     closing ??= (async () => {
       // In-flight requests (streams too) get the grace period, then are cut.
-      if (!(await settlesWithin(proxy.close(), graceMs)) && destroying === undefined) {
+      // The proxy applies the grace period itself; this timer only guards against a close that never ends.
+      if (!(await settlesWithin(proxy.close(), graceMs + 5_000)) && destroying === undefined) {
         logger.warn({ grace_s: config.proxy.shutdown_grace_secs }, "in-flight requests outlived the grace period; aborting them");
         await proxy.destroy();
       }
@@ -171,4 +174,10 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `POST /v1/chat/completions qwen 200 1234ms` */
+function requestLine(record: RequestRecord): string {
+  const model = record.model === undefined ? "" : ` ${record.model}`;
+  return `${record.method} ${record.path}${model} ${record.status} ${Math.round(record.durationMs)}ms`;
 }
