@@ -37,7 +37,11 @@ interface RequestSpec {
   method: "GET" | "POST";
   path: string;
   json?: unknown;
-  /** Safe to repeat: GETs, `/is_sleeping`, `/wake_up` (a no-op when awake), `/reset_prefix_cache`. */
+  /**
+   * Safe to retry: the GETs only. A POST that answered 5xx may have done part
+   * of its work (a half-done wake), and a retry would hide a failure the
+   * caller must see; the caller escalates instead.
+   */
   idempotent: boolean;
   /** Statuses that are not an error (default: 200 only). */
   accept?: (status: number) => boolean;
@@ -108,7 +112,7 @@ export class VllmControlClient {
   /** `POST /wake_up` (all tags) or `POST /wake_up?tags=a&tags=b`. */
   async wakeUp(tags: readonly string[] = [], options: ControlCallOptions = {}): Promise<void> {
     const query = tags.map((tag) => `tags=${encodeURIComponent(tag)}`).join("&");
-    await this.#call({ method: "POST", path: query === "" ? "/wake_up" : `/wake_up?${query}`, idempotent: true }, options);
+    await this.#call({ method: "POST", path: query === "" ? "/wake_up" : `/wake_up?${query}`, idempotent: false }, options);
   }
 
   /** `POST /collective_rpc {"method": method}` → the per-worker `results`. */
@@ -126,17 +130,17 @@ export class VllmControlClient {
 
   /** `POST /reset_prefix_cache`. */
   async resetPrefixCache(options: ControlCallOptions = {}): Promise<void> {
-    await this.#call({ method: "POST", path: "/reset_prefix_cache", idempotent: true }, options);
+    await this.#call({ method: "POST", path: "/reset_prefix_cache", idempotent: false }, options);
   }
 
   /** `POST /pause?wait_for_inflight_requests=true`: resolves once running requests finished; new ones hang until `resume()`. */
   async pause(options: ControlCallOptions = {}): Promise<void> {
-    await this.#call({ method: "POST", path: "/pause?wait_for_inflight_requests=true", idempotent: true }, options);
+    await this.#call({ method: "POST", path: "/pause?wait_for_inflight_requests=true", idempotent: false }, options);
   }
 
   /** `POST /resume`. */
   async resume(options: ControlCallOptions = {}): Promise<void> {
-    await this.#call({ method: "POST", path: "/resume", idempotent: true }, options);
+    await this.#call({ method: "POST", path: "/resume", idempotent: false }, options);
   }
 
   /** `GET /is_paused`. */

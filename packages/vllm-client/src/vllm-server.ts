@@ -6,6 +6,7 @@ import { VllmControlClient } from "./control-client.js";
 import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
 import {
   AbortedError,
+  ControlUnreachableError,
   EngineExitedError,
   EngineStateError,
   EngineStoppedError,
@@ -55,6 +56,8 @@ interface Run {
 
 /** How long to wait for the child's pipes to close after it exited, so the last lines are complete. */
 const PIPE_DRAIN_MS = 500;
+/** How long a call that lost its connection waits for the exit event before it reports the call's own error. */
+const CONNECTION_LOSS_WAIT_MS = 2_000;
 
 /**
  * One `vllm serve` process: spawn in its own process group, readiness, the
@@ -362,6 +365,11 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       signal.throwIfAborted();
       return await call(signal);
     } catch (error) {
+      if (!run.ended.signal.aborted && isConnectionLoss(error)) {
+        // A dying engine closes its sockets a moment before Node reports the exit; wait for it briefly so the
+        // caller learns that the engine died rather than that one call failed.
+        await Promise.race([run.exited, delay(CONNECTION_LOSS_WAIT_MS)]);
+      }
       if (run.ended.signal.aborted) {
         const reason: unknown = run.ended.signal.reason;
         if (reason instanceof LlmuxError) {
@@ -413,6 +421,10 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       });
     }
   }
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  return error instanceof ControlUnreachableError || (error instanceof Error && error.cause instanceof ControlUnreachableError);
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
