@@ -1,2 +1,20 @@
 #!/usr/bin/env node
-export {};
+import { serve } from "./serve/serve.js";
+import { VERSION } from "./version.js";
+import { resolveKnobs } from "./serve/knobs.js";
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--version" || argv[0] === "-v") {
+  // vLLM prints its own version; the simulated one is configurable.
+  let version = "0.13.0";
+  try {
+    version = resolveKnobs({}, process.env).version;
+  } catch {
+    // Bad knobs are reported by `serve`; --version stays useful.
+  }
+  process.stdout.write(`${version}\n`);
+} else if (argv[0] === "--sim-package-version") {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  await serve(argv, process.env);
+}

@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { countTokens } from "../text/tokens.js";
+import type { SimContext } from "./context.js";
+import { runGeneration } from "./generation.js";
+import { badRequest } from "./http-util.js";
+import { type JsonObject, optionalNumber, readJsonRequest, resolveModel } from "./json-request.js";
+
+/** Text of a chat message's content: a string, or the text parts of an array. */
+function contentText(content: unknown): string | undefined {
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === "object" && typeof (part as JsonObject).text === "string" ? (part as JsonObject).text : ""))
+      .join(" ");
+  }
+  return undefined;
+}
+
+/** The fields chat and completions share; undefined after a 400 was sent. */
+function commonFields(res: ServerResponse, body: JsonObject, maxTokensField: "max_tokens" | "max_completion_tokens" | "both") {
+  const temperature = optionalNumber(res, body, "temperature", (n) => n >= 0);
+  if (temperature === null) return undefined;
+  const seed = optionalNumber(res, body, "seed", Number.isInteger);
+  if (seed === null) return undefined;
+  let maxTokens: number | undefined | null;
+  if (maxTokensField === "both") {
+    maxTokens = optionalNumber(res, body, "max_completion_tokens", (n) => Number.isInteger(n) && n >= 1);
+    if (maxTokens === null) return undefined;
+    if (maxTokens === undefined) maxTokens = optionalNumber(res, body, "max_tokens", (n) => Number.isInteger(n) && n >= 1);
+  } else maxTokens = optionalNumber(res, body, maxTokensField, (n) => Number.isInteger(n) && n >= 1);
+  if (maxTokens === null) return undefined;
+  const stream = body.stream === true;
+  const options = body.stream_options;
+  if (options !== undefined && options !== null && (typeof options !== "object" || Array.isArray(options))) {
+    badRequest(res, "[{'type': 'model_type', 'loc': ('body', 'stream_options'), 'msg': 'Input should be an object'}]");
+    return undefined;
+  }
+  if (options && !stream) {
+    badRequest(res, "Stream options can only be defined when `stream=True`.");
+    return undefined;
+  }
+  const streamOptions = (options ?? undefined) as JsonObject | undefined;
+  // With stream_options present, include_usage defaults to true (vLLM behaviour).
+  const includeUsage = streamOptions !== undefined && streamOptions.include_usage !== false;
+  const continuousUsage = includeUsage && streamOptions?.continuous_usage_stats === true;
+  // vLLM's default when the request sets no limit; the simulator uses 16 like OpenAI's completions.
+  return { temperature, seed, maxTokens: maxTokens ?? 16, stream, includeUsage, continuousUsage };
+}
+
+export async function chatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJsonRequest(req, res);
+  if (!body) return;
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    badRequest(res, "[{'type': 'missing', 'loc': ('body', 'messages'), 'msg': 'Field required'}]");
+    return;
+  }
+  const parts: string[] = [];
+  for (const message of messages) {
+    const role = message && typeof message === "object" ? (message as JsonObject).role : undefined;
+    const text = message && typeof message === "object" ? contentText((message as JsonObject).content) : undefined;
+    if (typeof role !== "string" || text === undefined) {
+      badRequest(res, "[{'type': 'value_error', 'loc': ('body', 'messages'), 'msg': 'Each message needs a role and a content'}]");
+      return;
+    }
+    parts.push(`${role}: ${text}`);
+  }
+  const common = commonFields(res, body, "both");
+  if (!common) return;
+  const model = resolveModel(ctx, res, body);
+  if (!model) return;
+  const input = parts.join("\n");
+  await runGeneration(ctx, res, { kind: "chat", model, input, promptTokens: countTokens(input) + 2 * messages.length, ...common });
+}
+
+export async function completions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJsonRequest(req, res);
+  if (!body) return;
+  let prompt = body.prompt;
+  if (Array.isArray(prompt) && prompt.length === 1) prompt = prompt[0];
+  if (Array.isArray(prompt) && prompt.every((item) => typeof item === "number")) prompt = prompt.join(" ");
+  if (typeof prompt !== "string") {
+    badRequest(res, "[{'type': 'missing', 'loc': ('body', 'prompt'), 'msg': 'Field required (one string prompt)'}]");
+    return;
+  }
+  const common = commonFields(res, body, "max_tokens");
+  if (!common) return;
+  const model = resolveModel(ctx, res, body);
+  if (!model) return;
+  await runGeneration(ctx, res, { kind: "completion", model, input: prompt, promptTokens: countTokens(prompt), ...common });
+}
