@@ -1,3 +1,5 @@
+import type { MuxEvent } from "@llmux/core";
+
 /**
  * What the proxy uses of `@llmux/core`'s Multiplexer, written structurally so
  * the proxy's own tests can drive it with a small stand-in over real sockets
@@ -23,9 +25,11 @@ export interface ProxyModelView {
 }
 
 export interface ProxyMux {
+  /** The multiplexer's clock: `acquire`'s `deadline` is in its milliseconds. */
+  readonly clock?: { now(): number };
   acquire(model: string, options: { signal?: AbortSignal; deadline?: number }): Promise<ProxyLease>;
   snapshot(): unknown;
-  on(listener: (event: never) => void): () => void;
+  on(listener: (event: MuxEvent) => void): () => void;
   sleepModel(name: string, level?: 1 | 2 | 3): Promise<unknown>;
   wakeModel(name: string): Promise<unknown>;
   stopModel(name: string): Promise<unknown>;

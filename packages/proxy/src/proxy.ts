@@ -12,7 +12,7 @@ import { type LocalRouteDeps, health, listModels, status } from "./local-routes.
 import { ProxyMetrics } from "./metrics.js";
 import { serveMetrics } from "./metrics-server.js";
 import { MODEL_STATES } from "./model-states.js";
-import { type MetricsMuxEvent, recordMuxEvent } from "./mux-metrics.js";
+import { recordMuxEvent } from "./mux-metrics.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
@@ -35,7 +35,7 @@ export interface CreateProxyOptions {
    * 10 minutes. A model that dies is noticed through its lease, not this.
    */
   upstreamTimeoutMs?: number;
-  /** The `deadline` passed to `mux.acquire` for a wait of `timeoutMs` (default: `performance.now()` based, as core's real clock). */
+  /** The `deadline` passed to `mux.acquire` for a wait of `timeoutMs` (default: `mux.clock.now() + timeoutMs`). */
   deadline?: (timeoutMs: number) => number;
 }
 
@@ -78,7 +78,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.config = options.config;
     this.logger = options.logger;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
-    this.deadline = options.deadline ?? ((timeoutMs) => performance.now() + timeoutMs);
+    const clock = this.mux.clock ?? { now: () => performance.now() };
+    this.deadline = options.deadline ?? ((timeoutMs) => clock.now() + timeoutMs);
     this.apiKeys = new KeySet(this.config.proxy.api_keys);
     this.adminKeys = new KeySet(this.config.proxy.admin_keys);
     const models = Object.keys(this.config.models);
@@ -90,7 +91,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     });
     this.metrics.primeModels();
     this.registry = this.metrics.registry;
-    this.unsubscribe = this.mux.on(((event: MetricsMuxEvent) => recordMuxEvent(this.metrics, event)) as (event: never) => void);
+    this.unsubscribe = this.mux.on((event) => recordMuxEvent(this.metrics, event));
     // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
     this.localDeps = {

@@ -1,3 +1,4 @@
+import type { MuxEvent } from "@llmux/core";
 import type { ProxyLease, ProxyMux } from "../../src/mux.js";
 
 export interface FakeLease extends ProxyLease {
@@ -26,7 +27,7 @@ export class FakeMux implements ProxyMux {
   acquireError: unknown;
   private holding = false;
   private readonly waiters: Waiter[] = [];
-  private readonly listeners = new Set<(event: unknown) => void>();
+  private readonly listeners = new Set<(event: MuxEvent) => void>();
 
   constructor(private readonly urls: Record<string, string>) {
     for (const model of Object.keys(urls)) this.states.set(model, "awake");
@@ -56,6 +57,12 @@ export class FakeMux implements ProxyMux {
   releaseHeld(): void {
     this.holding = false;
     for (const waiter of this.waiters.splice(0)) waiter.resolve(this.grant(waiter.model));
+  }
+
+  /** Reject every waiting acquire with `error` (as core does on a queue timeout). */
+  rejectHeld(error: unknown): void {
+    this.holding = false;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
 
   get waiting(): number {
@@ -94,13 +101,12 @@ export class FakeMux implements ProxyMux {
     return { models, switches: [] };
   }
 
-  on(listener: (event: never) => void): () => void {
-    const wrapped = listener as (event: unknown) => void;
-    this.listeners.add(wrapped);
-    return () => this.listeners.delete(wrapped);
+  on(listener: (event: MuxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  emit(event: unknown): void {
+  emit(event: MuxEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 

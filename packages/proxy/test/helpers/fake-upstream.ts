@@ -13,7 +13,9 @@ export type UpstreamBehaviour =
   | { kind: "stream"; chunks: number; intervalMs: number }
   | { kind: "crash-mid-stream"; chunks: number }
   | { kind: "error"; status: number }
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /** One event, then wait for `openGate()`, then two more and `[DONE]`. */
+  | { kind: "gated-stream" };
 
 /**
  * A small vLLM-shaped HTTP server for the proxy's own tests (the simulator is
@@ -25,6 +27,12 @@ export class FakeUpstream {
   /** Responses whose connection closed before they ended (the proxy aborted them). */
   cancelled = 0;
   behaviour: UpstreamBehaviour = { kind: "json" };
+  private gate: (() => void) | undefined;
+  private gatePromise = new Promise<void>((resolve) => (this.gate = resolve));
+
+  openGate(): void {
+    this.gate?.();
+  }
   private readonly server: Server;
   private readonly open = new Set<ServerResponse>();
 
@@ -70,6 +78,15 @@ export class FakeUpstream {
         res.end(JSON.stringify({ error: { message: "boom", type: "BadRequestError", param: null, code: behaviour.status } }));
         return;
       }
+      case "gated-stream":
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write('data: {"n":0}\n\n');
+        void this.gatePromise.then(() => {
+          if (res.destroyed) return;
+          res.write('data: {"n":1}\n\n');
+          res.end('data: {"n":2}\n\ndata: [DONE]\n\n');
+        });
+        return;
       case "hang":
         res.writeHead(200, { "content-type": "text/event-stream" });
         res.flushHeaders();
