@@ -26,6 +26,7 @@ export { inBrokenSleepRange } from "./broken-sleep.js";
 export { ProgressLine, describeStep } from "./progress.js";
 export { createValidateCommand, parseFraction, parseLevels, parseValidateArgs } from "./cli-options.js";
 export type { ValidateCliOptions } from "./cli-options.js";
+export { loadConfigFile } from "./load-config.js";
 export {
   ERROR_CODES,
   NvidiaSmiFailedError,
