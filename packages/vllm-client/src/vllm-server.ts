@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import { buildVllmArgs, buildVllmEnv } from "./build-args.js";
 import { VllmControlClient } from "./control-client.js";
+import { describeExit, EngineProcess, type LogStream } from "./engine-process.js";
 import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
 import {
   AbortedError,
@@ -17,11 +17,10 @@ import { LineBuffer } from "./line-buffer.js";
 import { LlmuxError } from "./llmux-error.js";
 import { resolveOptions, type ResolvedVllmServerOptions, type VllmServerOptions } from "./options.js";
 import { assertPortFree } from "./port-check.js";
-import { signalGroup, waitGroupGone } from "./process-group.js";
 import { runSleepSequence, runWakeSequence, type SleepReport, type WakeReport } from "./sleep-wake-sequence.js";
 import { isBrokenSleepVersion } from "./version-check.js";
 
-export type LogStream = "stdout" | "stderr";
+export type { LogStream } from "./engine-process.js";
 
 export interface VllmServerWarning {
   code: "LLMUX_WARN_BROKEN_SLEEP_VERSION" | "LLMUX_WARN_VERSION_UNKNOWN";
@@ -40,22 +39,12 @@ export interface VllmServerEvents {
 
 export type VllmServerState = "idle" | "starting" | "running" | "stopping" | "stopped" | "exited";
 
-/** One spawned process and everything tied to its life. */
+/** One spawned process and the control client tied to its life. */
 interface Run {
-  child: ChildProcess;
-  pid: number;
+  process: EngineProcess;
   control: VllmControlClient;
-  /** Aborted (reason: EngineStoppedError or EngineExitedError) when the run ends; cuts every call in flight. */
-  ended: AbortController;
-  /** Resolves with the exit once the process exited and its output was read. */
-  exited: Promise<EngineExit>;
-  stopRequested: boolean;
-  stopping: Promise<void> | undefined;
-  exit: EngineExit | undefined;
 }
 
-/** How long to wait for the child's pipes to close after it exited, so the last lines are complete. */
-const PIPE_DRAIN_MS = 500;
 /** How long a call that lost its connection waits for the exit event before it reports the call's own error. */
 const CONNECTION_LOSS_WAIT_MS = 2_000;
 
@@ -78,6 +67,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
   #paused = false;
   #lastSleep: SleepReport | undefined;
   #lastWake: WakeReport | undefined;
+  #stopBeforeSpawn = false;
 
   constructor(options: VllmServerOptions) {
     super();
@@ -98,7 +88,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
 
   /** The pid (= process group id) of the current or last process. */
   get pid(): number | undefined {
-    return this.#run?.pid;
+    return this.#run?.process.pid;
   }
 
   /** What `/version` answered once ready. */
@@ -179,15 +169,13 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     return this.#requireRunning("control").control;
   }
 
-  /** SIGTERM the group, SIGKILL after `stopGraceMs`; resolves once every process of the group is gone. Idempotent. */
+  /**
+   * SIGTERM the group, SIGKILL after `stopGraceMs`; resolves once every process
+   * of the group is gone. Idempotent. During `start()`, makes it reject with
+   * `LLMUX_ERR_ENGINE_STOPPED` (also before the process was spawned).
+   */
   stop(): Promise<void> {
-    const run = this.#run;
-    if (run === undefined) {
-      if (this.#state === "idle") this.#state = "stopped";
-      return Promise.resolve();
-    }
-    run.stopping ??= this.#terminate(run, "SIGTERM");
-    return run.stopping;
+    return this.#stop("SIGTERM");
   }
 
   /** Graceful: same as `stop()`. */
@@ -197,11 +185,27 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
 
   /** Forced: SIGKILL the group now; resolves once it is gone. Idempotent. */
   destroy(_error?: Error): Promise<void> {
+    return this.#stop("SIGKILL");
+  }
+
+  async #stop(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
     const run = this.#run;
-    if (run === undefined) return this.stop();
-    if (run.exit === undefined) signalGroup(run.pid, "SIGKILL");
-    run.stopping ??= this.#terminate(run, "SIGKILL");
-    return run.stopping;
+    if (run === undefined) {
+      if (this.#state === "starting") {
+        // Not spawned yet: #start checks this flag right before spawning.
+        this.#stopBeforeSpawn = true;
+        await this.#starting?.catch(() => undefined);
+        return this.#stop(signal);
+      }
+      if (this.#state === "idle") this.#state = "stopped";
+      return;
+    }
+    if (run.process.exit === undefined) this.#state = "stopping";
+    try {
+      await run.process.stop(this.options.stopGraceMs, signal);
+    } finally {
+      await run.control.destroy();
+    }
   }
 
   /** Called once per process exit, expected or not. Returns an unsubscribe function. */
@@ -213,6 +217,8 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
   async #start(options: EngineCallOptions): Promise<void> {
     const startedAt = performance.now();
     const { host, port } = this.options;
+    this.#run = undefined;
+    this.#stopBeforeSpawn = false;
     try {
       options.signal?.throwIfAborted();
       await assertPortFree(host, port);
@@ -220,16 +226,22 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       this.#state = "idle";
       throw error instanceof LlmuxError ? error : new AbortedError("start was aborted", { cause: error });
     }
+    if (this.#stopBeforeSpawn) {
+      this.#state = "stopped";
+      throw new EngineStoppedError("engine was stopped before it was spawned");
+    }
     this.#lines = new LineBuffer(this.options.keepLines);
     this.#version = undefined;
     this.#paused = false;
     const run = await this.#spawn();
+    // stop() may have come in while the spawn settled.
+    if (this.#stopBeforeSpawn) void this.stop();
     try {
       await this.#guard(run, options.signal, (signal) => this.#waitHealthy(run, signal));
       this.#version = await this.#readVersion(run, options.signal);
     } catch (error) {
       // Not ready: no process may survive a failed start (a timeout, an abort, a failed version read).
-      if (run.exit === undefined) await this.stop();
+      if (run.process.exit === undefined) await this.stop();
       throw this.#startError(run, error);
     }
     this.#state = "running";
@@ -237,90 +249,29 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
   }
 
   async #spawn(): Promise<Run> {
-    const { command } = this.options;
-    const child = spawn(command, [...this.args], {
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: buildVllmEnv(this.options),
-    });
-    if (child.pid === undefined) {
-      const cause = await new Promise<unknown>((resolve) => child.once("error", resolve));
-      this.#state = "idle";
-      const detail = cause instanceof Error ? cause.message : String(cause);
-      throw new StartFailedError(`could not spawn ${command}: ${detail}`, { cause });
-    }
-    const pid = child.pid;
-    const control = new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs });
-    const ended = new AbortController();
-    let resolveExit!: (exit: EngineExit) => void;
-    const exited = new Promise<EngineExit>((resolve) => (resolveExit = resolve));
-    const run: Run = { child, pid, control, ended, exited, stopRequested: false, stopping: undefined, exit: undefined };
-    this.#run = run;
-    child.on("error", () => {
-      // Errors after a successful spawn (a failed kill) surface through exit or stop; never crash the host.
-    });
-    const pipesClosed = Promise.all([this.#readLines(child, "stdout"), this.#readLines(child, "stderr")]);
-    child.once("exit", (code, signal) => {
-      // The last lines may still be in the pipes; a lingering grandchild can keep them open, so wait only a little.
-      void Promise.race([pipesClosed, delay(PIPE_DRAIN_MS)]).then(() => {
-        this.#onExit(run, code, signal);
-        resolveExit(run.exit!);
+    let engineProcess: EngineProcess;
+    try {
+      engineProcess = await EngineProcess.spawn(this.options.command, this.args, buildVllmEnv(this.options), this.#lines, {
+        onLog: (line, stream) => this.#emit("log", line, stream),
+        onExit: (exit) => this.#onExit(engineProcess, exit),
       });
-    });
-    this.#emit("spawn", { pid, argv: [command, ...this.args] });
+    } catch (error) {
+      this.#state = "idle";
+      throw error;
+    }
+    const run: Run = { process: engineProcess, control: new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs }) };
+    this.#run = run;
+    this.#emit("spawn", { pid: engineProcess.pid, argv: [...engineProcess.argv] });
     return run;
   }
 
-  #readLines(child: ChildProcess, stream: LogStream): Promise<void> {
-    const source = child[stream];
-    if (source === null) return Promise.resolve();
-    return new Promise((resolve) => {
-      source.on("data", (chunk: Buffer) => {
-        for (const line of this.#lines.push(stream, chunk)) this.#emit("log", line, stream);
-      });
-      source.once("close", () => {
-        for (const line of this.#lines.end(stream)) this.#emit("log", line, stream);
-        resolve();
-      });
-    });
-  }
-
-  #onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
-    const exit: EngineExit = { code, signal, expected: run.stopRequested, lastLines: this.lastLines() };
-    run.exit = exit;
-    if (!run.stopRequested) {
-      // The leader died on its own; its EngineCore/worker children may still hold the GPU.
-      signalGroup(run.pid, "SIGKILL");
+  #onExit(engineProcess: EngineProcess, exit: EngineExit): void {
+    const run = this.#run;
+    if (run?.process === engineProcess) {
+      void run.control.destroy();
+      this.#state = exit.expected ? "stopped" : "exited";
     }
-    const reason = run.stopRequested
-      ? new EngineStoppedError()
-      : new EngineExitedError(`engine exited unexpectedly (${describeExit(code, signal)})`, {
-          exitCode: code,
-          signal,
-          lastLines: exit.lastLines,
-        });
-    if (!run.ended.signal.aborted) run.ended.abort(reason);
-    void run.control.destroy();
-    if (this.#run === run) this.#state = run.stopRequested ? "stopped" : "exited";
     this.#emit("exit", exit);
-  }
-
-  async #terminate(run: Run, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-    if (run.exit === undefined) {
-      run.stopRequested = true;
-      this.#state = "stopping";
-      if (!run.ended.signal.aborted) run.ended.abort(new EngineStoppedError("engine is being stopped"));
-      signalGroup(run.pid, signal);
-      const killTimer = setTimeout(() => signalGroup(run.pid, "SIGKILL"), this.options.stopGraceMs);
-      try {
-        await run.exited;
-      } finally {
-        clearTimeout(killTimer);
-      }
-    }
-    // The leader is gone; members of its group may not be (and still hold GPU memory).
-    await waitGroupGone(run.pid, run.stopRequested ? this.options.stopGraceMs : 0);
-    await run.control.destroy();
   }
 
   async #waitHealthy(run: Run, signal: AbortSignal): Promise<void> {
@@ -360,18 +311,18 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
 
   /** Runs `call` with a signal that aborts on the caller's abort or the end of the run, and maps the error to the cause that won. */
   async #guard<T>(run: Run, callerSignal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const signal = callerSignal ? AbortSignal.any([callerSignal, run.ended.signal]) : run.ended.signal;
+    const signal = callerSignal ? AbortSignal.any([callerSignal, run.process.ended.signal]) : run.process.ended.signal;
     try {
       signal.throwIfAborted();
       return await call(signal);
     } catch (error) {
-      if (!run.ended.signal.aborted && isConnectionLoss(error)) {
+      if (!run.process.ended.signal.aborted && isConnectionLoss(error)) {
         // A dying engine closes its sockets a moment before Node reports the exit; wait for it briefly so the
         // caller learns that the engine died rather than that one call failed.
-        await Promise.race([run.exited, delay(CONNECTION_LOSS_WAIT_MS)]);
+        await Promise.race([run.process.exited, delay(CONNECTION_LOSS_WAIT_MS)]);
       }
-      if (run.ended.signal.aborted) {
-        const reason: unknown = run.ended.signal.reason;
+      if (run.process.ended.signal.aborted) {
+        const reason: unknown = run.process.ended.signal.reason;
         if (reason instanceof LlmuxError) {
           throw reason instanceof EngineExitedError
             ? new EngineExitedError(`engine exited (${describeExit(reason.exitCode, reason.signal)})`, { ...exitDetails(reason), cause: error })
@@ -390,7 +341,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       return new StartFailedError(`engine exited before it was ready (${describeExit(error.exitCode, error.signal)})`, {
         exitCode: error.exitCode,
         signal: error.signal,
-        lastLines: run.exit?.lastLines ?? this.lastLines(),
+        lastLines: run.process.exit?.lastLines ?? this.lastLines(),
         cause: error,
       });
     }
@@ -401,11 +352,12 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     const run = this.#run;
     if (this.#state === "running" && run !== undefined) return run;
     if (this.#state === "stopping" || this.#state === "stopped") throw new EngineStoppedError(`cannot ${what}: engine was stopped`);
-    if (this.#state === "exited" && run?.exit !== undefined) {
-      throw new EngineExitedError(`cannot ${what}: engine exited (${describeExit(run.exit.code, run.exit.signal)})`, {
-        exitCode: run.exit.code,
-        signal: run.exit.signal,
-        lastLines: run.exit.lastLines,
+    const exit = run?.process.exit;
+    if (this.#state === "exited" && exit !== undefined) {
+      throw new EngineExitedError(`cannot ${what}: engine exited (${describeExit(exit.code, exit.signal)})`, {
+        exitCode: exit.code,
+        signal: exit.signal,
+        lastLines: exit.lastLines,
       });
     }
     throw new EngineStateError(`cannot ${what}: engine is ${this.#state}`);
@@ -425,10 +377,6 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
 
 function isConnectionLoss(error: unknown): boolean {
   return error instanceof ControlUnreachableError || (error instanceof Error && error.cause instanceof ControlUnreachableError);
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal !== null ? `signal ${signal}` : `code ${code}`;
 }
 
 function exitDetails(error: EngineExitedError): { exitCode: number | null; signal: NodeJS.Signals | null; lastLines: string[] } {
