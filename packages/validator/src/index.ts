@@ -22,7 +22,6 @@ export { HEADER, RULE, NOT_MEASURED, formatJson, formatReport, formatRow, result
 export { EXIT_FAILED, EXIT_NOT_VERIFIED, EXIT_PASSED, EXIT_USAGE, summarize } from "./report.js";
 export type { LevelReport, ValidateLevel, ValidationReport, ValidationResult, WakeCallTiming } from "./report.js";
 export { PROBE_QUESTION, askProbe, probeBody } from "./probe.js";
-export { inBrokenSleepRange } from "./broken-sleep.js";
 export { ProgressLine, describeStep } from "./progress.js";
 export { createValidateCommand, parseFraction, parseLevels, parseValidateArgs } from "./cli-options.js";
 export type { ValidateCliOptions } from "./cli-options.js";

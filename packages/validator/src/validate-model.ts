@@ -1,4 +1,4 @@
-import { inBrokenSleepRange } from "./broken-sleep.js";
+import { isBrokenSleepVersion } from "@llmux/vllm-client";
 import { extractWakeCalls, vllmServerFactory } from "./engine.js";
 import type { EngineFactory, ValidatorConfig, ValidatorEngine } from "./engine.js";
 import { NvidiaSmiMissingError, ValidateAbortedError, ValidateOptionsError } from "./errors.js";
@@ -268,7 +268,7 @@ async function noteVersion(report: ValidationReport, engine: ValidatorEngine): P
     }
   }
   report.vllmVersion = version;
-  if (version !== null && inBrokenSleepRange(version)) {
+  if (version !== null && isBrokenSleepVersion(version)) {
     report.brokenSleepVersion = true;
     report.warnings.push(
       `vLLM ${version} is in the range whose sleep mode frees almost no GPU memory (>= 0.14.0, < 0.17.0; vLLM issue #32714)`,

@@ -56,8 +56,8 @@ describe("validator against vllm-sim", () => {
     expect(await fixture.gpuRecords()).toEqual([]);
   }, TIMEOUT);
 
-  it("fails the memory check on a broken-sleep sim while the answers match", async () => {
-    fixture = await createSimFixture({ extraArgs: ["--sim-broken-sleep", "1"] });
+  it("fails the memory check on a broken-sleep sim while the answers match, and warns about the version", async () => {
+    fixture = await createSimFixture({ extraArgs: ["--sim-broken-sleep", "1", "--sim-version", "0.15.1"] });
     const options = fixture.options({ levels: [1, 2] });
     const { exitCode, report } = await runValidation(options);
 
@@ -70,6 +70,8 @@ describe("validator against vllm-sim", () => {
     }
     expect(options.stdout.text).toMatch(/^L1 .* match +FAIL$/m);
     expect(options.stdout.text).toContain("Result: SOME FAILED");
+    expect(report.brokenSleepVersion).toBe(true);
+    expect(options.stdout.text).toMatch(/^Warning: vLLM 0\.15\.1 is in the range whose sleep mode frees almost no GPU memory/m);
   }, TIMEOUT);
 
   it("fails the answer check when the level-2 wake skips the reload", async () => {
