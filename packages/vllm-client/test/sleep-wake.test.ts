@@ -88,6 +88,16 @@ describe("VllmServer sleep and wake", () => {
     expect(isLlmuxError(error, "LLMUX_ERR_WAKE_FAILED")).toBe(true);
   });
 
+  it("a failing reload_weights rejects the level-2 wake with LLMUX_ERR_WAKE_FAILED", async () => {
+    const server = await simServer();
+    await server.start();
+    await server.sleep(2);
+    await armFault(server, "fail_reload");
+    const error = await server.wakeUp(2).catch((e: unknown) => e);
+    expect(isLlmuxError(error, "LLMUX_ERR_WAKE_FAILED")).toBe(true);
+    expect((error as Error).cause).toMatchObject({ code: "LLMUX_ERR_CONTROL_HTTP", route: "/collective_rpc" });
+  });
+
   it("a hanging wake call rejects with LLMUX_ERR_WAKE_TIMEOUT", async () => {
     const server = await simServer({ wakeTimeoutMs: 1_000 });
     await server.start();

@@ -81,6 +81,17 @@ describe("VllmServer start", () => {
     expect((error as Error).message).toContain("/nonexistent/vllm");
   });
 
+  it("an aborted start() kills the group and rejects with LLMUX_ERR_ABORTED", async () => {
+    const server = await simServer({ sim: { VLLM_SIM_STARTUP_MS: "120000" } });
+    const controller = new AbortController();
+    server.once("spawn", () => setTimeout(() => controller.abort(new Error("client went away")), 100));
+    const exited = nextExit(server);
+    const error = await server.start({ signal: controller.signal }).catch((e: unknown) => e);
+    expect(isLlmuxError(error, "LLMUX_ERR_ABORTED")).toBe(true);
+    expect((await exited).expected).toBe(true);
+    expect(groupAlive(server.pid ?? -1)).toBe(false);
+  });
+
   it("stop() during start() makes start reject with LLMUX_ERR_ENGINE_STOPPED and leaves nothing", async () => {
     const server = await simServer({ sim: { VLLM_SIM_STARTUP_MS: "120000" } });
     const spawned = new Promise<void>((resolve) => server.once("spawn", () => resolve()));
