@@ -41,6 +41,7 @@ export interface SimHandle {
     fault(name: string, count?: number): Promise<void>;
     stats(): Promise<SimStats>;
   };
+  /** The event log so far (after `stop()`: as it was at exit). */
   events(): SimEvent[];
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -102,6 +103,8 @@ export async function spawnSim(options: SpawnSimOptions = {}): Promise<SimHandle
   void exited.then((info) => (exitInfo = info));
   const url = `http://127.0.0.1:${port}`;
   let stopped: Promise<void> | undefined;
+  /** The log as it was when the temp dir was removed, so `events()` still works after `stop()`. */
+  let finalEvents: SimEvent[] | undefined;
   const handle: SimHandle = {
     url,
     port,
@@ -110,7 +113,7 @@ export async function spawnSim(options: SpawnSimOptions = {}): Promise<SimHandle
     eventLogPath,
     stateDir,
     logs: () => [...lines],
-    events: () => readSimEvents(eventLogPath),
+    events: () => finalEvents ?? readSimEvents(eventLogPath),
     exited,
     control: {
       async fault(name, count = 1) {
@@ -140,6 +143,7 @@ export async function spawnSim(options: SpawnSimOptions = {}): Promise<SimHandle
           await exited;
           clearTimeout(timer);
         }
+        finalEvents = readSimEvents(eventLogPath);
         rmSync(workDir, { recursive: true, force: true });
       })();
       return stopped;

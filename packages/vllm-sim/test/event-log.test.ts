@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { chatBody, postJson, useSims } from "./helpers.js";
+
+describe("event log", () => {
+  const sim = useSims();
+
+  it("records ready, requests, sleep, wake, reload and exit in order with pid and model", async () => {
+    const s = await sim({ model: "m" });
+    await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x"))).text();
+    await fetch(`${s.url}/sleep?level=2`, { method: "POST" });
+    await fetch(`${s.url}/wake_up?tags=weights`, { method: "POST" });
+    await (await postJson(`${s.url}/collective_rpc`, { method: "reload_weights" })).text();
+    await fetch(`${s.url}/wake_up?tags=kv_cache`, { method: "POST" });
+    await s.stop();
+    const events = s.events();
+    expect(events.map((event) => event.event)).toEqual(["ready", "request_start", "request_end", "sleep", "wake", "reload", "wake", "exit"]);
+    expect(events.every((event) => event.pid === s.pid && event.model === "m" && typeof event.t === "number")).toBe(true);
+    expect(events[2]).toMatchObject({ outcome: "completed", id: events[1]?.id });
+    expect(events[3]).toMatchObject({ level: 2 });
+    const times = events.map((event) => event.t);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+});
