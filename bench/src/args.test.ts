@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "./args.js";
+
+describe("parseArgs", () => {
+  it("defaults to a full run that updates the README", () => {
+    expect(parseArgs([])).toEqual({ quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: true });
+  });
+
+  it("never writes the README from a quick or partial run unless asked", () => {
+    expect(parseArgs(["--quick"])).toMatchObject({ quick: true, writeReadme: false });
+    expect(parseArgs(["--only", "overhead,streaming"])).toMatchObject({ only: ["overhead", "streaming"], writeReadme: false });
+    expect(parseArgs(["--quick", "--readme"])).toMatchObject({ writeReadme: true });
+  });
+
+  it("skips the -- that pnpm passes through", () => {
+    expect(parseArgs(["--", "--quick"])).toMatchObject({ quick: true });
+  });
+
+  it("rejects unknown arguments and scenarios", () => {
+    expect(() => parseArgs(["--fast"])).toThrow(/unknown argument --fast/);
+    expect(() => parseArgs(["--only", "nope"])).toThrow(/unknown scenario nope/);
+    expect(() => parseArgs(["--nginx-workers", "0"])).toThrow(/positive integer/);
+  });
+
+  it("answers --help with the usage", () => {
+    expect(parseArgs(["--help"])).toHaveProperty("help");
+  });
+});

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { descendants, isAlive } from "./proc-stats.js";
+
+/**
+ * Every process the bench starts goes through here, so that a failure, an
+ * exception or Ctrl-C still stops all of them: nginx, upstreams, llmux and
+ * whatever llmux started. Each child leads its own process group.
+ */
+export interface Tracked {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** The last output lines, for error messages. */
+  tail(): string;
+  /** SIGTERM the process, wait up to `graceMs`, then SIGKILL it and every descendant it had. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<Tracked>();
+
+export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): Tracked {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
+  if (child.pid === undefined) throw new Error(`could not start ${name}: ${command}`);
+  const pid = child.pid;
+  const lines: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+    }
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+  });
+  let stopping: Promise<void> | undefined;
+  const tracked: Tracked = {
+    name,
+    child,
+    pid,
+    exited,
+    tail: () => lines.join("\n"),
+    stop(graceMs = 5000) {
+      stopping ??= stopTree(pid, exited, graceMs).finally(() => live.delete(tracked));
+      return stopping;
+    },
+  };
+  live.add(tracked);
+  void exited.then(() => live.delete(tracked));
+  return tracked;
+}
+
+async function stopTree(pid: number, exited: Promise<unknown>, graceMs: number): Promise<void> {
+  // Remember the tree before the parent goes: orphans are re-parented and would be lost.
+  const tree = descendants(pid);
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  for (const target of [pid, ...tree, ...descendants(pid)]) {
+    if (!isAlive(target)) continue;
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // raced with its exit
+    }
+  }
+  // Give the tree members a moment to be reaped so `ps` after the bench is clean.
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline && tree.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+export async function stopAll(graceMs = 5000): Promise<void> {
+  await Promise.all([...live].map((tracked) => tracked.stop(graceMs)));
+}
+
+/** Synchronous last resort on process exit: SIGKILL whatever is left. */
+function killAllNow(): void {
+  for (const tracked of live) {
+    for (const target of [...descendants(tracked.pid), tracked.pid]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+let installed = false;
+
+/** Stop everything on Ctrl-C, SIGTERM, an uncaught error, or exit. */
+export function installCleanupHandlers(): void {
+  if (installed) return;
+  installed = true;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nbench: ${signal}, stopping everything it started...\n`);
+    void stopAll(3000).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", killAllNow);
+}

@@ -1,0 +1,35 @@
+import type { Table } from "./table.js";
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Scenario ids to run; empty = all. */
+  only: string[];
+  allowInstall: boolean;
+  /** Run llmux under `--cpu-prof` for a separate load and summarize its hottest functions. */
+  profile: boolean;
+  nginxWorkers: number;
+  writeReadme: boolean;
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  nginxPath?: string;
+  wrkPath?: string;
+  /** Why a column or scenario could not run, printed under its table. */
+  notes: string[];
+  llmux: boolean;
+  sim: boolean;
+  log(message: string): void;
+}
+
+export interface ScenarioResult {
+  table: Table;
+  /** Raw figures for the JSON file. */
+  raw: Record<string, unknown>;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  run(context: BenchContext): Promise<ScenarioResult>;
+}

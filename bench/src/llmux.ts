@@ -1,0 +1,81 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnTracked } from "./children.js";
+import { waitForHttp } from "./http-wait.js";
+import { llmuxBinPath } from "./paths.js";
+
+export interface LlmuxModel {
+  model_path: string;
+  port: number;
+  sleep_level?: 1 | 2 | 3;
+  extra_args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface RunningLlmux {
+  url: string;
+  pid: number;
+  folder: string;
+  stop(): Promise<void>;
+  tail(): string;
+}
+
+export function llmuxAvailable(): boolean {
+  return existsSync(llmuxBinPath);
+}
+
+/**
+ * Start the real built `llmux` binary with a temporary config, as a user would:
+ * `node packages/cli/dist/cli.js --config <file>`. `nodeArgs` lets the profiler
+ * run it under `--cpu-prof`.
+ */
+export async function startLlmux(options: {
+  port: number;
+  vllmCommand: string;
+  models: Record<string, LlmuxModel>;
+  policy?: Record<string, unknown>;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}): Promise<RunningLlmux> {
+  const folder = mkdtempSync(join(tmpdir(), "llmux-bench-llmux-"));
+  const configPath = join(folder, "config.json");
+  const config = {
+    port: options.port,
+    host: "127.0.0.1",
+    metrics_port: 0,
+    vllm_command: options.vllmCommand,
+    vllm_logging: false,
+    models: options.models,
+    policy: { request_timeout_secs: 120, ...options.policy },
+  };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const tracked = spawnTracked(
+    "llmux",
+    process.execPath,
+    [...(options.nodeArgs ?? []), llmuxBinPath, "--config", configPath, "--log-level", "warn", "--log-format", "json"],
+    {
+      cwd: folder,
+      env: { ...process.env, VLLM_SIM_STATE_DIR: join(folder, "sim-state"), ...options.env },
+    },
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitForHttp(`${url}/health`, { timeoutMs: 30_000, alive: () => tracked.child.exitCode === null, what: "llmux" });
+  } catch (error) {
+    await tracked.stop(5000);
+    rmSync(folder, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}\n${tracked.tail()}`);
+  }
+  return {
+    url,
+    pid: tracked.pid,
+    folder,
+    tail: tracked.tail,
+    async stop() {
+      // SIGTERM: llmux stops its vLLM process groups itself; the tracker SIGKILLs leftovers after the grace.
+      await tracked.stop(15_000);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { request } from "undici";
+import { spawnTracked, type Tracked } from "./children.js";
+import type { BenchContext } from "./context.js";
+import { waitForHttp } from "./http-wait.js";
+import { startLlmux, type RunningLlmux } from "./llmux.js";
+import { startNginx, type RunningNginx } from "./nginx.js";
+import { fastUpstreamBinPath } from "./paths.js";
+import { freePort } from "@llmux/vllm-sim/testing";
+
+export const MODEL = "bench";
+
+/**
+ * One upstream with the three ways to reach it: direct, through nginx, through
+ * llmux. When llmux is built, llmux itself starts the upstream (its
+ * `vllm_command` is the bench upstream) and direct and nginx then use that same
+ * process on its port, so all three columns hit one upstream.
+ */
+export interface ProxyRig {
+  directUrl: string;
+  nginx?: RunningNginx;
+  llmux?: RunningLlmux;
+  /** Base URL per column name. */
+  columns: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function chat(url: string, body: object): Promise<{ status: number; text: string }> {
+  const response = await request(`${url}/v1/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
+export async function startProxyRig(context: BenchContext, options: { nodeArgs?: string[] } = {}): Promise<ProxyRig> {
+  const upstreamPort = await freePort();
+  let upstream: Tracked | undefined;
+  let llmux: RunningLlmux | undefined;
+  let nginx: RunningNginx | undefined;
+  const stop = async (): Promise<void> => {
+    await nginx?.stop();
+    await llmux?.stop();
+    await upstream?.stop(3000);
+  };
+  try {
+    if (context.llmux) {
+      llmux = await startLlmux({
+        port: await freePort(),
+        vllmCommand: fastUpstreamBinPath,
+        models: { [MODEL]: { model_path: "bench/upstream", port: upstreamPort, sleep_level: 1 } },
+        ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      });
+      // The first request makes llmux start the upstream (a cold start).
+      const first = await chat(llmux.url, { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 1 });
+      if (first.status !== 200) throw new Error(`llmux answered ${first.status} to the warm-up request: ${first.text}\n${llmux.tail()}`);
+    } else {
+      upstream = spawnTracked("upstream", process.execPath, [fastUpstreamBinPath, "serve", "bench/upstream", "--port", String(upstreamPort), "--served-model-name", MODEL]);
+      const started = upstream;
+      await waitForHttp(`http://127.0.0.1:${upstreamPort}/health`, { alive: () => started.child.exitCode === null, what: "bench upstream" });
+    }
+    if (context.nginxPath) {
+      nginx = await startNginx({ path: context.nginxPath, listenPort: await freePort(), upstreamPort, workers: context.options.nginxWorkers });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const directUrl = `http://127.0.0.1:${upstreamPort}`;
+  const columns: Record<string, string> = { direct: directUrl };
+  if (nginx) columns.nginx = nginx.url;
+  if (llmux) columns.llmux = llmux.url;
+  return { directUrl, ...(nginx ? { nginx } : {}), ...(llmux ? { llmux } : {}), columns, stop };
+}

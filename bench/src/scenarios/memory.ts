@@ -1,0 +1,147 @@
+import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
+import { runLoad } from "../load-client.js";
+import { descendants, rssBytes } from "../proc-stats.js";
+import { MODEL, startProxyRig, type ProxyRig } from "../rig.js";
+import { streamAgent, streamOnce } from "../stream-client.js";
+import type { Row, Target } from "../table.js";
+
+const MIB = 1024 * 1024;
+
+interface MemoryRun {
+  idleMiB: number;
+  streamsOpen: number;
+  streamsMiB: number;
+  soakRequests: number;
+  soakFailed: number;
+  soakSeconds: number;
+  soakStartMiB: number;
+  soakEndMiB: number;
+  soakPeakMiB: number;
+  driftPercent: number;
+  samplesMiB: number[];
+}
+
+function rssOf(rig: ProxyRig, column: string): () => number {
+  if (column === "nginx" && rig.nginx) {
+    const pid = rig.nginx.pid;
+    return () => [pid, ...descendants(pid)].reduce((sum, each) => sum + (rssBytes(each) || 0), 0) / MIB;
+  }
+  if (column === "llmux" && rig.llmux) {
+    const pid = rig.llmux.pid;
+    return () => rssBytes(pid) / MIB;
+  }
+  throw new Error(`no process for column ${column}`);
+}
+
+async function openStreams(context: BenchContext, base: string, count: number, rss: () => number): Promise<{ open: number; peakMiB: number }> {
+  // Slow streams (one token a second) so that all of them are open at once.
+  const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "keep talking" }], max_tokens: 600, stream: true, bench_interval_ms: 1000 });
+  const agent = streamAgent();
+  const abort = new AbortController();
+  let open = 0;
+  const all = Array.from({ length: count }, () => streamOnce(`${base}/v1/chat/completions`, body, agent, { signal: abort.signal, onHeaders: () => open++ }));
+  let peakMiB = 0;
+  try {
+    const deadline = Date.now() + 90_000;
+    while (open < count && Date.now() < deadline) {
+      peakMiB = Math.max(peakMiB, rss());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (open < count) context.log(`  only ${open} of ${count} streams opened within 90 s`);
+    // Hold them a little while tokens flow, sampling the peak.
+    for (let sample = 0; sample < 12; sample++) {
+      peakMiB = Math.max(peakMiB, rss());
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return { open, peakMiB };
+  } finally {
+    abort.abort();
+    await Promise.all(all);
+    await agent.destroy();
+  }
+}
+
+async function measure(context: BenchContext, rig: ProxyRig, column: string, streams: number, soak: number): Promise<MemoryRun> {
+  const base = rig.columns[column] as string;
+  const rss = rssOf(rig, column);
+  const idleMiB = rss();
+  context.log(`  ${column}: ${streams} open streams`);
+  const opened = await openStreams(context, base, streams, rss);
+  // Let aborted streams settle before the soak starts.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  context.log(`  ${column}: soak of ${soak} requests`);
+  const samples: number[] = [];
+  const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello in five words." }], max_tokens: 8 });
+  const result = await runLoad({
+    url: `${base}/v1/chat/completions`,
+    body,
+    total: soak,
+    concurrency: 50,
+    progressEvery: Math.max(1, Math.floor(soak / 20)),
+    onProgress: () => samples.push(rss()),
+  });
+  samples.push(rss());
+  // Drift: from the sample after the first tenth of the soak (pools and JIT warm) to the end.
+  const start = samples[1] ?? samples[0] ?? Number.NaN;
+  const end = samples[samples.length - 1] ?? Number.NaN;
+  return {
+    idleMiB,
+    streamsOpen: opened.open,
+    streamsMiB: opened.peakMiB,
+    soakRequests: result.completed,
+    soakFailed: result.failed,
+    soakSeconds: result.seconds,
+    soakStartMiB: start,
+    soakEndMiB: end,
+    soakPeakMiB: Math.max(...samples),
+    driftPercent: ((end - start) / start) * 100,
+    samplesMiB: samples,
+  };
+}
+
+export const memoryScenario: Scenario = {
+  id: "memory",
+  title: "4. Memory (1,000 concurrent open streams; RSS drift over a soak)",
+  async run(context: BenchContext): Promise<ScenarioResult> {
+    const streams = 1000;
+    const soak = context.options.quick ? 5_000 : 100_000;
+    const rig = await startProxyRig(context);
+    const runs: Record<string, MemoryRun> = {};
+    try {
+      for (const column of ["nginx", "llmux"]) {
+        if (!(column in rig.columns)) continue;
+        runs[column] = await measure(context, rig, column, streams, soak);
+      }
+    } finally {
+      await rig.stop();
+    }
+    const columns = ["nginx", "llmux"];
+    const pick = (read: (run: MemoryRun) => number): Record<string, number | undefined> =>
+      Object.fromEntries(columns.map((column) => [column, runs[column] ? read(runs[column] as MemoryRun) : undefined]));
+    const rows: Row[] = [
+      { metric: "RSS idle", unit: "MiB", values: pick((run) => run.idleMiB), digits: 1 },
+      { metric: `RSS peak with ${streams} open streams`, unit: "MiB", values: pick((run) => run.streamsMiB), digits: 1 },
+      { metric: "streams open at once", unit: `of ${streams}`, values: pick((run) => run.streamsOpen), digits: 0, ratios: false },
+      { metric: `soak: requests (failed)`, unit: "count", values: pick((run) => run.soakRequests - run.soakFailed), digits: 0, ratios: false },
+      { metric: "soak: throughput", unit: "req/s", values: pick((run) => run.soakRequests / run.soakSeconds), digits: 0 },
+      { metric: "soak: RSS after first tenth", unit: "MiB", values: pick((run) => run.soakStartMiB), digits: 1 },
+      { metric: "soak: RSS at end", unit: "MiB", values: pick((run) => run.soakEndMiB), digits: 1 },
+      { metric: "soak: RSS drift", unit: "%", values: pick((run) => run.driftPercent), digits: 1, ratios: false },
+    ];
+    const targets: Target[] = [];
+    const notes: string[] = [];
+    const llmux = runs.llmux;
+    if (llmux) {
+      targets.push(
+        { name: `llmux RSS with ${streams} open streams`, measured: llmux.streamsOpen === streams ? llmux.streamsMiB : Number.NaN, limit: 200, unit: "MiB", kind: "max" },
+        { name: `llmux RSS drift over ${soak.toLocaleString("en-US")} requests`, measured: llmux.driftPercent, limit: 10, unit: "%", kind: "max" },
+      );
+    } else {
+      notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");
+    }
+    notes.push(
+      `RSS from /proc/<pid>/status VmRSS (nginx: master plus workers; llmux: its own process). Streams: one token a second per stream from the bench upstream, so all ${streams} are open at once; the peak over ~3 s is shown. Soak: ${soak.toLocaleString("en-US")} non-streaming requests at concurrency 50, RSS sampled every twentieth; drift is from the sample after the first tenth to the end.`,
+    );
+    return { table: { id: "memory", title: this.title, baseline: "nginx", columns, rows, targets, notes }, raw: runs };
+  },
+};

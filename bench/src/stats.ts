@@ -1,0 +1,31 @@
+/**
+ * Percentiles by the nearest-rank method on a sorted copy: p in [0, 100].
+ * Nearest rank (not interpolation) so every reported figure is a latency that
+ * was actually observed.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  if (p < 0 || p > 100) throw new RangeError(`percentile out of range: ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum / values.length;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** a / b, or NaN when either side is missing or b is zero. */
+export function ratio(a: number | undefined, b: number | undefined): number {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) {
+    return Number.NaN;
+  }
+  return a / b;
+}
