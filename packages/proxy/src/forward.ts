@@ -212,7 +212,10 @@ function fail(exchange: Exchange, error: unknown): void {
   record.status = response.status;
   record.errorCode = String(response.body.error.code);
   if (res.headersSent) {
-    if ((exchange.sseCommitted || exchange.streaming) && !res.writableEnded && !res.destroyed) {
+    if (exchange.boundary.done) {
+      // The model already ended the stream (with its own error event if it failed): add nothing after [DONE].
+      if (!res.writableEnded) res.end();
+    } else if ((exchange.sseCommitted || exchange.streaming) && !res.writableEnded && !res.destroyed) {
       endSseWithError(res, response.body, exchange.boundary.midEvent);
     } else {
       // A plain body cannot carry an error after its head: cut the connection so the client sees a failure, not a short body.

@@ -13,5 +13,8 @@ describe("SseBoundaryTracker", () => {
     expect(tracker.midEvent).toBe(true);
     tracker.push(Buffer.from("\n"));
     expect(tracker.midEvent).toBe(false);
+    expect(tracker.done).toBe(false);
+    tracker.push(Buffer.from("data: [DONE]\n\n"));
+    expect(tracker.done).toBe(true);
   });
 });

@@ -29,17 +29,29 @@ export function endSseWithError(res: ServerResponse, body: OpenAIErrorBody, midE
   res.end(`${midEvent ? "\n\n" : ""}data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`);
 }
 
+const DONE_EVENT = "data: [DONE]";
+
 /**
  * Tracks whether forwarded SSE bytes end on an event boundary (a blank line),
  * so an error event can be appended cleanly after a stream dies mid-event.
  */
 export class SseBoundaryTracker {
   private tail = "\n\n";
+  private sawDone = false;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (chunk.includes(DONE_EVENT)) this.sawDone = true;
     const end = chunk.toString("latin1", Math.max(0, chunk.length - 2));
     this.tail = (this.tail + end).slice(-2);
+  }
+
+  /**
+   * True once `data: [DONE]` went through: the stream is complete for the
+   * client (vLLM sends its own error event before it when it fails).
+   */
+  get done(): boolean {
+    return this.sawDone;
   }
 
   /** True when the bytes so far stop inside an event. */
