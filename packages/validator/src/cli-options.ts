@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ValidateOptionsError } from "./errors.js";
 import { DEFAULT_MIN_RELEASE, DEFAULT_MIN_RESTORE } from "./pass-rules.js";
 import type { ValidateLevel } from "./report.js";
@@ -121,4 +121,4 @@ export function parseValidateArgs(
   };
 }
 
-export { CommanderError };
+export { CommanderError } from "commander";
