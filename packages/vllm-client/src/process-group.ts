@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 
 /**
@@ -16,9 +17,40 @@ export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** True while any process of the group led by `pid` exists (zombies included until reaped). */
+/**
+ * True while a live (non-zombie) process of the group led by `pid` exists.
+ * Members orphaned by the leader's exit are reparented to init, and an init
+ * that reaps lazily (containers) leaves them as zombies for a while: they
+ * hold no memory, so on Linux they do not count. Elsewhere any member counts.
+ */
 export function groupAlive(pid: number): boolean {
-  return signalGroup(pid, 0);
+  if (!signalGroup(pid, 0)) return false;
+  const states = groupStates(pid);
+  return states === undefined || states.some((state) => state !== "Z" && state !== "X");
+}
+
+/** The states (`R`, `S`, `Z`, …) of the group's members from `/proc`, or undefined where `/proc` cannot be read. */
+function groupStates(pgid: number): string[] | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  const states: string[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== undefined) states.push(fields[0]);
+  }
+  return states;
 }
 
 /**

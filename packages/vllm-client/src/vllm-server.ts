@@ -240,8 +240,8 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       await this.#guard(run, options.signal, (signal) => this.#waitHealthy(run, signal));
       this.#version = await this.#readVersion(run, options.signal);
     } catch (error) {
-      // Not ready: no process may survive a failed start (a timeout, an abort, a failed version read).
-      if (run.process.exit === undefined) await this.stop();
+      // Not ready: no process of the group may survive a failed start (an exit, a timeout, an abort).
+      await this.stop();
       throw this.#startError(run, error);
     }
     this.#state = "running";

@@ -36,6 +36,12 @@ export function onCleanup(cleanup: () => Promise<void>): void {
   cleanups.push(cleanup);
 }
 
+/** Records every process `server` spawns for the leftover check, and destroys it after the test. */
+export function track(server: VllmServer): void {
+  server.on("spawn", ({ pid }) => pids.push(pid));
+  cleanups.push(() => server.destroy());
+}
+
 /**
  * A VllmServer running the simulator on a free port, with its own simulated
  * GPU state dir (so parallel test files do not share GPU memory), the control
@@ -60,11 +66,8 @@ export async function simServer(
     ...rest,
     env: { VLLM_SIM_STATE_DIR: stateDir, VLLM_SIM_CONTROL: "1", ...sim, ...rest.env },
   });
-  server.on("spawn", ({ pid }) => pids.push(pid));
-  cleanups.push(async () => {
-    await server.destroy();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+  track(server);
   return server;
 }
 
