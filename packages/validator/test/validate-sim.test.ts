@@ -137,6 +137,20 @@ describe("validator against vllm-sim", () => {
     expect(fixture.pids().filter(alive)).toEqual([]);
   }, TIMEOUT);
 
+  it("reports a model that cannot start with vLLM's last lines, exit 1, nothing left running", async () => {
+    fixture = await createSimFixture({ extraArgs: ["--sim-fail-startup", "CUDA out of memory (simulated)"] });
+    const options = fixture.options({ levels: [1, 2] });
+    const { exitCode, report } = await runValidation(options);
+
+    expect(exitCode).toBe(1);
+    expect(report.rows).toEqual([]);
+    expect(report.fatal).toMatchObject({ step: "start", code: expect.stringMatching(/^LLMUX_ERR_/) });
+    expect(report.fatal!.message).toContain("CUDA out of memory (simulated)");
+    expect(options.stdout.text).toMatch(/^Error \(start\): LLMUX_ERR_\w+: /m);
+    expect(options.stdout.text).toContain("Result: SOME FAILED");
+    expect(fixture.pids().filter(alive)).toEqual([]);
+  }, TIMEOUT);
+
   it("reports memory checks as not run without nvidia-smi, never as passed", async () => {
     fixture = await createSimFixture();
     const options = fixture.options({ levels: [1], nvidiaSmi: "/nonexistent/nvidia-smi" });
