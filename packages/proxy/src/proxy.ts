@@ -105,6 +105,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.server = createServer(
       {
         headersTimeout: this.config.proxy.headers_timeout_secs * 1000,
+        // Node checks the headers timeout only this often (default 30 s); check often enough to honour short limits.
+        connectionsCheckingInterval: Math.min(30_000, Math.max(50, (this.config.proxy.headers_timeout_secs * 1000) / 4)),
         // Body reads have their own idle timeout; a whole-request deadline would cut large uploads on slow links.
         requestTimeout: 0,
       },

@@ -59,6 +59,26 @@ describe("forwarding to a lease", () => {
     expect(record?.timeToFirstByteMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("routes a multipart audio upload by its model form field and forwards the form unchanged", async () => {
+    const boundary = "----audioBoundary7";
+    const audio = Buffer.alloc(200 * 1024, 0x52);
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`),
+      audio,
+      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nalpha\r\n--${boundary}--\r\n`),
+    ]);
+    const response = await rawRequest(started.url, {
+      method: "POST",
+      path: "/v1/audio/transcriptions",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(upstream.seen[0]?.url).toBe("/v1/audio/transcriptions");
+    expect(upstream.seen[0]?.body.equals(body)).toBe(true);
+    expect(mux.leases.map((lease) => lease.model)).toEqual(["alpha"]);
+  });
+
   it("passes a model's error response through unchanged", async () => {
     upstream.behaviour = { kind: "error", status: 400 };
     const response = await postJson(started.url, "/v1/completions", { model: "alpha", prompt: "x" });

@@ -14,6 +14,10 @@ export type UpstreamBehaviour =
   | { kind: "crash-mid-stream"; chunks: number }
   | { kind: "error"; status: number }
   | { kind: "hang" }
+  /** Never answer at all (no head). */
+  | { kind: "silent" }
+  /** `total` bytes of SSE-looking data as fast as the connection takes them. */
+  | { kind: "firehose"; total: number }
   /** One event, then wait for `openGate()`, then two more and `[DONE]`. */
   | { kind: "gated-stream" };
 
@@ -26,6 +30,8 @@ export class FakeUpstream {
   readonly seen: SeenRequest[] = [];
   /** Responses whose connection closed before they ended (the proxy aborted them). */
   cancelled = 0;
+  /** Bytes of a firehose response the socket has accepted so far. */
+  flushed = 0;
   behaviour: UpstreamBehaviour = { kind: "json" };
   private gate: (() => void) | undefined;
   private gatePromise = new Promise<void>((resolve) => (this.gate = resolve));
@@ -87,6 +93,24 @@ export class FakeUpstream {
           res.end('data: {"n":2}\n\ndata: [DONE]\n\n');
         });
         return;
+      case "silent":
+        return;
+      case "firehose": {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const chunk = Buffer.from(`data: ${"x".repeat(64 * 1024 - 8)}\n\n`);
+        const pump = (): void => {
+          while (this.flushed < behaviour.total && !res.destroyed) {
+            this.flushed += chunk.length;
+            if (!res.write(chunk)) {
+              res.once("drain", pump);
+              return;
+            }
+          }
+          if (!res.destroyed) res.end();
+        };
+        pump();
+        return;
+      }
       case "hang":
         res.writeHead(200, { "content-type": "text/event-stream" });
         res.flushHeaders();

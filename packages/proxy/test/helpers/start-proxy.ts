@@ -3,10 +3,14 @@ import { type LlmuxProxy, createProxy } from "../../src/proxy.js";
 import type { ProxyConfigView, ProxyMux } from "../../src/mux.js";
 import type { RequestRecord } from "../../src/request-record.js";
 
-export type ProxyOverrides = Partial<ProxyConfigView["proxy"]> & { request_timeout_secs?: number; metrics?: boolean };
+export type ProxyOverrides = Partial<ProxyConfigView["proxy"]> & {
+  request_timeout_secs?: number;
+  metrics?: boolean;
+  upstreamTimeoutMs?: number;
+};
 
 export function proxyConfig(models: string[], overrides: ProxyOverrides = {}, metricsPort = 0): ProxyConfigView {
-  const { request_timeout_secs, metrics: _metrics, ...proxy } = overrides;
+  const { request_timeout_secs, metrics: _metrics, upstreamTimeoutMs: _timeout, ...proxy } = overrides;
   return {
     port: 0,
     host: "127.0.0.1",
@@ -38,7 +42,11 @@ export interface StartedProxy {
 
 export async function startProxy(mux: ProxyMux, models: string[], overrides: ProxyOverrides = {}): Promise<StartedProxy> {
   const metricsPort = overrides.metrics === true ? await freePort() : 0;
-  const proxy = createProxy({ mux, config: proxyConfig(models, overrides, metricsPort) });
+  const proxy = createProxy({
+    mux,
+    config: proxyConfig(models, overrides, metricsPort),
+    ...(overrides.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: overrides.upstreamTimeoutMs }),
+  });
   const records: RequestRecord[] = [];
   proxy.on("request", (record) => records.push(record));
   const { url, metricsUrl } = await proxy.listen();
