@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
+import { POLICIES, formatResultsTable, parseTrace, simulateTrace, traceConfig, type Policy } from "@llmux/core";
+import { isLlmuxError } from "@llmux/vllm-client";
 import type { CliIo } from "./cli-io.js";
-import { EXIT_FAILURE } from "./exit-codes.js";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
+import { loadConfigOrReport } from "./run-server.js";
 
 export interface SimulateCommandOptions {
   trace: string;
@@ -8,8 +12,49 @@ export interface SimulateCommandOptions {
   json?: boolean | undefined;
 }
 
-/** `llmux simulate --trace <file>`: core's trace simulator, one row per policy. */
-export async function runSimulate(_options: SimulateCommandOptions, io: CliIo): Promise<number> {
-  io.stderr.write("llmux simulate: the trace simulator is not wired yet\n");
-  return EXIT_FAILURE;
+/**
+ * `llmux simulate --trace <file>`: replay the trace in virtual time once per
+ * policy (core's trace simulator, the same multiplexer code as production)
+ * and print the comparison table.
+ */
+export async function runSimulate(options: SimulateCommandOptions, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(options.trace, "utf8");
+  } catch (error) {
+    io.stderr.write(`${options.trace}: cannot read the trace: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  let trace;
+  try {
+    trace = parseTrace(text);
+  } catch (error) {
+    if (!isLlmuxError(error)) throw error;
+    io.stderr.write(`${options.trace}: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (trace.length === 0) {
+    io.stderr.write(`${options.trace}: the trace has no requests\n`);
+    return EXIT_USAGE;
+  }
+  let policies: Policy[] | undefined;
+  if (options.policies !== undefined) {
+    const known = POLICIES as Record<string, Policy>;
+    const names = options.policies.split(",").map((name) => name.trim());
+    const unknown = names.filter((name) => !Object.hasOwn(known, name));
+    if (unknown.length > 0) {
+      io.stderr.write(`error: unknown policy ${unknown.join(", ")} (known: ${Object.keys(known).join(", ")})\n`);
+      return EXIT_USAGE;
+    }
+    policies = names.map((name) => known[name] as Policy);
+  }
+  let config = traceConfig(trace);
+  if (options.config !== undefined) {
+    const loaded = loadConfigOrReport(options.config, undefined, io);
+    if (typeof loaded === "number") return loaded;
+    config = loaded;
+  }
+  const results = await simulateTrace({ trace, config, ...(policies === undefined ? {} : { policies }) });
+  io.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResultsTable(results)}\n`);
+  return EXIT_OK;
 }
