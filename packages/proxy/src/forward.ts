@@ -26,6 +26,8 @@ export interface ForwardDeps {
   deadline: (timeoutMs: number) => number;
   /** Milliseconds, for durations only. */
   now: () => number;
+  /** Told about failures that are llmux's own bugs (500s). */
+  onInternalError?: (error: unknown) => void;
 }
 
 /** Per-request state shared by the steps of one forwarded request. */
@@ -209,6 +211,7 @@ function fail(exchange: Exchange, error: unknown): void {
   }
   const reported = deps.shutdown.aborted ? new ProxyClosingError() : error;
   const response = toErrorResponse(reported);
+  if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") deps.onInternalError?.(reported);
   record.status = response.status;
   record.errorCode = String(response.body.error.code);
   if (res.headersSent) {

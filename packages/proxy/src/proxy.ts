@@ -186,7 +186,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
         const response = sendError(res, error);
         record.status = response.status;
         record.errorCode = String(response.body.error.code);
-        if (response.status >= 500) this.logger?.error({ err: error, path: record.path }, "request failed");
+        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") this.logger?.error({ err: error, path: record.path }, "request failed");
       })
       .finally(() => {
         finished(res, () => {
@@ -232,6 +232,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
             upstreamTimeoutMs: this.upstreamTimeoutMs,
             deadline: this.deadline,
             now: () => performance.now(),
+            onInternalError: (error) => this.logger?.error({ err: error, path: record.path }, "request failed"),
           },
           req,
           res,

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeMux } from "./helpers/fake-mux.js";
 import { FakeUpstream } from "./helpers/fake-upstream.js";
 import { errorOf, postJson, rawRequest } from "./helpers/http.js";
-import { type StartedProxy, startProxy, until } from "./helpers/start-proxy.js";
+import { createProxy } from "../src/proxy.js";
+import { type StartedProxy, proxyConfig, startProxy, until } from "./helpers/start-proxy.js";
 import { openStream, sseData } from "./helpers/stream-client.js";
 
 describe("forwarding to a lease", () => {
@@ -206,5 +207,24 @@ describe("forwarding to a lease", () => {
     const timeout = await postJson(started.url, "/v1/completions", { model: "alpha" });
     expect(timeout.status).toBe(504);
     expect(errorOf(timeout)).toMatchObject({ code: "LLMUX_ERR_QUEUE_TIMEOUT", type: "GatewayTimeoutError" });
+  });
+
+  it("answers a bug as a 500 that does not leak its message, and logs it", async () => {
+    const logged: unknown[] = [];
+    const proxy = createProxy({
+      mux,
+      config: proxyConfig(["alpha"]),
+      logger: { warn: () => undefined, error: (object) => logged.push(object) },
+    });
+    const { url } = await proxy.listen();
+    try {
+      mux.acquireError = new TypeError("secret internals");
+      const response = await postJson(url, "/v1/completions", { model: "alpha" });
+      expect(response.status).toBe(500);
+      expect(errorOf(response)).toMatchObject({ code: "LLMUX_ERR_PROXY_INTERNAL", message: "Internal error in llmux." });
+      expect(logged).toHaveLength(1);
+    } finally {
+      await proxy.destroy();
+    }
   });
 });
