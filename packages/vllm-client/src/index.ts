@@ -14,3 +14,4 @@ export { runSleepSequence, runWakeSequence } from "./sleep-wake-sequence.js";
 export type { ControlCallTiming, SequenceTimeouts, SleepReport, WakeReport } from "./sleep-wake-sequence.js";
 export { VllmServer } from "./vllm-server.js";
 export type { LogStream, VllmServerEvents, VllmServerState, VllmServerWarning } from "./vllm-server.js";
+export { groupAlive, signalGroup, waitGroupGone } from "./process-group.js";
