@@ -56,7 +56,7 @@ export function formatRow(row: LevelReport): string {
 export function resultLine(report: ValidationReport): string {
   if (report.result === "passed") return "Result: ALL PASSED";
   if (report.result === "failed") return "Result: SOME FAILED";
-  return `Result: NOT VERIFIED (GPU memory was not checked: ${report.memory.reason ?? "unknown reason"})`;
+  return `Result: NOT VERIFIED (GPU memory was not checked: ${report.memory.reason ?? "some readings failed, see the warnings"})`;
 }
 
 const perGpu = (reading: GpuMemoryReading | null): string =>
