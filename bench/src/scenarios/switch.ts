@@ -157,6 +157,7 @@ export const switchScenario: Scenario = {
         { metric: `level ${level} switch latency p50`, unit: "ms", values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 50), llmux: llmux[level] ? percentile(llmux[level], 50) : undefined }, digits: 1 },
         { metric: `level ${level} switch latency p99`, unit: "ms", values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 99), llmux: llmux[level] ? percentile(llmux[level], 99) : undefined }, digits: 1 },
         { metric: `level ${level} overhead (latency − known) p50`, unit: "ms", values: { known: 0, direct: percentile(directOverhead, 50), llmux: llmux[level] ? percentile(overhead, 50) : undefined }, digits: 1, ratios: false },
+        { metric: `level ${level} llmux p50 − direct p50`, unit: "ms", values: { llmux: llmux[level] ? percentile(llmux[level], 50) - percentile(direct[level] ?? [], 50) : undefined }, digits: 1, ratios: false },
       );
       if (llmux[level]) targets.push({ name: `llmux level-${level} switch overhead p50`, measured: percentile(overhead, 50), limit: 25, unit: "ms", kind: "max" });
     }

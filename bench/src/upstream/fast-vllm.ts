@@ -17,6 +17,8 @@ import { parseUpstreamArgs } from "./upstream-args.js";
 
 const args = parseUpstreamArgs(process.argv.slice(2));
 let sleeping = false;
+/** Streams being written now; `GET /_bench/stats` reports it so the bench can see aborts reach the upstream. */
+let openStreams = 0;
 
 const COMPLETION = (model: string): string =>
   JSON.stringify({
@@ -48,7 +50,11 @@ function readBody(req: IncomingMessage): Promise<string> {
 async function stream(res: ServerResponse, model: string, tokens: number, intervalMs: number): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   let closed = false;
-  res.on("close", () => (closed = true));
+  openStreams++;
+  res.on("close", () => {
+    closed = true;
+    openStreams--;
+  });
   const first = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"${model}","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"t":"${stamp()}"}\n\n`;
   res.write(first);
   for (let index = 0; index < tokens && !closed; index++) {
@@ -65,6 +71,7 @@ const server = createServer(async (req, res) => {
   const path = url.split("?")[0];
   const method = req.method ?? "GET";
   if (method === "GET" && path === "/health") return void res.end();
+  if (method === "GET" && path === "/_bench/stats") return void res.end(JSON.stringify({ open_streams: openStreams }));
   if (method === "GET" && path === "/version") return void res.end('{"version":"0.13.0"}');
   if (method === "GET" && path === "/is_sleeping") return void res.end(JSON.stringify({ is_sleeping: sleeping }));
   if (method === "GET" && path === "/v1/models") {
