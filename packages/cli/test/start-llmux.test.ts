@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import { Writable } from "node:stream";
+import { parseConfig } from "@llmux/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.js";
+import { startLlmux, type RunningLlmux } from "../src/start-llmux.js";
+import { chat, createWorkspace, simConfig, simPids, waitAllGone, type Workspace } from "./helpers/llmux-process.js";
+
+let workspace: Workspace;
+let running: RunningLlmux | undefined;
+beforeEach(() => {
+  workspace = createWorkspace();
+});
+afterEach(async () => {
+  await running?.destroy();
+  running = undefined;
+  await workspace.cleanup();
+});
+
+function silentLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).trim().split("\n")) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: createLogger({ destination: stream, format: "json", level: "debug" }), lines };
+}
+
+describe("startLlmux (embedded)", () => {
+  it("serves, records its engines, and close() stops them without touching process signals", async () => {
+    const signalListeners = process.listenerCount("SIGTERM") + process.listenerCount("SIGINT");
+    const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }, { name: "b", sleepLevel: 2 }], { metrics_port: 0 }));
+    const { logger, lines } = silentLogger();
+    running = await startLlmux(config, { logger, stateFile: workspace.stateFile });
+    expect(running.url).toBe(`http://127.0.0.1:${config.port}`);
+    expect(running.metricsUrl).toBeUndefined();
+    expect(process.listenerCount("SIGTERM") + process.listenerCount("SIGINT")).toBe(signalListeners);
+
+    expect((await chat(running.url, "a")).body.model).toBe("a");
+    expect((await chat(running.url, "b")).body.model).toBe("b");
+    const pids = await simPids(workspace);
+    expect(pids).toHaveLength(2);
+    expect(existsSync(workspace.stateFile)).toBe(true);
+    expect(lines.some((line) => line["msg"] === "POST /v1/chat/completions b 200" || String(line["msg"]).startsWith("POST /v1/chat/completions b 200"))).toBe(true);
+
+    const first = running.close();
+    const second = running.close();
+    await Promise.all([first, second, running.closed]);
+    expect(await waitAllGone(pids, 2_000)).toEqual([]);
+    expect(existsSync(workspace.stateFile)).toBe(false);
+    await running.destroy(); // idempotent after close
+  });
+
+  it("with handleSignals, installs handlers and removes them when closed", async () => {
+    const before = process.listenerCount("SIGTERM");
+    const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
+    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: workspace.stateFile, handleSignals: true });
+    expect(process.listenerCount("SIGTERM")).toBe(before + 1);
+    await running.close();
+    expect(process.listenerCount("SIGTERM")).toBe(before);
+  });
+
+  it("rejects with LLMUX_ERR_STARTUP when the port is taken, and leaves nothing behind", async () => {
+    const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
+    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: false });
+    await expect(
+      startLlmux(config, { logger: silentLogger().logger, stateFile: `${workspace.dir}/other.json` }),
+    ).rejects.toMatchObject({ code: "LLMUX_ERR_STARTUP" });
+    expect(existsSync(`${workspace.dir}/other.json`)).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+import { simSmiBinPath } from "@llmux/vllm-sim/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+
+let workspace: Workspace;
+beforeEach(() => {
+  workspace = createWorkspace();
+});
+afterEach(async () => {
+  await workspace.cleanup();
+});
+
+describe("llmux --validate", () => {
+  it("runs the validator on a config's model and exits with its code", async () => {
+    const config = await simConfig(workspace, [{ name: "qwen", sleepLevel: 1 }]);
+    const path = writeConfig(workspace, config);
+    const llmux = startLlmuxProcess(
+      workspace,
+      ["--config", path, "--validate", "qwen", "--levels", "1,2", "--nvidia-smi", simSmiBinPath],
+      // vllm-sim-smi reads the simulated GPU the model's simulator writes.
+      { VLLM_SIM_STATE_DIR: workspace.simStateDir },
+    );
+    const exit = await llmux.exited;
+    expect(llmux.stdout).toMatch(/^Level\s+Sleep \(s\)\s+Wake \(s\)\s+GPU Before\s+GPU After\s+GPU Wake\s+Response\s+Pass$/m);
+    expect(llmux.stdout).toMatch(/^L1\s.*match\s+OK$/m);
+    expect(llmux.stdout).toMatch(/^L2\s.*match\s+OK$/m);
+    expect(llmux.stdout).toContain("Result: ALL PASSED");
+    expect(exit.code).toBe(0);
+    expect(await waitAllGone(await simPids(workspace), 2_000)).toEqual([]);
+  });
+
+  it("exits 2 for a model the config does not have", async () => {
+    const config = await simConfig(workspace, [{ name: "qwen", sleepLevel: 1 }]);
+    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--validate", "llama"]);
+    expect((await llmux.exited).code).toBe(2);
+    expect(llmux.stderr).toContain('unknown model "llama"');
+  });
+});
