@@ -12,3 +12,4 @@ export { realClock, VirtualClock, type Clock, type TimerHandle } from "./clock.j
 export { candidates, type Eviction, type Policy, type PolicyDecision, type PolicyModelView, type PolicyView } from "./policy.js";
 export { canEverFit, fitsAfter, planEvictions, usageOf } from "./budget.js";
 export { POLICIES, bringUpCostMs, costAwarePolicy, evictionCostMs, fifoPolicy, policyFor, switchCostMs } from "./policies/index.js";
+export * from "./sim/index.js";
