@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VllmServer } from "@llmux/vllm-client";
+import { freePort, readSimEvents, simBinPath, type SimEvent } from "@llmux/vllm-sim/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config/parse-config.js";
+import type { LlmuxConfig } from "../src/config/types.js";
+import { Multiplexer } from "../src/multiplexer.js";
+
+// Real vllm-sim processes driven through VllmServer: build @llmux/vllm-sim first.
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(policyType: "fifo" | "cost_aware"): Promise<{ mux: Multiplexer; config: LlmuxConfig; logs: Record<string, string>; pids: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "llmux-core-it-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const names = ["alpha", "beta", "gamma"];
+  const logs: Record<string, string> = {};
+  const models: Record<string, unknown> = {};
+  for (const name of names) {
+    logs[name] = join(dir, `${name}.events.jsonl`);
+    models[name] = {
+      model_path: `/models/${name}`,
+      port: await freePort(),
+      sleep_level: name === "gamma" ? 2 : 1,
+      extra_args: ["--sim-event-log", logs[name], "--sim-tokens-per-sec", "400", "--sim-startup-ms", "200"],
+      env: { VLLM_SIM_STATE_DIR: join(dir, "gpus") },
+      startup_timeout_secs: 60,
+    };
+  }
+  const config = parseConfig({
+    vllm_command: simBinPath,
+    models,
+    policy: { policy_type: policyType, request_timeout_secs: 120, max_wait_secs: 5, stop_grace_secs: 2 },
+  });
+  const pids: number[] = [];
+  const mux = new Multiplexer({
+    config,
+    engineFactory: (name, model, cfg) => {
+      const server = new VllmServer({
+        name,
+        modelPath: model.model_path,
+        port: model.port,
+        command: cfg.vllm_command,
+        gpuMemoryUtilization: model.gpu_memory_utilization,
+        tensorParallelSize: model.tensor_parallel_size,
+        dtype: model.dtype,
+        extraArgs: model.extra_args,
+        env: model.env,
+        gpus: model.gpus,
+        startupTimeoutMs: model.startup_timeout_secs * 1000,
+        stopGraceMs: cfg.policy.stop_grace_secs * 1000,
+        healthIntervalMs: 25,
+      });
+      server.on("spawn", ({ pid }: { pid: number }) => pids.push(pid));
+      cleanups.push(() => server.destroy());
+      return server;
+    },
+  });
+  cleanups.push(() => mux.destroy());
+  return { mux, config, logs, pids };
+}
+
+async function chat(mux: Multiplexer, model: string, tokens: number): Promise<string> {
+  const lease = await mux.acquire(model);
+  try {
+    const response = await fetch(`${lease.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "Count to ten." }], max_tokens: tokens, stream: true }),
+      signal: lease.signal,
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(text.trimEnd().endsWith("data: [DONE]"), text).toBe(true);
+    return text;
+  } finally {
+    lease.release();
+  }
+}
+
+/** Replays one process's event log: no request while asleep, no sleep while requests run, no crash. */
+function violations(events: SimEvent[]): string[] {
+  const problems: string[] = [];
+  const byPid = new Map<number, { asleep: boolean; running: Set<string> }>();
+  for (const event of events) {
+    const state = byPid.get(event.pid) ?? { asleep: false, running: new Set<string>() };
+    byPid.set(event.pid, state);
+    switch (event.event) {
+      case "request_start":
+        if (state.asleep) problems.push(`${event.model}: request ${event.id} reached a sleeping server`);
+        state.running.add(String(event.id));
+        break;
+      case "request_end":
+        state.running.delete(String(event.id));
+        break;
+      case "sleep":
+        if (state.running.size > 0) problems.push(`${event.model}: sleep with ${state.running.size} running`);
+        state.asleep = true;
+        break;
+      case "wake":
+        state.asleep = false;
+        break;
+      case "crash":
+        problems.push(`${event.model}: crash (${String(event.reason)})`);
+        break;
+    }
+  }
+  return problems;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.each(["fifo", "cost_aware"] as const)("Multiplexer on real vllm-sim processes (%s)", (policyType) => {
+  it("switches among three models under concurrent load, loses nothing, never crashes a server", async () => {
+    const { mux, logs, pids } = await setup(policyType);
+    const names = ["alpha", "beta", "gamma"];
+    const jobs: Promise<string>[] = [];
+    // Three waves of mixed traffic, each request a real stream.
+    for (let wave = 0; wave < 3; wave++) {
+      for (let i = 0; i < 12; i++) jobs.push(chat(mux, names[(i + wave) % 3]!, 20 + ((i * 7) % 40)));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    const results = await Promise.allSettled(jobs);
+    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failures).toEqual([]);
+    const snapshot = mux.snapshot();
+    expect(snapshot.switches.filter((s) => s.from.length > 0 && s.result === "ok").length).toBeGreaterThan(0);
+    expect(snapshot.switches.every((s) => s.result !== "failed")).toBe(true);
+    await mux.close();
+    const all = Object.values(logs).flatMap((path) => readSimEvents(path));
+    expect(violations(all)).toEqual([]);
+    expect(all.filter((e) => e.event === "request_end" && e.outcome === "completed")).toHaveLength(36);
+    expect(all.filter((e) => e.event === "sleep").length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
