@@ -19,6 +19,16 @@ describe("crashes like vLLM v0.13", () => {
     expect(s.events().at(-1)).toMatchObject({ event: "exit", code: 1 });
   });
 
+  it("dies on a request that arrives while the sleep is still under way", async () => {
+    const s = await sim({ model: "m", knobs: { "sleep1-ms": 400 } });
+    const sleep = fetch(`${s.url}/sleep?level=1`, { method: "POST" });
+    await waitFor(() => s.logs().some((line) => line.includes("sleep the engine with level 1")), "sleep started");
+    expect((await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "x" })).status).toBe(500);
+    expect((await sleep).status).toBe(200);
+    expect((await s.exited).code).toBe(1);
+    expect(s.events().find((event) => event.event === "crash")?.reason).toBe("request_while_asleep");
+  });
+
   it("dies on embeddings and completions while asleep too", async () => {
     for (const [path, body] of [
       ["/v1/embeddings", { model: "m", input: "x" }],

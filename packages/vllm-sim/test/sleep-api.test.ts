@@ -111,3 +111,20 @@ describe("sleep API (dev mode)", () => {
     expect(await wrongMethod.json()).toEqual({ detail: "Method Not Allowed" });
   });
 });
+
+describe("engine calls run in order", () => {
+  const sim = useSims();
+
+  it("runs a wake that arrives during a sleep after it, and a generation request after both", async () => {
+    const s = await sim({ model: "m", knobs: { "sleep1-ms": 400 } });
+    const sleep = post(`${s.url}/sleep?level=1`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const wake = post(`${s.url}/wake_up`);
+    expect((await sleep).status).toBe(200);
+    expect((await wake).status).toBe(200);
+    expect(await isSleeping(s.url)).toBe(false);
+    const stats = await s.control.stats();
+    expect(stats).toMatchObject({ sleeps: 1, wakes: 1 });
+    expect((await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "x" })).status).toBe(200);
+  });
+});

@@ -57,6 +57,8 @@ export class SimEngine {
   generationTokens = 0;
   readonly #deps: EngineDeps;
   readonly #delay: (ms: number) => Promise<void>;
+  /** Engine calls run one at a time, as vLLM's engine core handles utility calls in order. */
+  #serial: Promise<unknown> = Promise.resolve();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -77,7 +79,25 @@ export class SimEngine {
     return this.sleepLevel === 1 ? "weights_offloaded" : "discard_all";
   }
 
-  async sleep(level: number): Promise<EngineReply> {
+  sleep(level: number): Promise<EngineReply> {
+    return this.#inOrder(() => this.#sleep(level));
+  }
+
+  wakeUp(tags: string[]): Promise<EngineReply> {
+    return this.#inOrder(() => this.#wakeUp(tags));
+  }
+
+  reloadWeights(): Promise<EngineReply> {
+    return this.#inOrder(() => this.#reloadWeights());
+  }
+
+  #inOrder(call: () => Promise<EngineReply>): Promise<EngineReply> {
+    const result = this.#serial.then(call);
+    this.#serial = result.catch(() => undefined);
+    return result;
+  }
+
+  async #sleep(level: number): Promise<EngineReply> {
     if (this.dead) return { kind: "crashed" };
     if (this.running.size > 0) {
       // vLLM #28714: /sleep with running requests crashes the engine core.
@@ -126,7 +146,7 @@ export class SimEngine {
     return { kind: "ok" };
   }
 
-  async wakeUp(tags: string[]): Promise<EngineReply> {
+  async #wakeUp(tags: string[]): Promise<EngineReply> {
     if (this.dead) return { kind: "crashed" };
     if (this.faults.take("hang_wake")) {
       this.gate.close("engine-call");
@@ -179,7 +199,7 @@ export class SimEngine {
     return { kind: "ok" };
   }
 
-  async reloadWeights(): Promise<EngineReply> {
+  async #reloadWeights(): Promise<EngineReply> {
     if (this.dead) return { kind: "crashed" };
     if (this.faults.take("hang_reload")) {
       this.gate.close("engine-call");

@@ -23,6 +23,11 @@ describe("parseServeArgs", () => {
     expect(args.given["enforce-eager"]).toBe(true);
   });
 
+  it("accepts vLLM's short aliases", () => {
+    expect(parseServeArgs(["serve", "m", "-tp", "2"]).tensorParallelSize).toBe(2);
+    expect(parseServeArgs(["serve", "m", "-tp=4"]).tensorParallelSize).toBe(4);
+  });
+
   it("defaults like vLLM", () => {
     expect(parseServeArgs(["serve", "m"])).toMatchObject({
       host: "0.0.0.0", port: 8000, servedModelNames: ["m"], enableSleepMode: false, gpuMemoryUtilization: 0.9, tensorParallelSize: 1,

@@ -38,6 +38,9 @@ const booleanFlags = new Set([
   "disable-uvicorn-access-log",
 ]);
 
+/** vLLM's short aliases. */
+const shortFlags: Record<string, string> = { tp: "tensor-parallel-size", pp: "pipeline-parallel-size", dp: "data-parallel-size", q: "quantization" };
+
 /** Flags that take one or more values (argparse `nargs="+"`). */
 const multiValueFlags = new Set(["served-model-name"]);
 
@@ -55,7 +58,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   const sim: Record<string, string> = {};
   let modelPath: string | undefined;
   for (let index = 0; index < words.length; index++) {
-    const word = words[index] as string;
+    let word = words[index] as string;
+    const short = /^-([a-z]+)(=.*)?$/.exec(word);
+    if (short && shortFlags[short[1] as string]) word = `--${shortFlags[short[1] as string]}${short[2] ?? ""}`;
     if (!word.startsWith("--")) {
       if (modelPath !== undefined) throw new SimConfigError(`vllm serve: unrecognized arguments: ${word}`);
       modelPath = word;
