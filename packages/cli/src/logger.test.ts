@@ -26,9 +26,12 @@ describe("createLogger", () => {
   it("writes pretty lines when asked", () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, format: "pretty" });
-    logger.info({ model: "a" }, "switch done");
-    expect(out.text()).toContain("switch done");
-    expect(out.text()).toMatch(/INFO.*switch done.*"model":"a"/);
+    logger.info({ model: "a", vllm_pid: 42 }, "vLLM ready");
+    logger.info({ model: "a", from: "asleep", to: "waking" }, "a: asleep -> waking");
+    const [ready, state] = out.text().trim().split("\n");
+    // The model labels the line once; fields the message already says are left out.
+    expect(ready).toMatch(/INFO: \[a\] vLLM ready \{"vllm_pid":42\}$/);
+    expect(state).toMatch(/INFO: a: asleep -> waking$/);
     expect(() => JSON.parse(out.text())).toThrow();
   });
   it("rejects unknown levels and formats with a coded error", () => {

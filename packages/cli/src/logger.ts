@@ -32,6 +32,14 @@ export function parseLogFormat(value: string): LogFormat {
   return value as LogFormat;
 }
 
+/** On a terminal, lines about one model start with its name unless the message already does. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const message = String(log[messageKey] ?? "");
+  const model = log["model"];
+  if (typeof model !== "string" || message.startsWith(`${model}:`)) return message;
+  return `[${model}] ${message}`;
+}
+
 /**
  * The binary's logger: one JSON object per line for machines (the default when
  * stdout is not a terminal), or pino-pretty's coloured lines for people.
@@ -48,7 +56,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       colorize: isTty,
       sync: true,
       destination: destination as never,
-      ignore: "pid,hostname,name",
+      // Fields the message already says; the JSON format keeps them all.
+      ignore: "pid,hostname,name,model,vllm,stream,from,to,after_ms,switch_id,result,duration_ms,phases,reason,url,models",
+      messageFormat: prettyMessage,
       translateTime: "SYS:HH:MM:ss.l",
       singleLine: true,
     });
