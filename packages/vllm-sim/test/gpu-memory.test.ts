@@ -109,3 +109,20 @@ describe("simulated GPU memory and vllm-sim-smi", () => {
     expect((await postJson(`${s.url}/v1/chat/completions`, chatBody("c", "x"))).status).toBe(200);
   });
 });
+
+describe("weights size", () => {
+  const sim = useSims();
+
+  it("caps the default weights at half a small fraction, and fails start-up when explicit weights leave no KV cache", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vllm-sim-weights-"));
+    try {
+      const small = await sim({ model: "s", stateDir: dir, args: ["--gpu-memory-utilization", "0.1"] });
+      expect((await small.control.stats()).model).toBe("s");
+      const tooBig = await sim({ model: "t", stateDir: dir, knobs: { "weights-mib": 20_000 }, args: ["--gpu-memory-utilization", "0.2"], waitReady: false });
+      expect((await tooBig.exited).code).toBe(1);
+      expect(tooBig.logs().join("\n")).toContain("No available memory for the cache blocks");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

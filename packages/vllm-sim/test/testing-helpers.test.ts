@@ -23,6 +23,13 @@ describe("@llmux/vllm-sim/testing", () => {
     await sim.stop(); // idempotent
   });
 
+  it("destroy() kills at once", async () => {
+    const sim = await spawnSim({ model: "m" });
+    await sim.destroy();
+    expect((await sim.exited).signal).toBe("SIGKILL");
+    await sim.stop();
+  });
+
   it("spawnSim rejects with a coded error when the sim exits before ready, and cleans up", async () => {
     const failure = await spawnSim({ knobs: { "fail-startup": "boom" } }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SimExitedError);

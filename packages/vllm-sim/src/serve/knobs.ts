@@ -14,7 +14,8 @@ export interface SimKnobs {
   ttftMs: number;
   /** 0 = as fast as possible. */
   tokensPerSec: number;
-  weightsMib: number;
+  /** Undefined: 15000 MiB, capped at half the fraction so small fractions still start. */
+  weightsMib: number | undefined;
   contextMib: number;
   version: string;
   brokenSleep: boolean;
@@ -98,7 +99,7 @@ export function resolveKnobs(flags: Record<string, string>, env: NodeJS.ProcessE
   const knobs: SimKnobs = {
     profile: profileName,
     ...profiles[profileName],
-    weightsMib: 15_000,
+    weightsMib: undefined,
     contextMib: 1_000,
     version: "0.13.0",
     brokenSleep: false,

@@ -55,10 +55,11 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   }
 
   const gpus = selectGpus(env.CUDA_VISIBLE_DEVICES, args.tensorParallelSize);
+  const weightsMib = knobs.weightsMib ?? Math.min(15_000, Math.floor(args.gpuMemoryUtilization * knobs.gpuTotalMib * 0.5));
   const memory = memoryModel({
     utilization: args.gpuMemoryUtilization,
     totalMib: knobs.gpuTotalMib,
-    weightsMib: knobs.weightsMib,
+    weightsMib,
     contextMib: knobs.contextMib,
     sleepFreesNothing: knobs.brokenSleep || !args.enableSleepMode,
   });
@@ -68,7 +69,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     gpuTotalMib: knobs.gpuTotalMib,
     gpus,
     utilization: args.gpuMemoryUtilization,
-    weightsMib: knobs.weightsMib,
+    weightsMib,
     contextMib: knobs.contextMib,
   });
   if (memoryError) {
@@ -134,7 +135,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   await sleepMs(knobs.startupMs * 0.6);
   const seconds = (): string => ((Date.now() - loadStarted) / 1000).toFixed(2);
   logger.info("default_loader.py:290", `Loading weights took ${seconds()} seconds`, "EngineCore_DP0");
-  logger.info("gpu_model_runner.py:2650", `Model loading took ${(knobs.weightsMib / 1024).toFixed(4)} GiB and ${seconds()} seconds`, "EngineCore_DP0");
+  logger.info("gpu_model_runner.py:2650", `Model loading took ${(weightsMib / 1024).toFixed(4)} GiB and ${seconds()} seconds`, "EngineCore_DP0");
   await sleepMs(knobs.startupMs * 0.4);
   logger.info("gpu_model_runner.py:3400", `Graph capturing finished in ${Math.max(1, Math.round(knobs.startupMs * 0.0002))} secs, took 0.50 GiB`, "EngineCore_DP0");
   logger.info("core.py:250", `init engine (profile, create kv cache, warmup model) took ${seconds()} seconds`, "EngineCore_DP0");

@@ -47,6 +47,8 @@ export interface SimHandle {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, SIGKILL after a grace period; removes the temp dirs. Idempotent. */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /** SIGKILL at once (like `kill -9`: in a shared `stateDir` its GPU record stays, but never counts); removes the temp dirs. Idempotent. */
+  destroy(): Promise<void>;
 }
 
 export interface SimStats {
@@ -135,10 +137,13 @@ export async function spawnSim(options: SpawnSimOptions = {}): Promise<SimHandle
         return (await response.json()) as SimStats;
       },
     },
+    destroy() {
+      return handle.stop({ graceMs: 0 });
+    },
     stop({ graceMs = 3000 } = {}) {
       stopped ??= (async () => {
         if (exitInfo === undefined && child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGTERM");
+          child.kill(graceMs <= 0 ? "SIGKILL" : "SIGTERM");
           const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
           await exited;
           clearTimeout(timer);
