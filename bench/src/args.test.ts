@@ -7,7 +7,8 @@ describe("parseArgs", () => {
   });
 
   it("never writes the README from a quick or partial run unless asked", () => {
-    expect(parseArgs(["--quick"])).toMatchObject({ quick: true, writeReadme: false });
+    expect(parseArgs(["--quick"])).toMatchObject({ quick: true, writeReadme: false, profile: false });
+    expect(parseArgs(["--quick", "--only", "profile"])).toMatchObject({ profile: true });
     expect(parseArgs(["--only", "overhead,streaming"])).toMatchObject({ only: ["overhead", "streaming"], writeReadme: false });
     expect(parseArgs(["--quick", "--readme"])).toMatchObject({ writeReadme: true });
   });

@@ -2,18 +2,19 @@ import type { BenchOptions } from "./context.js";
 
 export const SCENARIO_IDS = ["overhead", "streaming", "switch", "memory", "policies", "profile"] as const;
 
-export const USAGE = `usage: pnpm bench [--quick] [--only ${SCENARIO_IDS.join(",")}] [--no-install] [--no-profile]
+export const USAGE = `usage: pnpm bench [--quick] [--only ${SCENARIO_IDS.join(",")}] [--no-install] [--profile | --no-profile]
                   [--nginx-workers N] [--readme | --no-readme]
   --quick          short runs (under a minute); results are not written to the README
   --only LIST      run only these scenarios
   --no-install     do not apt-get install missing nginx/wrk (their columns are skipped)
-  --no-profile     skip the llmux CPU profile
+  --profile        profile llmux under load (default for full runs; --no-profile skips it)
   --nginx-workers  nginx worker_processes (default 1: one core, like llmux's one event loop)
   --readme         write the tables into bench/README.md (default for full runs)`;
 
 export function parseArgs(argv: readonly string[]): BenchOptions | { help: string } {
   const options: BenchOptions = { quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: false };
   let readme: boolean | undefined;
+  let profile: boolean | undefined;
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
     const next = (): string => {
@@ -25,7 +26,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions | { help: strin
     else if (arg === "--quick") options.quick = true;
     else if (arg === "--only") options.only = next().split(",").map((id) => id.trim()).filter(Boolean);
     else if (arg === "--no-install") options.allowInstall = false;
-    else if (arg === "--no-profile") options.profile = false;
+    else if (arg === "--profile") profile = true;
+    else if (arg === "--no-profile") profile = false;
     else if (arg === "--nginx-workers") options.nginxWorkers = Number(next());
     else if (arg === "--readme") readme = true;
     else if (arg === "--no-readme") readme = false;
@@ -37,5 +39,6 @@ export function parseArgs(argv: readonly string[]): BenchOptions | { help: strin
   }
   if (!Number.isInteger(options.nginxWorkers) || options.nginxWorkers < 1) throw new Error(`--nginx-workers must be a positive integer\n${USAGE}`);
   options.writeReadme = readme ?? (!options.quick && options.only.length === 0);
+  options.profile = profile ?? (!options.quick || options.only.includes("profile"));
   return options;
 }

@@ -32,6 +32,23 @@ describe("summarizeProfile", () => {
   });
 });
 
+describe("summarizeProfile with a window", () => {
+  it("counts only the samples taken inside the window (the load, not the start-up)", () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame("compile", "node:internal/modules/cjs/loader") },
+        { id: 2, callFrame: frame("forward", "file:///r/packages/proxy/dist/index.js") },
+      ],
+      startTime: 1_000_000,
+      samples: [1, 1, 2, 2],
+      timeDeltas: [0, 1000, 1000_000, 1000],
+    };
+    // Sample times: 1_000_000, 1_001_000, 2_001_000, 2_002_000.
+    const summary = summarizeProfile(profile, 10, { fromUs: 2_000_000, toUs: 3_000_000 });
+    expect(summary.functions.map((fn) => fn.name)).toEqual(["forward"]);
+  });
+});
+
 describe("originOf", () => {
   it("names node internals, scoped dependencies and our packages", () => {
     expect(originOf("node:internal/http", "x")).toBe("node internals");

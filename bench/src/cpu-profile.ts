@@ -1,8 +1,16 @@
 /** The parts of V8's .cpuprofile format (written by `node --cpu-prof`) that the summary reads. */
 export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  /** µs on the same clock as `process.hrtime` (CLOCK_MONOTONIC) on Linux. */
+  startTime?: number;
   samples?: number[];
   timeDeltas?: number[];
+}
+
+/** Only count samples taken inside this window (µs, CLOCK_MONOTONIC), e.g. the load phase without start-up. */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
 }
 
 export interface HotFunction {
@@ -28,6 +36,7 @@ export function originOf(url: string, name: string): string {
   if (name === "(program)" || name === "(root)") return "V8/native";
   if (url === "") return "V8/native";
   if (url.startsWith("node:")) return "node internals";
+  if (url.startsWith("wasm://")) return "wasm (undici's llhttp)";
   const ours = /packages\/([^/]+)\//.exec(url);
   const dependency = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (dependency?.[1]) return dependency[1];
@@ -42,13 +51,16 @@ function shortWhere(url: string, line: number): string {
 }
 
 /** Self time per function from the samples, the hottest first. */
-export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, top = 15, window?: ProfileWindow): ProfileSummary {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   if (samples.length > 0 && deltas.length === samples.length) {
     // timeDeltas[i] is the time before sample i, so sample i ran for timeDeltas[i + 1].
+    let at = profile.startTime ?? 0;
     for (let index = 0; index < samples.length; index++) {
+      at += deltas[index] ?? 0;
+      if (window && (at < window.fromUs || at > window.toUs)) continue;
       const id = samples[index] as number;
       const spent = deltas[index + 1] ?? 0;
       selfUs.set(id, (selfUs.get(id) ?? 0) + spent);

@@ -23,12 +23,12 @@ function proxyPid(rig: ProxyRig, column: string): { pid?: number; tree: boolean 
   return { tree: false };
 }
 
-async function measure(context: BenchContext, rig: ProxyRig, column: string, connections: number, seconds: number): Promise<Measured> {
+async function measure(context: BenchContext, rig: ProxyRig, column: string, connections: number, seconds: number, warmUp: boolean): Promise<Measured> {
   const base = rig.columns[column] as string;
   const wrkPath = context.wrkPath as string;
   const url = `${base}/v1/chat/completions`;
   // A short warm-up: JIT, keep-alive pools, nginx's upstream connections.
-  await runWrk({ path: wrkPath, url, body: BODY, connections, threads: 1, durationSeconds: 1 });
+  if (warmUp) await runWrk({ path: wrkPath, url, body: BODY, connections: 50, threads: 1, durationSeconds: 1 });
   const { pid, tree } = proxyPid(rig, column);
   const cpu = cpuMeter(pid, tree);
   const wrk = await runWrk({ path: wrkPath, url, body: BODY, connections, threads: 1, durationSeconds: seconds });
@@ -43,7 +43,7 @@ export const overheadScenario: Scenario = {
   async run(context: BenchContext): Promise<ScenarioResult> {
     const notes: string[] = [];
     if (!context.wrkPath) throw new Error("wrk is not available");
-    const seconds = context.options.quick ? 3 : 10;
+    const seconds = context.options.quick ? 2 : 10;
     const rig = await startProxyRig(context);
     const results: Record<string, Record<number, Measured>> = {};
     try {
@@ -51,7 +51,9 @@ export const overheadScenario: Scenario = {
         // Columns interleaved per concurrency so slow drift on a shared machine hits all of them alike.
         for (const column of Object.keys(rig.columns)) {
           context.log(`  ${column} c=${connections} for ${seconds}s`);
-          (results[column] ??= {})[connections] = await measure(context, rig, column, connections, seconds);
+          // Quick runs warm each column once; full runs before every measurement.
+          const warmUp = !context.options.quick || connections === 1;
+          (results[column] ??= {})[connections] = await measure(context, rig, column, connections, seconds, warmUp);
         }
       }
     } finally {
@@ -88,7 +90,7 @@ export const overheadScenario: Scenario = {
     }
     if (!rig.nginx) notes.push(...context.notes.filter((note) => note.startsWith("nginx")));
     notes.push(
-      `wrk -t1, ${seconds} s per run after a 1 s warm-up; upstream: the bench's minimal node:http upstream (\`bench/src/upstream/fast-vllm.ts\`), one process shared by all columns.`,
+      `wrk -t1, ${seconds} s per run after a 1 s warm-up at c=50${context.options.quick ? " (quick: once per column)" : ""}; upstream: the bench's minimal node:http upstream (\`bench/src/upstream/fast-vllm.ts\`), one process shared by all columns.`,
       "Proxy CPU: utime+stime from /proc/<pid>/stat before and after the run (nginx: master and workers; llmux: its own process, not the upstream it started), divided by requests; 10 ms tick resolution.",
     );
     const raw = Object.fromEntries(Object.entries(results).map(([column, byC]) => [column, byC]));

@@ -130,7 +130,7 @@ export const switchScenario: Scenario = {
   title: "3. Switch overhead (vllm-sim with known sleep/wake durations)",
   async run(context: BenchContext): Promise<ScenarioResult> {
     if (!context.sim) throw new Error("vllm-sim is not available");
-    const count = context.options.quick ? 6 : 30;
+    const count = context.options.quick ? 4 : 30;
     const direct: Record<number, number[]> = {};
     const llmux: Record<number, number[]> = {};
     let cold: number[] = [];
@@ -143,7 +143,7 @@ export const switchScenario: Scenario = {
       }
     }
     if (context.llmux) {
-      const colds = context.options.quick ? 4 : 12;
+      const colds = context.options.quick ? 3 : 12;
       context.log(`  llmux: ${colds} cold starts (level 3)`);
       cold = (await llmuxSwitches(3, colds)).readyToFirstByte;
     }
