@@ -52,14 +52,19 @@ export function createVllmEngineFactory(options: VllmEngineFactoryOptions): Engi
     server.on("spawn", ({ pid, argv }: { pid: number; argv: string[] }) => {
       spawnedPid = pid;
       const startTime = readStartTime(pid);
-      stateFile?.add({
-        model: name,
-        pid,
-        pgid: pid,
-        argv,
-        ...(startTime === undefined ? {} : { startTime }),
-        recordedAt: Date.now(),
-      });
+      try {
+        stateFile?.add({
+          model: name,
+          pid,
+          pgid: pid,
+          argv,
+          ...(startTime === undefined ? {} : { startTime }),
+          recordedAt: Date.now(),
+        });
+      } catch (error) {
+        // Serving matters more than the record: say that a crash now could orphan this process.
+        log.warn({ err: error }, "cannot record the vLLM process in the state file");
+      }
       log.info({ vllm_pid: pid, argv }, "vLLM process started");
       const startedAt = Date.now();
       stopProgress();
@@ -85,7 +90,11 @@ export function createVllmEngineFactory(options: VllmEngineFactoryOptions): Engi
 
     server.on("exit", (exit: EngineExit) => {
       stopProgress();
-      if (spawnedPid !== undefined) stateFile?.remove(spawnedPid);
+      try {
+        if (spawnedPid !== undefined) stateFile?.remove(spawnedPid);
+      } catch (error) {
+        log.warn({ err: error }, "cannot update the state file");
+      }
       spawnedPid = undefined;
       if (exit.expected) {
         log.info({ code: exit.code, signal: exit.signal }, "vLLM process stopped");

@@ -61,7 +61,14 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     await reapPredecessor(path, logger, options.reapGraceMs ?? config.policy.stop_grace_secs * 1000);
     const ownerStart = readStartTime(process.pid);
     stateFile = new StateFile(path, { pid: process.pid, ...(ownerStart === undefined ? {} : { startTime: ownerStart }) });
-    stateFile.claim();
+    try {
+      stateFile.claim();
+    } catch (error) {
+      // A path the user chose must work; the default one (a read-only home) only costs the crash protection.
+      if (options.stateFile !== undefined) throw error;
+      logger.warn({ err: error, state_file: path }, "cannot write the state file: vLLM processes orphaned by a crash will not be reaped");
+      stateFile = undefined;
+    }
   }
 
   const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile });

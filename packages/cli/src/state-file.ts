@@ -59,7 +59,8 @@ export class StateFile {
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       throw new StateFileError(path, `cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
     }
     try {

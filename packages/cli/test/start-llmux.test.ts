@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { parseConfig } from "@llmux/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -69,5 +69,27 @@ describe("startLlmux (embedded)", () => {
       startLlmux(config, { logger: silentLogger().logger, stateFile: `${workspace.dir}/other.json` }),
     ).rejects.toMatchObject({ code: "LLMUX_ERR_STARTUP" });
     expect(existsSync(`${workspace.dir}/other.json`)).toBe(false);
+  });
+
+  it("runs without the record when the default state file cannot be written, but not when one is given", async () => {
+    const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
+    const blocker = `${workspace.dir}/not-a-folder`;
+    writeFileSync(blocker, "");
+    await expect(
+      startLlmux(config, { logger: silentLogger().logger, stateFile: `${blocker}/state.json` }),
+    ).rejects.toMatchObject({ code: "LLMUX_ERR_STATE_FILE" });
+
+    const previous = process.env["LLMUX_STATE_FILE"];
+    process.env["LLMUX_STATE_FILE"] = `${blocker}/state.json`;
+    try {
+      const { logger, lines } = silentLogger();
+      running = await startLlmux(config, { logger });
+      expect(lines.some((line) => String(line["msg"]).startsWith("cannot write the state file"))).toBe(true);
+      expect((await chat(running.url, "a")).body.model).toBe("a");
+      await running.close();
+    } finally {
+      if (previous === undefined) delete process.env["LLMUX_STATE_FILE"];
+      else process.env["LLMUX_STATE_FILE"] = previous;
+    }
   });
 });
