@@ -1,19 +1,16 @@
 import type { LlmuxConfig } from "./types.js";
 
 /**
- * Warnings about a valid config that will misbehave at run time: models that
- * can never fit, and sleepers' reserves that would make a start-up fail
- * (vLLM refuses to start when less than its fraction of the card is free).
+ * Warnings about a valid config that will misbehave at run time: sleepers'
+ * reserves that would make a model's start-up fail (vLLM refuses to start when
+ * less than its fraction of the card is free), so llmux must stop sleepers
+ * (or cannot start the model at all while any other model sleeps there).
  */
 export function checkConfig(config: LlmuxConfig): string[] {
   const warnings: string[] = [];
   const reserve = config.gpu.sleep_reserve_gib / config.gpu.memory_gib;
   const entries = Object.entries(config.models);
   for (const [name, model] of entries) {
-    if (model.gpu_memory_utilization > 1) {
-      warnings.push(`models["${name}"] asks for more than a whole GPU and can never start.`);
-      continue;
-    }
     for (const gpu of model.gpus) {
       const sleepers = entries.filter(([other, otherModel]) => other !== name && otherModel.gpus.includes(gpu) && otherModel.sleep_level !== 3);
       const needed = model.gpu_memory_utilization + sleepers.length * reserve;
@@ -26,7 +23,6 @@ export function checkConfig(config: LlmuxConfig): string[] {
         );
       }
     }
-    if (model.gpus.some((gpu) => gpu < 0)) warnings.push(`models["${name}"] names a negative GPU index.`);
   }
   return warnings;
 }

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../errors.js";
+import { checkConfig } from "./check-config.js";
+import { parseConfig } from "./parse-config.js";
+
+function issuesOf(input: unknown): { path: string; message: string }[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: "LLMUX_ERR_CONFIG" });
+    return (error as ConfigError).issues;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const minimal = { models: { qwen: { model_path: "Qwen/Qwen2.5-7B-Instruct", port: 8001 } } };
+
+describe("parseConfig", () => {
+  it("applies every default of the original and ours", () => {
+    const config = parseConfig(minimal);
+    expect(config).toMatchObject({
+      port: 3000,
+      host: "0.0.0.0",
+      metrics_port: 9090,
+      metrics_host: "0.0.0.0",
+      vllm_command: "vllm",
+      vllm_logging: false,
+      policy: {
+        policy_type: "fifo",
+        request_timeout_secs: 60,
+        drain_before_switch: true,
+        sleep_level: 3,
+        min_active_secs: 0,
+        max_wait_secs: 30,
+        drain_timeout_secs: 30,
+        sleep_timeout_secs: 120,
+        wake_timeout_secs: 300,
+        startup_backoff_secs: 10,
+        stop_grace_secs: 10,
+      },
+      gpu: { memory_gib: 80, sleep_reserve_gib: 1 },
+      proxy: {
+        max_body_bytes: 33554432,
+        keepalive_interval_secs: 5,
+        headers_timeout_secs: 30,
+        idle_timeout_secs: 300,
+        api_keys: [],
+        admin_keys: [],
+        shutdown_grace_secs: 30,
+      },
+    });
+    expect(config.models.qwen).toEqual({
+      model_path: "Qwen/Qwen2.5-7B-Instruct",
+      port: 8001,
+      sleep_level: 3,
+      gpu_memory_utilization: 0.9,
+      tensor_parallel_size: 1,
+      dtype: "auto",
+      extra_args: [],
+      env: {},
+      gpus: [0],
+      startup_timeout_secs: 600,
+    });
+  });
+
+  it("a model's sleep_level defaults to the policy's; gpus to 0..tp-1", () => {
+    const config = parseConfig({
+      policy: { sleep_level: 1 },
+      models: { a: { model_path: "x", port: 8001, tensor_parallel_size: 2 }, b: { model_path: "y", port: 8002, sleep_level: 2, gpus: [3] } },
+    });
+    expect(config.models.a).toMatchObject({ sleep_level: 1, gpus: [0, 1] });
+    expect(config.models.b).toMatchObject({ sleep_level: 2, gpus: [3] });
+  });
+
+  it("names the JSON path, what was expected and what was found", () => {
+    const issues = issuesOf({ models: { qwen: { model_path: "x", port: "8001" } }, policy: { sleep_level: 4 } });
+    expect(issues).toContainEqual({ path: 'models["qwen"].port', message: 'expected number, found the string "8001"' });
+    expect(issues.find((i) => i.path === "policy.sleep_level")?.message).toMatch(/expected 1, 2 or 3, found number 4/);
+  });
+
+  it("reports a missing required field", () => {
+    expect(issuesOf({ models: { a: { port: 8001 } } })).toContainEqual({ path: 'models["a"].model_path', message: "required string, found nothing" });
+    expect(issuesOf({})[0]?.path).toBe("models");
+  });
+
+  it("rejects unknown keys with a did-you-mean hint", () => {
+    const issues = issuesOf({ ...minimal, polcy: {}, models: { qwen: { model_path: "x", port: 8001, gpu_memory_utilisation: 0.5 } } });
+    expect(issues.find((i) => i.path === "polcy")?.message).toMatch(/unknown key; did you mean "policy"\?/);
+    expect(issues.find((i) => i.path === 'models["qwen"].gpu_memory_utilisation')?.message).toMatch(/did you mean "gpu_memory_utilization"/);
+    expect(issuesOf({ ...minimal, zzzzzzzz: 1 })[0]?.message).not.toMatch(/did you mean/);
+  });
+
+  it("rejects an empty models map, numbers out of range and bad fractions", () => {
+    expect(issuesOf({ models: {} })[0]?.message).toMatch(/at least one model/);
+    const issues = issuesOf({ port: 70000, models: { a: { model_path: "x", port: 8001, gpu_memory_utilization: 1.5 } } });
+    expect(issues.map((i) => i.path).sort()).toEqual(['models["a"].gpu_memory_utilization', "port"]);
+    expect(issues.find((i) => i.path === "port")?.message).toMatch(/expected a number <= 65535, found number 70000/);
+  });
+
+  it("rejects duplicate ports and ports equal to port or metrics_port", () => {
+    const issues = issuesOf({
+      port: 3000,
+      metrics_port: 9090,
+      models: {
+        a: { model_path: "x", port: 8001 },
+        b: { model_path: "y", port: 8001 },
+        c: { model_path: "z", port: 3000 },
+        d: { model_path: "w", port: 9090 },
+      },
+    });
+    expect(issues).toEqual([
+      { path: 'models["b"].port', message: 'expected a unique port, found 8001, already used by models["a"].port' },
+      { path: 'models["c"].port', message: "expected a unique port, found 3000, already used by port" },
+      { path: 'models["d"].port', message: "expected a unique port, found 9090, already used by metrics_port" },
+    ]);
+    // metrics_port 0 disables the listener: a model may then use 9090.
+    expect(() => parseConfig({ metrics_port: 0, models: { a: { model_path: "x", port: 9090 } } })).not.toThrow();
+  });
+
+  it("rejects invalid model names", () => {
+    const issues = issuesOf({ models: { "-bad": { model_path: "x", port: 8001 }, "a b": { model_path: "y", port: 8002 } } });
+    expect(issues.map((i) => i.path)).toEqual(['models["-bad"]', 'models["a b"]']);
+    expect(() => parseConfig({ models: { "Qwen/Qwen2.5-7B:instruct_v1.0": { model_path: "x", port: 8001 } } })).not.toThrow();
+    expect(issuesOf({ models: { ["a".repeat(129)]: { model_path: "x", port: 8001 } } })).toHaveLength(1);
+  });
+
+  it("rejects a gpus list that does not match tensor_parallel_size", () => {
+    expect(issuesOf({ models: { a: { model_path: "x", port: 8001, tensor_parallel_size: 2, gpus: [0] } } })[0]).toMatchObject({
+      path: 'models["a"].gpus',
+    });
+  });
+
+  it("lists every problem in the error message", () => {
+    expect(() => parseConfig({ models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8001 } } })).toThrow(
+      /Invalid llmux config:\n {2}models\["b"\]\.port: expected a unique port/,
+    );
+  });
+});
+
+describe("checkConfig", () => {
+  it("has nothing to say about the usual one-awake setup", () => {
+    expect(checkConfig(parseConfig({ policy: { sleep_level: 1 }, models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002 } } }))).toEqual([]);
+  });
+
+  it("warns when sleepers' reserves leave too little room for a model's start-up", () => {
+    const config = parseConfig({
+      policy: { sleep_level: 1 },
+      gpu: { memory_gib: 24, sleep_reserve_gib: 1.5 },
+      models: { a: { model_path: "x", port: 8001, gpu_memory_utilization: 0.95 }, b: { model_path: "y", port: 8002 } },
+    });
+    const warnings = checkConfig(config);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/models\["a"\] needs 95% of GPU 0/);
+  });
+
+  it("ignores sleepers at level 3 (they hold nothing)", () => {
+    const config = parseConfig({
+      gpu: { memory_gib: 24, sleep_reserve_gib: 1.5 },
+      models: { a: { model_path: "x", port: 8001, gpu_memory_utilization: 0.95 }, b: { model_path: "y", port: 8002 } },
+    });
+    expect(checkConfig(config)).toEqual([]);
+  });
+});
