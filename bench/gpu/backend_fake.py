@@ -35,6 +35,7 @@ def fake_weights(seed: int) -> list[int]:
 
 class FakeBackend:
     vocab_size = VOCAB_SIZE
+    weight_bytes = FAKE_WEIGHT_BYTES
 
     def __init__(self, args, log) -> None:
         self._args = args
@@ -75,6 +76,12 @@ class FakeBackend:
         self._kv_bytes = int(self._args.gpu_memory_utilization * 80 * 1024**3) - FAKE_WEIGHT_BYTES - FAKE_CONTEXT_BYTES
         phases["total_s"] = time.perf_counter() - started
         return phases
+
+    def prepare_weights_file(self) -> dict[str, float]:
+        started = time.perf_counter()
+        if not os.path.exists(self._path):
+            self._write_file(fake_weights(self._args.weights_seed))
+        return {"total_s": time.perf_counter() - started}
 
     def _read_file(self) -> list[int]:
         with open(self._path, encoding="utf-8") as handle:

@@ -23,9 +23,13 @@ class StartupError(Exception):
 
 class Backend(Protocol):
     vocab_size: int
+    weight_bytes: int
 
     def load(self) -> dict[str, float]:
         """Check memory, build or read the weights, reserve the KV cache pool. Raises StartupError."""
+
+    def prepare_weights_file(self) -> dict[str, float]:
+        """Build the weights and write the weights file if it does not exist yet (no server)."""
 
     def generate(self, prompt_ids: list[int], max_tokens: int, emit: Callable[[int], bool]) -> str:
         """Greedy decoding: call `emit(id)` per token (False = stop early); return the finish reason."""
