@@ -10,7 +10,10 @@ interface Option {
   mustStartAt: number;
   /** True when every evictee is idle and has been quiet for at least a switch's time. */
   evicteesQuiet: boolean;
+  /** When the evictees will have been quiet long enough (if they stay idle). */
   quietAt: number;
+  /** No evictee has a request in flight (a release re-runs the policy anyway). */
+  evicteesIdle: boolean;
 }
 
 /**
@@ -39,22 +42,26 @@ export const costAwarePolicy: Policy = {
       const costMs = switchCostMs(view, model, evict);
       let quietAt = view.now;
       let evicteesQuiet = true;
+      let evicteesIdle = true;
       for (const eviction of evict) {
         const other = view.models.find((m) => m.name === eviction.model);
         if (!other || other.state !== "awake") continue;
-        if (other.inFlight > 0) evicteesQuiet = false;
+        if (other.inFlight > 0) {
+          evicteesQuiet = false;
+          evicteesIdle = false;
+        }
         const at = (other.lastAdmitAt ?? -Infinity) + Math.min(costMs, maxWaitMs / 2);
         if (at > view.now) evicteesQuiet = false;
         quietAt = Math.max(quietAt, at);
       }
       const oldest = model.queue[0] ?? view.now;
-      options.push({ model, evict, costMs, mustStartAt: oldest + Math.max(0, maxWaitMs - costMs), evicteesQuiet, quietAt });
+      options.push({ model, evict, costMs, mustStartAt: oldest + Math.max(0, maxWaitMs - costMs), evicteesQuiet, quietAt, evicteesIdle });
     }
     const ready = options.filter((o) => o.evict.length === 0 || o.evicteesQuiet || o.mustStartAt <= view.now);
     for (const option of options) {
       if (!ready.includes(option)) {
         later(option.mustStartAt);
-        if (option.quietAt > view.now) later(option.quietAt);
+        if (option.evicteesIdle && option.quietAt > view.now) later(option.quietAt);
       }
     }
     const urgent = ready.filter((o) => o.mustStartAt <= view.now).sort((a, b) => a.mustStartAt - b.mustStartAt);

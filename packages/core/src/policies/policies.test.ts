@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config/parse-config.js";
+import { emptyCosts } from "../costs.js";
+import type { PolicyModelView, PolicyView } from "../policy.js";
+import { costAwarePolicy } from "./cost-aware.js";
+import { fifoPolicy } from "./fifo.js";
+
+const policyConfig = parseConfig({ models: { a: { model_path: "x", port: 8001 } }, policy: { max_wait_secs: 30 } }).policy;
+
+function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyModelView {
+  const costs = emptyCosts();
+  costs.sleepMs[1] = 3_000;
+  costs.wakeMs[1] = 1_000;
+  return {
+    name,
+    state: "asleep",
+    sleepLevel: 1,
+    asleepLevel: 1,
+    gpus: [0],
+    fraction: 0.9,
+    inFlight: 0,
+    awakeSince: null,
+    lastAdmitAt: null,
+    queue: [],
+    costs,
+    busy: false,
+    inBackoff: false,
+    ...overrides,
+  };
+}
+
+function view(now: number, models: PolicyModelView[], config: Partial<typeof policyConfig> = {}): PolicyView {
+  return { now, models, config: { ...policyConfig, ...config }, reserveFraction: 1 / 80, lockedGpus: new Set() };
+}
+
+describe("fifo", () => {
+  it("switches to the model of the oldest waiting request, evicting the awake one", () => {
+    const decision = fifoPolicy.decide(
+      view(100_000, [
+        model("a", { state: "awake", asleepLevel: null, inFlight: 3, awakeSince: 0, lastAdmitAt: 99_000 }),
+        model("b", { queue: [95_000] }),
+        model("c", { queue: [90_000] }),
+      ]),
+    );
+    expect(decision).toEqual({ action: "switch", model: "c", evict: [{ model: "a", action: "sleep" }], reason: "oldest waiting request" });
+  });
+
+  it("waits for min_active_secs, then switches", () => {
+    const models = [model("a", { state: "awake", asleepLevel: null, awakeSince: 95_000 }), model("b", { queue: [96_000] })];
+    expect(fifoPolicy.decide(view(100_000, models, { min_active_secs: 10 }))).toEqual({ action: "wait", recheckAt: 105_000 });
+    expect(fifoPolicy.decide(view(105_000, models, { min_active_secs: 10 }))).toMatchObject({ action: "switch", model: "b" });
+  });
+
+  it("keeps strict order: waits while the oldest request's model is busy", () => {
+    const decision = fifoPolicy.decide(view(100_000, [model("a", { busy: true, state: "waking", queue: [80_000] }), model("b", { queue: [90_000] })]));
+    expect(decision).toEqual({ action: "wait" });
+  });
+
+  it("stops a sleeper whose reserve blocks a start", () => {
+    const decision = fifoPolicy.decide(
+      view(0, [model("a", { fraction: 0.99, state: "stopped", asleepLevel: null, queue: [0] }), model("b", { state: "asleep" })]),
+    );
+    expect(decision).toMatchObject({ action: "switch", model: "a", evict: [{ model: "b", action: "stop" }] });
+  });
+});
+
+describe("cost_aware", () => {
+  it("does not evict a busy model for a fresh request; rechecks at the bound", () => {
+    const decision = costAwarePolicy.decide(
+      view(100_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_500 }), model("b", { queue: [99_000] })]),
+    );
+    // Bound: oldest + max_wait - (sleep 3 s + wake 1 s).
+    expect(decision).toEqual({ action: "wait", recheckAt: 99_000 + 30_000 - 4_000 });
+  });
+
+  it("switches at the max_wait bound even when the awake model is busy", () => {
+    const decision = costAwarePolicy.decide(
+      view(125_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 124_900 }), model("b", { queue: [99_000] })]),
+    );
+    expect(decision).toMatchObject({ action: "switch", model: "b", reason: "max_wait bound" });
+  });
+
+  it("switches at once when the awake model is idle and has been quiet for a switch's time", () => {
+    const models = [model("a", { state: "awake", asleepLevel: null, awakeSince: 0, lastAdmitAt: 97_000 }), model("b", { queue: [99_000] })];
+    expect(costAwarePolicy.decide(view(100_000, models))).toMatchObject({ action: "wait", recheckAt: 101_000 });
+    expect(costAwarePolicy.decide(view(101_000, models))).toMatchObject({ action: "switch", model: "b", reason: "evictees quiet" });
+  });
+
+  it("brings up a model that fits without eviction at once", () => {
+    const decision = costAwarePolicy.decide(
+      view(0, [model("a", { state: "awake", asleepLevel: null, fraction: 0.4, inFlight: 5, lastAdmitAt: 0 }), model("b", { fraction: 0.4, queue: [0] })]),
+    );
+    expect(decision).toMatchObject({ action: "switch", model: "b", evict: [], reason: "fits without eviction" });
+  });
+
+  it("prefers the most urgent request under the bound, then the most waiting work", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, awakeSince: 0, lastAdmitAt: 0 });
+    const decision = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [98_000, 98_500, 99_000] }), model("c", { queue: [99_500] })]));
+    expect(decision).toMatchObject({ action: "switch", model: "b" });
+    const urgent = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [98_000, 98_500, 99_000] }), model("c", { queue: [60_000] })]));
+    expect(urgent).toMatchObject({ action: "switch", model: "c", reason: "max_wait bound" });
+  });
+
+  it("skips models in backoff or busy", () => {
+    const decision = costAwarePolicy.decide(view(0, [model("a", { inBackoff: true, queue: [0] }), model("b", { busy: true, queue: [0] })]));
+    expect(decision).toEqual({ action: "wait" });
+  });
+});
