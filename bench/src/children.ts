@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { descendants, isAlive } from "./proc-stats.js";
 
 /**
@@ -19,6 +22,19 @@ export interface Tracked {
 }
 
 const live = new Set<Tracked>();
+const tempDirs = new Set<string>();
+
+/** A fresh temp folder that is removed by `removeTempDir`, or at exit whatever happens. */
+export function makeTempDir(prefix: string): string {
+  const path = mkdtempSync(join(tmpdir(), `llmux-bench-${prefix}-`));
+  tempDirs.add(path);
+  return path;
+}
+
+export function removeTempDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  tempDirs.delete(path);
+}
 
 export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): Tracked {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
@@ -82,8 +98,9 @@ export async function stopAll(graceMs = 5000): Promise<void> {
   await Promise.all([...live].map((tracked) => tracked.stop(graceMs)));
 }
 
-/** Synchronous last resort on process exit: SIGKILL whatever is left. */
+/** Synchronous last resort on process exit: SIGKILL whatever is left, remove the temp folders. */
 function killAllNow(): void {
+  for (const path of tempDirs) rmSync(path, { recursive: true, force: true });
   for (const tracked of live) {
     for (const target of [...descendants(tracked.pid), tracked.pid]) {
       try {

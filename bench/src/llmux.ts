@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnTracked } from "./children.js";
+import { makeTempDir, removeTempDir, spawnTracked } from "./children.js";
 import { waitForHttp } from "./http-wait.js";
 import { llmuxBinPath } from "./paths.js";
 
@@ -38,7 +37,7 @@ export async function startLlmux(options: {
   env?: Record<string, string>;
   nodeArgs?: string[];
 }): Promise<RunningLlmux> {
-  const folder = mkdtempSync(join(tmpdir(), "llmux-bench-llmux-"));
+  const folder = makeTempDir("llmux");
   const configPath = join(folder, "config.json");
   const config = {
     port: options.port,
@@ -64,7 +63,7 @@ export async function startLlmux(options: {
     await waitForHttp(`${url}/health`, { timeoutMs: 30_000, alive: () => tracked.child.exitCode === null, what: "llmux" });
   } catch (error) {
     await tracked.stop(5000);
-    rmSync(folder, { recursive: true, force: true });
+    removeTempDir(folder);
     throw new Error(`${(error as Error).message}\n${tracked.tail()}`);
   }
   return {
@@ -75,7 +74,7 @@ export async function startLlmux(options: {
     async stop() {
       // SIGTERM: llmux stops its vLLM process groups itself; the tracker SIGKILLs leftovers after the grace.
       await tracked.stop(15_000);
-      rmSync(folder, { recursive: true, force: true });
+      removeTempDir(folder);
     },
   };
 }

@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureTool } from "./apt.js";
-import { spawnTracked, type Tracked } from "./children.js";
+import { type Tracked, makeTempDir, removeTempDir, spawnTracked } from "./children.js";
 import { waitForConnect } from "./net-wait.js";
 import { renderNginxConfig } from "./nginx-config.js";
 
@@ -36,7 +35,7 @@ export async function startNginx(options: {
   upstreamPort: number;
   workers: number;
 }): Promise<RunningNginx> {
-  const prefix = mkdtempSync(join(tmpdir(), "llmux-bench-nginx-"));
+  const prefix = makeTempDir("nginx");
   const configPath = join(prefix, "nginx.conf");
   writeFileSync(configPath, renderNginxConfig({ prefix, ...options }));
   // -e: the error log before the config is read goes to our prefix, not /var/log/nginx.
@@ -47,7 +46,7 @@ export async function startNginx(options: {
     await waitForConnect(options.listenPort, { timeoutMs: 10_000, alive: () => tracked?.child.exitCode === null, what: "nginx" });
   } catch (error) {
     await tracked?.stop(2000);
-    rmSync(prefix, { recursive: true, force: true });
+    removeTempDir(prefix);
     throw new Error(`nginx did not start: ${(error as Error).message}\n${tracked?.tail() ?? ""}`);
   }
   const running = tracked;
@@ -57,7 +56,7 @@ export async function startNginx(options: {
     async stop() {
       // SIGTERM makes nginx exit at once (fast shutdown); workers go with the master.
       await running.stop(5000);
-      rmSync(prefix, { recursive: true, force: true });
+      removeTempDir(prefix);
     },
   };
 }

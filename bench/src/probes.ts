@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
-import { spawnTracked } from "./children.js";
+import { makeTempDir, removeTempDir, spawnTracked } from "./children.js";
 import { waitForHttp } from "./http-wait.js";
 import { llmuxBinPath } from "./paths.js";
 
@@ -23,7 +22,7 @@ export function probeLlmux(): { ok: true } | { ok: false; note: string } {
 export async function probeSim(): Promise<{ ok: true } | { ok: false; note: string }> {
   if (!existsSync(simBinPath)) return { ok: false, note: "vllm-sim is not built (packages/vllm-sim/dist/cli.js missing)" };
   const port = await freePort();
-  const stateDir = mkdtempSync(join(tmpdir(), "llmux-bench-probe-"));
+  const stateDir = makeTempDir("probe");
   const sim = spawnTracked("vllm-sim probe", process.execPath, [simBinPath, "serve", "probe", "--port", String(port), "--sim-startup-ms", "0"], {
     env: { ...process.env, VLLM_SIM_STATE_DIR: stateDir, VLLM_SERVER_DEV_MODE: "1" },
   });
@@ -34,6 +33,6 @@ export async function probeSim(): Promise<{ ok: true } | { ok: false; note: stri
     return { ok: false, note: `vllm-sim does not serve yet: ${(error as Error).message}` };
   } finally {
     await sim.stop(3000);
-    rmSync(stateDir, { recursive: true, force: true });
+    removeTempDir(stateDir);
   }
 }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeTempDir, removeTempDir } from "./children.js";
 import { ensureTool } from "./apt.js";
 import { parseWrkOutput, renderWrkScript, type WrkSummary } from "./wrk-script.js";
 
@@ -18,7 +18,7 @@ export async function runWrk(options: {
   threads: number;
   durationSeconds: number;
 }): Promise<WrkSummary> {
-  const folder = mkdtempSync(join(tmpdir(), "llmux-bench-wrk-"));
+  const folder = makeTempDir("wrk");
   const scriptPath = join(folder, "post.lua");
   writeFileSync(scriptPath, renderWrkScript(options.body));
   const args = [
@@ -41,6 +41,6 @@ export async function runWrk(options: {
     });
     return parseWrkOutput(output);
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    removeTempDir(folder);
   }
 }

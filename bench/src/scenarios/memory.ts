@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { runLoad } from "../load-client.js";
 import { descendants, rssBytes } from "../proc-stats.js";
@@ -55,6 +56,8 @@ async function openStreams(
   const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "keep talking" }], max_tokens: 600, stream: true, bench_interval_ms: 1000 });
   const agent = streamAgent();
   const abort = new AbortController();
+  // One signal for a thousand requests: each adds a listener, which is expected here.
+  setMaxListeners(0, abort.signal);
   let open = 0;
   const all = Array.from({ length: count }, () => streamOnce(`${base}/v1/chat/completions`, body, agent, { signal: abort.signal, onHeaders: () => open++ }));
   let peakMiB = 0;

@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeTempDir, removeTempDir } from "../children.js";
 import { freePort, readSimEvents, simBinPath } from "@llmux/vllm-sim/testing";
 import { request } from "undici";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
@@ -46,7 +45,7 @@ async function ask(base: string, model: string): Promise<{ firstByteMs: number; 
 
 /** The bare minimum a client can do: sleep one sim and wake the other itself, then ask. */
 async function directSwitches(level: 1 | 2, count: number): Promise<number[]> {
-  const folder = mkdtempSync(join(tmpdir(), "llmux-bench-switch-"));
+  const folder = makeTempDir("switch");
   const eventLog = join(folder, "events.jsonl");
   const sims: Awaited<ReturnType<typeof startSim>>[] = [];
   try {
@@ -80,12 +79,12 @@ async function directSwitches(level: 1 | 2, count: number): Promise<number[]> {
     return latencies;
   } finally {
     for (const sim of sims) await sim.tracked.stop(3000);
-    rmSync(folder, { recursive: true, force: true });
+    removeTempDir(folder);
   }
 }
 
 async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latencies: number[]; readyToFirstByte: number[] }> {
-  const folder = mkdtempSync(join(tmpdir(), "llmux-bench-switch-"));
+  const folder = makeTempDir("switch");
   const eventLog = join(folder, "events.jsonl");
   const extra = [...knobArgs(KNOBS), "--sim-event-log", eventLog];
   const llmux = await startLlmux({
@@ -121,7 +120,7 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
     throw new Error(`${(error as Error).message}\n${llmux.tail()}`);
   } finally {
     await llmux.stop();
-    rmSync(folder, { recursive: true, force: true });
+    removeTempDir(folder);
   }
 }
 
