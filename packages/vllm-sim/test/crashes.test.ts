@@ -43,7 +43,7 @@ describe("crashes like vLLM v0.13", () => {
 
   it("dies when /sleep arrives while a request is running", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 20 } });
-    const stream = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "long", { stream: true, max_tokens: 200 }));
+    const stream = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "long", { stream: true, max_tokens: 2000, ignore_eos: true }));
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     await reader.read();

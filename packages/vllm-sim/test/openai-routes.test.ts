@@ -51,6 +51,9 @@ describe("OpenAI-compatible routes", () => {
     expect(one.usage.completion_tokens).toBe(1);
     const plenty = (await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: 500 }))).json()) as Record<string, any>;
     expect(plenty.choices[0].finish_reason).toBe("stop");
+    const forced = (await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: 100, ignore_eos: true }))).json()) as Record<string, any>;
+    expect(forced.usage.completion_tokens).toBe(100);
+    expect(forced.choices[0].finish_reason).toBe("length");
     const completion = (await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "once upon", temperature: 0 })).json()) as Record<string, any>;
     expect(completion.id).toMatch(/^cmpl-/);
     expect(completion.object).toBe("text_completion");
@@ -125,6 +128,9 @@ describe("OpenAI-compatible routes", () => {
     expect(missing.status).toBe(400);
     const badTokens = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: -1 }));
     expect(badTokens.status).toBe(400);
+    const tooLong = await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "x", max_tokens: 5000 });
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as Record<string, any>).error.message).toContain("maximum context length is 4096 tokens");
     const route = await fetch(`${s.url}/no/such/route`);
     expect(route.status).toBe(404);
     expect(await route.json()).toEqual({ detail: "Not Found" });

@@ -5,14 +5,21 @@ describe("pause, resume and client disconnects", () => {
   const sim = useSims();
 
   it("pause?wait_for_inflight_requests=true waits for running requests; new ones wait until resume", async () => {
-    const s = await sim({ model: "m", knobs: { "tokens-per-sec": 100 } });
-    const running = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { max_tokens: 20 })).then((r) => r.json() as Promise<Record<string, any>>);
-    await waitFor(async () => (await s.control.stats()).requests.running === 1, "request running");
+    const s = await sim({ model: "m", knobs: { "tokens-per-sec": 50 } });
+    const stream = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { stream: true, max_tokens: 25, ignore_eos: true }));
+    const reader = stream.body!.getReader();
+    await reader.read(); // the request is running
+    let streamDone = false;
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+      streamDone = true;
+    })();
     const pause = await fetch(`${s.url}/pause?wait_for_inflight_requests=true`, { method: "POST" });
     expect(await pause.json()).toEqual({ status: "paused" });
     // The running request finished before pause answered.
     expect((await s.control.stats()).requests).toMatchObject({ running: 0, completed: 1 });
-    expect((await running).choices[0].finish_reason).toMatch(/^(length|stop)$/);
+    await drained;
+    expect(streamDone).toBe(true);
 
     let answered = false;
     const queued = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "b", { max_tokens: 2 })).then(async (r) => {
@@ -31,7 +38,7 @@ describe("pause, resume and client disconnects", () => {
 
   it("pause without waiting aborts running requests", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 20 } });
-    const running = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { max_tokens: 200 })).then((r) => r.json() as Promise<Record<string, any>>);
+    const running = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { max_tokens: 2000, ignore_eos: true })).then((r) => r.json() as Promise<Record<string, any>>);
     await waitFor(async () => (await s.control.stats()).requests.running === 1, "request running");
     await fetch(`${s.url}/pause`, { method: "POST" }).then((r) => r.text());
     expect((await running).choices[0].finish_reason).toBe("abort");
@@ -42,7 +49,7 @@ describe("pause, resume and client disconnects", () => {
   it("notices a client that disconnects mid-stream and counts it cancelled", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 20 } });
     const controller = new AbortController();
-    const response = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { stream: true, max_tokens: 500 }), { signal: controller.signal });
+    const response = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { stream: true, max_tokens: 2000, ignore_eos: true }), { signal: controller.signal });
     const reader = response.body!.getReader();
     await reader.read();
     expect((await s.control.stats()).requests.running).toBe(1);
@@ -55,7 +62,7 @@ describe("pause, resume and client disconnects", () => {
   it("notices a client that disconnects from a non-streaming or hung request", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 10 } });
     const controller = new AbortController();
-    const pending = postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", max_tokens: 500 }, { signal: controller.signal }).catch(() => "aborted");
+    const pending = postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", max_tokens: 2000, ignore_eos: true }, { signal: controller.signal }).catch(() => "aborted");
     await waitFor(async () => (await s.control.stats()).requests.running === 1, "request running");
     controller.abort();
     expect(await pending).toBe("aborted");

@@ -17,6 +17,8 @@ export interface GenerationSpec {
   stream: boolean;
   includeUsage: boolean;
   continuousUsage: boolean;
+  /** vLLM's `ignore_eos` sampling parameter: generate exactly max_tokens. */
+  ignoreEos: boolean;
 }
 
 type AbortWhy = "paused" | "engine_dead" | undefined;
@@ -73,9 +75,10 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
     temperature: spec.temperature,
     seed: spec.seed,
     garbageWeights: engine.garbageWeights,
+    ...(spec.ignoreEos ? { ignoreEosUntil: spec.maxTokens } : {}),
   });
   const count = Math.min(spec.maxTokens, answer.tokens.length);
-  const finishReason = count < answer.tokens.length ? "length" : "stop";
+  const finishReason = spec.ignoreEos || count < answer.tokens.length ? "length" : "stop";
   const pieces = answer.tokens.slice(0, count).map((token, index) => (index === 0 ? token : ` ${token}`));
   const interval = ctx.knobs.tokensPerSec > 0 ? 1000 / ctx.knobs.tokensPerSec : 0;
   const usage = (completion: number): Record<string, unknown> => ({

@@ -45,7 +45,19 @@ function commonFields(res: ServerResponse, body: JsonObject, maxTokensField: "ma
   const includeUsage = streamOptions !== undefined && streamOptions.include_usage !== false;
   const continuousUsage = includeUsage && streamOptions?.continuous_usage_stats === true;
   // vLLM's default when the request sets no limit; the simulator uses 16 like OpenAI's completions.
-  return { temperature, seed, maxTokens: maxTokens ?? 16, stream, includeUsage, continuousUsage };
+  return { temperature, seed, maxTokens: maxTokens ?? 16, stream, includeUsage, continuousUsage, ignoreEos: body.ignore_eos === true };
+}
+
+/** vLLM refuses a request whose prompt plus max_tokens exceeds max_model_len. */
+function fitsContext(ctx: SimContext, res: ServerResponse, promptTokens: number, maxTokens: number, what: string): boolean {
+  const limit = ctx.args.maxModelLen;
+  if (promptTokens + maxTokens <= limit) return true;
+  badRequest(
+    res,
+    `This model's maximum context length is ${limit} tokens. However, you requested ${promptTokens + maxTokens} tokens ` +
+      `(${promptTokens} in the ${what}, ${maxTokens} in the completion). Please reduce the length of the ${what} or completion.`,
+  );
+  return false;
 }
 
 export async function chatCompletions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -71,7 +83,9 @@ export async function chatCompletions(ctx: SimContext, req: IncomingMessage, res
   const model = resolveModel(ctx, res, body);
   if (!model) return;
   const input = parts.join("\n");
-  await runGeneration(ctx, res, { kind: "chat", model, input, promptTokens: countTokens(input) + 2 * messages.length, ...common });
+  const promptTokens = countTokens(input) + 2 * messages.length;
+  if (!fitsContext(ctx, res, promptTokens, common.maxTokens, "messages")) return;
+  await runGeneration(ctx, res, { kind: "chat", model, input, promptTokens, ...common });
 }
 
 export async function completions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,5 +102,7 @@ export async function completions(ctx: SimContext, req: IncomingMessage, res: Se
   if (!common) return;
   const model = resolveModel(ctx, res, body);
   if (!model) return;
-  await runGeneration(ctx, res, { kind: "completion", model, input: prompt, promptTokens: countTokens(prompt), ...common });
+  const promptTokens = countTokens(prompt);
+  if (!fitsContext(ctx, res, promptTokens, common.maxTokens, "prompt")) return;
+  await runGeneration(ctx, res, { kind: "completion", model, input: prompt, promptTokens, ...common });
 }

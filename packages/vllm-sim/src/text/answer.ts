@@ -10,6 +10,8 @@ export interface AnswerInput {
   seed: number | undefined;
   /** True after a level-2 wake without `reload_weights`: the weights are garbage. */
   garbageWeights: boolean;
+  /** vLLM's `ignore_eos`: keep generating to this many tokens instead of stopping naturally. */
+  ignoreEosUntil?: number;
 }
 
 export interface Answer {
@@ -32,7 +34,8 @@ export function generateAnswer(request: AnswerInput): Answer {
     ? fnv1a(`${request.model}\u0000${request.input}\u0000${request.seed ?? "greedy"}`)
     : Math.floor(Math.random() * 2 ** 32);
   const random = seededRandom(seed);
-  const length = 8 + Math.floor(random() * 33);
+  const natural = 8 + Math.floor(random() * 33);
+  const length = request.ignoreEosUntil === undefined ? natural : Math.max(natural, request.ignoreEosUntil);
   const tokens = [`[${request.model}]`];
   if (request.garbageWeights) {
     // vLLM #29341: weights that were discarded at level 2 and not reloaded produce noise.
