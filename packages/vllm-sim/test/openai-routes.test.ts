@@ -94,6 +94,16 @@ describe("OpenAI-compatible routes", () => {
     expect(completion.at(-2).usage.completion_tokens).toBe(3);
   });
 
+  it("adds usage to every chunk with continuous_usage_stats", async () => {
+    const s = await sim({ model: "m" });
+    const events = (await readSse(
+      await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", stream: true, max_tokens: 3, stream_options: { include_usage: true, continuous_usage_stats: true } }),
+    )) as Array<any>;
+    const chunks = events.filter((event) => event !== "[DONE]");
+    expect(chunks.every((chunk) => chunk.usage)).toBe(true);
+    expect(chunks.map((chunk) => chunk.usage.completion_tokens)).toEqual([1, 2, 3, 3]);
+  });
+
   it("answers embeddings, tokenize and detokenize", async () => {
     const s = await sim({ model: "m" });
     const response = await postJson(`${s.url}/v1/embeddings`, { model: "m", input: ["one two", "three"] });

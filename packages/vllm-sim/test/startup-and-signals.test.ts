@@ -31,6 +31,14 @@ describe("start-up and signals", () => {
     expect(s.events()[0]).toMatchObject({ event: "ready", pid: s.pid, model: "m" });
   });
 
+  it("prints the simulated vLLM version with --version", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { simBinPath } = await import("../src/testing/index.js");
+    const result = spawnSync(process.execPath, [simBinPath, "--version"], { encoding: "utf8", env: { ...process.env, VLLM_SIM_VERSION: "0.14.0" } });
+    expect(result.stdout).toBe("0.14.0\n");
+    expect(result.status).toBe(0);
+  });
+
   it("exits 1 with a clear line when the port is taken", async () => {
     const blocker = createServer();
     const port = await freePort();
