@@ -9,6 +9,8 @@ export interface Outcome {
   result: string;
   /** The first token of the answer (`[model]` from the simulator), when there was one. */
   answeredBy?: string;
+  /** The start of the error message, when the request failed with one. */
+  detail?: string;
   durationMs: number;
 }
 
@@ -28,12 +30,13 @@ export interface ChatOptions {
 export async function chat(baseUrl: string, model: string, options: ChatOptions): Promise<Outcome> {
   const startedAt = performance.now();
   const stream = options.stream === true;
-  const outcome = (status: number, result: string, answeredBy?: string): Outcome => ({
+  const outcome = (status: number, result: string, answeredBy?: string, detail?: string): Outcome => ({
     model,
     stream,
     status,
     result,
     ...(answeredBy === undefined ? {} : { answeredBy }),
+    ...(detail === undefined ? {} : { detail: detail.slice(0, 300) }),
     durationMs: performance.now() - startedAt,
   });
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -54,12 +57,12 @@ export async function chat(baseUrl: string, model: string, options: ChatOptions)
     const text = await response.body.text();
     if (response.statusCode !== 200) {
       const code = errorCode(text);
-      return outcome(response.statusCode, code === undefined ? `bad_shape:${response.statusCode}` : `http_${response.statusCode}:${code}`);
+      return outcome(response.statusCode, code === undefined ? `bad_shape:${response.statusCode}` : `http_${response.statusCode}:${code}`, undefined, text);
     }
     const content = stream ? streamContent(text) : jsonContent(text);
-    if (content.error !== undefined) return outcome(200, `stream_error:${content.error}`);
+    if (content.error !== undefined) return outcome(200, `stream_error:${content.error}`, undefined, text.slice(-300));
     const answeredBy = /^\[([^\]]+)\]/.exec(content.text.trim())?.[1];
-    if (answeredBy === undefined) return outcome(200, "bad_shape:no_model_tag");
+    if (answeredBy === undefined) return outcome(200, "bad_shape:no_model_tag", undefined, content.text);
     if (answeredBy !== model) return outcome(200, "wrong_model", answeredBy);
     return outcome(200, "ok", answeredBy);
   } catch (error) {

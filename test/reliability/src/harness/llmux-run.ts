@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
-import { simPids } from "./sim-log.js";
+import { readEvents, simPids, type SimLogEvent } from "./sim-log.js";
 
 /** The built binary under test (`pnpm build` makes it). */
 export const llmuxBinPath = fileURLToPath(new URL("../../../../packages/cli/dist/cli.js", import.meta.url));
@@ -170,8 +170,10 @@ export class LlmuxRun {
     const leftBehind = await waitGone(pids, 5_000);
     for (const pid of leftBehind) killGroup(pid);
     await waitGone(leftBehind, 5_000);
+    // The log outlives its folder: checks run after the shutdown too.
+    const events = readEvents(this.eventLog);
     rmSync(this.dir, { recursive: true, force: true });
-    return { exit, simPids: pids, leftBehind };
+    return { exit, simPids: pids, leftBehind, events };
   }
 
   /**
@@ -211,6 +213,8 @@ export interface StopResult {
   simPids: number[];
   /** Simulator pids still alive after llmux exited (each is a failure). */
   leftBehind: number[];
+  /** The simulators' event log as it was after the shutdown. */
+  events: SimLogEvent[];
 }
 
 function keepTail(text: string): string {
