@@ -65,17 +65,26 @@ describe("fifo", () => {
 });
 
 describe("cost_aware", () => {
-  it("does not evict a busy model for a fresh request; rechecks at the bound", () => {
-    const decision = costAwarePolicy.decide(
-      view(100_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_500 }), model("b", { queue: [99_000] })]),
-    );
+  it("does not evict a busy model for a fresh request; rechecks when the waiting outweighs the switch", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_500 });
+    const decision = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [99_000] })]));
+    // 2 × 2 in flight × (sleep 3 s + wake 1 s) = 16 request-seconds; 1 s waited, one waiter.
+    expect(decision).toEqual({ action: "wait", recheckAt: 115_000 });
+    expect(costAwarePolicy.decide(view(115_000, [awake, model("b", { queue: [99_000] })]))).toMatchObject({
+      action: "switch",
+      reason: "waiting outweighs the switch",
+    });
+  });
+
+  it("the max_wait bound comes first when the evictees are very busy", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 99_500 });
     // Bound: oldest + max_wait - (sleep 3 s + wake 1 s).
-    expect(decision).toEqual({ action: "wait", recheckAt: 99_000 + 30_000 - 4_000 });
+    expect(costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [99_000] })]))).toEqual({ action: "wait", recheckAt: 125_000 });
   });
 
   it("switches at the max_wait bound even when the awake model is busy", () => {
     const decision = costAwarePolicy.decide(
-      view(125_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 124_900 }), model("b", { queue: [99_000] })]),
+      view(125_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 124_900 }), model("b", { queue: [99_000] })]),
     );
     expect(decision).toMatchObject({ action: "switch", model: "b", reason: "max_wait bound" });
   });
