@@ -11,12 +11,16 @@ describe("event log", () => {
     await fetch(`${s.url}/wake_up?tags=weights`, { method: "POST" });
     await (await postJson(`${s.url}/collective_rpc`, { method: "reload_weights" })).text();
     await fetch(`${s.url}/wake_up?tags=kv_cache`, { method: "POST" });
+    await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "warm-up", max_tokens: 1 })).text();
+    await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "real", max_tokens: 1 })).text();
     await s.stop();
     const events = s.events();
-    expect(events.map((event) => event.event)).toEqual(["ready", "request_start", "request_end", "sleep", "wake", "reload", "wake", "exit"]);
+    expect(events.map((event) => event.event)).toEqual(["ready", "request_start", "request_end", "sleep", "wake", "reload", "wake", "request_start", "request_end", "request_start", "request_end", "exit"]);
     expect(events.every((event) => event.pid === s.pid && event.model === "m" && typeof event.t === "number")).toBe(true);
     expect(events[2]).toMatchObject({ outcome: "completed", id: events[1]?.id });
     expect(events[3]).toMatchObject({ level: 2 });
+    // Only the first request after the wake is cold.
+    expect(events.filter((event) => event.event === "request_start").map((event) => event.cold === true)).toEqual([false, true, false]);
     const times = events.map((event) => event.t);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });

@@ -16,6 +16,8 @@ export type RequestOutcome = "completed" | "cancelled" | "failed";
 /** A generation request admitted into the engine. */
 export interface RunningRequest {
   id: string;
+  /** Set by `admit`: the first request after a wake is slower (contract: 4–7×). */
+  cold?: boolean;
   /** Ends the request early: `/pause` without waiting, or the engine died. */
   abort: (why: "paused" | "engine_dead") => void;
 }
@@ -52,6 +54,9 @@ export class SimEngine {
   sleepLevel: 0 | 1 | 2 = 0;
   garbageWeights = false;
   dead = false;
+  /** The first request after a wake runs this many times slower (cold caches); a 1-token warm-up absorbs it. */
+  static readonly coldFactor = 5;
+  #cold = false;
   readonly counts = { total: 0, completed: 0, cancelled: 0, failed: 0, sleeps: 0, wakes: 0, reloads: 0 };
   promptTokens = 0;
   generationTokens = 0;
@@ -191,6 +196,7 @@ export class SimEngine {
     if (!this.isSleeping) {
       this.sleepLevel = 0;
       this.counts.wakes++;
+      this.#cold = true;
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     this.#deps.logger.info("abstract.py:280", `It took ${seconds} seconds to wake up tags ${JSON.stringify(waking)}.`, "EngineCore_DP0");
@@ -254,7 +260,10 @@ export class SimEngine {
       this.counts.cancelled++;
       return false;
     }
-    this.#deps.events.emit("request_start", { id: request.id });
+    const cold = this.#cold && !this.isSleeping;
+    if (cold) this.#cold = false;
+    request.cold = cold;
+    this.#deps.events.emit("request_start", { id: request.id, ...(cold ? { cold: true } : {}) });
     if (this.isSleeping) {
       this.counts.failed++;
       this.#deps.events.emit("request_end", { id: request.id, outcome: "failed" });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { type RunningRequest, SimEngine } from "../engine/sim-engine.js";
 import { generateAnswer } from "../text/answer.js";
 import type { SimContext } from "./context.js";
 import { errorBody, randomId, sendError, sendJson, sleepMs, writeChunk } from "./http-util.js";
@@ -40,16 +41,14 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   res.on("close", onClose);
   const engineStop = new AbortController();
   let why: AbortWhy;
-  const admitted = await ctx.engine.admit(
-    {
-      id,
-      abort: (reason) => {
-        why = reason;
-        engineStop.abort();
-      },
+  const running: RunningRequest = {
+    id,
+    abort: (reason) => {
+      why = reason;
+      engineStop.abort();
     },
-    clientGone.signal,
-  );
+  };
+  const admitted = await ctx.engine.admit(running, clientGone.signal);
   if (!admitted) {
     if (ctx.engine.dead) sendError(res, 500, engineDeadMessage, "InternalServerError");
     return;
@@ -80,7 +79,9 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   const count = Math.min(spec.maxTokens, answer.tokens.length);
   const finishReason = spec.ignoreEos || count < answer.tokens.length ? "length" : "stop";
   const pieces = answer.tokens.slice(0, count).map((token, index) => (index === 0 ? token : ` ${token}`));
-  const interval = ctx.knobs.tokensPerSec > 0 ? 1000 / ctx.knobs.tokensPerSec : 0;
+  // vLLM: the first request after a wake is several times slower unless a warm-up request ran first.
+  const slowdown = running.cold ? SimEngine.coldFactor : 1;
+  const interval = ctx.knobs.tokensPerSec > 0 ? (slowdown * 1000) / ctx.knobs.tokensPerSec : 0;
   const usage = (completion: number): Record<string, unknown> => ({
     prompt_tokens: spec.promptTokens,
     total_tokens: spec.promptTokens + completion,
@@ -103,7 +104,7 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
     return `data: ${JSON.stringify(body)}\n\n`;
   };
 
-  await sleepMs(ctx.knobs.ttftMs, stop);
+  await sleepMs(ctx.knobs.ttftMs * slowdown, stop);
   let generated = 0;
   if (spec.stream && !stop.aborted) {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
