@@ -6,7 +6,8 @@ export default defineProject({
   test: {
     name: "cli",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // End-to-end tests spawn llmux and several simulators; a loaded shared machine can be slow.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
   },
 });

@@ -84,5 +84,5 @@ describe("the llmux binary", () => {
     }
     await demo.kill();
     expect((await demo.exited).code).toBe(0);
-  }, 60_000);
+  });
 });

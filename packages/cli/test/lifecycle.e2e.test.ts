@@ -60,7 +60,7 @@ describe("llmux shutdown and orphan reaping", () => {
       expect(stream.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
       expect(stream.text).not.toContain('"error"');
     }
-    expect(await waitAllGone(pids, 2_000)).toEqual([]);
+    expect(await waitAllGone(pids, 10_000)).toEqual([]);
     expect(existsSync(workspace.stateFile)).toBe(false);
     expect(llmux.lines.some((line) => line.msg === "shutdown complete")).toBe(true);
   });
@@ -82,7 +82,7 @@ describe("llmux shutdown and orphan reaping", () => {
     const exit = await llmux.exited;
     expect(exit.code).toBe(1);
     await stream;
-    expect(await waitAllGone(pids, 2_000)).toEqual([]);
+    expect(await waitAllGone(pids, 10_000)).toEqual([]);
   });
 
   it("stops the vLLM processes a crashed llmux left behind, at the next start", async () => {
@@ -107,7 +107,7 @@ describe("llmux shutdown and orphan reaping", () => {
 
     const second = startLlmuxProcess(workspace, ["--config", configPath]);
     const secondUrl = await second.listening();
-    expect(await waitAllGone(orphans, 2_000)).toEqual([]);
+    expect(await waitAllGone(orphans, 10_000)).toEqual([]);
     const reaped = second.lines.filter((line) => line.msg === "stopped an orphaned vLLM process group");
     expect(reaped.map((line) => line["pid"]).sort()).toEqual([...orphans].sort());
     // The new llmux serves normally on the ports the orphans held.

@@ -48,7 +48,7 @@ describe("startLlmux (embedded)", () => {
     const first = running.close();
     const second = running.close();
     await Promise.all([first, second, running.closed]);
-    expect(await waitAllGone(pids, 2_000)).toEqual([]);
+    expect(await waitAllGone(pids, 10_000)).toEqual([]);
     expect(existsSync(workspace.stateFile)).toBe(false);
     await running.destroy(); // idempotent after close
   });

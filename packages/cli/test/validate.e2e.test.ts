@@ -26,7 +26,7 @@ describe("llmux --validate", () => {
     expect(llmux.stdout).toMatch(/^L2\s.*match\s+OK$/m);
     expect(llmux.stdout).toContain("Result: ALL PASSED");
     expect(exit.code).toBe(0);
-    expect(await waitAllGone(await simPids(workspace), 2_000)).toEqual([]);
+    expect(await waitAllGone(await simPids(workspace), 10_000)).toEqual([]);
   });
 
   it("exits 2 for a model the config does not have", async () => {
