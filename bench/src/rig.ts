@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import { request } from "undici";
 import { spawnTracked, type Tracked } from "./children.js";
 import type { BenchContext } from "./context.js";
@@ -33,6 +34,28 @@ export async function chat(url: string, body: object): Promise<{ status: number;
     bodyTimeout: 120_000,
   });
   return { status: response.statusCode, text: await response.body.text() };
+}
+
+/**
+ * The bench upstream's counters (`GET /_bench/stats`), asked on a connection of
+ * its own (no agent), so that each call adds exactly one to `connections`.
+ */
+export function upstreamStats(directUrl: string): Promise<{ open_streams: number; connections: number }> {
+  return new Promise((resolve, reject) => {
+    const req = get(`${directUrl}/_bench/stats`, { agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(parts).toString("utf8")) as { open_streams: number; connections: number });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
 
 export async function startProxyRig(context: BenchContext, options: { nodeArgs?: string[] } = {}): Promise<ProxyRig> {

@@ -2,9 +2,8 @@ import { setMaxListeners } from "node:events";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { runLoad } from "../load-client.js";
 import { descendants, rssBytes } from "../proc-stats.js";
-import { MODEL, startProxyRig, type ProxyRig } from "../rig.js";
+import { MODEL, startProxyRig, upstreamStats, type ProxyRig } from "../rig.js";
 import { streamAgent, streamOnce } from "../stream-client.js";
-import { request } from "undici";
 import type { Row, Target } from "../table.js";
 
 const MIB = 1024 * 1024;
@@ -40,8 +39,7 @@ function rssOf(rig: ProxyRig, column: string): () => number {
 }
 
 async function upstreamOpenStreams(directUrl: string): Promise<number> {
-  const response = await request(`${directUrl}/_bench/stats`);
-  return ((await response.body.json()) as { open_streams: number }).open_streams;
+  return (await upstreamStats(directUrl)).open_streams;
 }
 
 async function openStreams(

@@ -1,6 +1,6 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { cpuMeter } from "../cpu-meter.js";
-import { MODEL, startProxyRig, type ProxyRig } from "../rig.js";
+import { MODEL, startProxyRig, upstreamStats, type ProxyRig } from "../rig.js";
 import type { Row, Target } from "../table.js";
 import { runWrk } from "../wrk.js";
 import type { WrkSummary } from "../wrk-script.js";
@@ -15,6 +15,8 @@ interface Measured {
   wrk: WrkSummary;
   /** Proxy CPU µs per request; NaN for direct. */
   cpuUsPerRequest: number;
+  /** New TCP connections the upstream accepted during the measured run. */
+  upstreamConnections: number;
 }
 
 function proxyPid(rig: ProxyRig, column: string): { pid?: number; tree: boolean } {
@@ -30,11 +32,15 @@ async function measure(context: BenchContext, rig: ProxyRig, column: string, con
   // A short warm-up: JIT, keep-alive pools, nginx's upstream connections.
   if (warmUp) await runWrk({ path: wrkPath, url, body: BODY, connections: 50, threads: 1, durationSeconds: 1 });
   const { pid, tree } = proxyPid(rig, column);
+  const before = await upstreamStats(rig.directUrl);
   const cpu = cpuMeter(pid, tree);
   const wrk = await runWrk({ path: wrkPath, url, body: BODY, connections, threads: 1, durationSeconds: seconds });
+  const cpuSeconds = cpu();
+  const after = await upstreamStats(rig.directUrl);
   const errors = wrk.errors.connect + wrk.errors.read + wrk.errors.write + wrk.errors.status + wrk.errors.timeout;
   if (errors > 0) context.log(`  ${column} c=${connections}: ${errors} errors (${JSON.stringify(wrk.errors)})`);
-  return { wrk, cpuUsPerRequest: (cpu() * 1e6) / wrk.requests };
+  // The second stats call opened one connection itself (the first was counted before it read the counter).
+  return { wrk, cpuUsPerRequest: (cpuSeconds * 1e6) / wrk.requests, upstreamConnections: after.connections - before.connections - 1 };
 }
 
 export const overheadScenario: Scenario = {
@@ -72,6 +78,7 @@ export const overheadScenario: Scenario = {
         { metric: `p50 latency c=${connections}`, unit: "ms", values: pick(connections, (m) => m.wrk.p50Ms), digits: 3 },
         { metric: `p99 latency c=${connections}`, unit: "ms", values: pick(connections, (m) => m.wrk.p99Ms), digits: 3 },
         { metric: `proxy CPU per request c=${connections}`, unit: "µs", values: pick(connections, (m) => (Number.isFinite(m.cpuUsPerRequest) ? m.cpuUsPerRequest : Number.NaN)), digits: 1, ratios: false },
+        { metric: `new upstream connections c=${connections}`, unit: "count", values: pick(connections, (m) => m.upstreamConnections), digits: 0, ratios: false },
       );
     }
     const targets: Target[] = [];

@@ -19,6 +19,8 @@ const args = parseUpstreamArgs(process.argv.slice(2));
 let sleeping = false;
 /** Streams being written now; `GET /_bench/stats` reports it so the bench can see aborts reach the upstream. */
 let openStreams = 0;
+/** TCP connections accepted so far: shows whether a proxy reuses its upstream connections. */
+let connectionsAccepted = 0;
 
 const COMPLETION = (model: string): string =>
   JSON.stringify({
@@ -71,7 +73,7 @@ const server = createServer(async (req, res) => {
   const path = url.split("?")[0];
   const method = req.method ?? "GET";
   if (method === "GET" && path === "/health") return void res.end();
-  if (method === "GET" && path === "/_bench/stats") return void res.end(JSON.stringify({ open_streams: openStreams }));
+  if (method === "GET" && path === "/_bench/stats") return void res.end(JSON.stringify({ open_streams: openStreams, connections: connectionsAccepted }));
   if (method === "GET" && path === "/version") return void res.end('{"version":"0.13.0"}');
   if (method === "GET" && path === "/is_sleeping") return void res.end(JSON.stringify({ is_sleeping: sleeping }));
   if (method === "GET" && path === "/v1/models") {
@@ -106,6 +108,7 @@ const server = createServer(async (req, res) => {
   res.end('{"detail":"Not Found"}');
 });
 
+server.on("connection", () => connectionsAccepted++);
 server.keepAliveTimeout = 60_000;
 server.headersTimeout = 65_000;
 server.listen(args.port, args.host, () => {
