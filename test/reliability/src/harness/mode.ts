@@ -33,7 +33,7 @@ export const SCALE: Scale = LONG
       hostileRepeat: 10,
     }
   : {
-      chaosMs: 12_000,
+      chaosMs: 8_000,
       chaosClients: 12,
       chaosFaultEveryMs: 900,
       loadClients: 500,
