@@ -41,7 +41,11 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option("-p, --port <port>", "port of the OpenAI-compatible endpoint (overrides the config's port)", parsePort)
     .option("--state-file <path>", "record of spawned vLLM processes (default: $LLMUX_STATE_FILE, else ~/.local/state/llmux/<port>.json)")
     .option("--validate <model>", "validate that <model> sleeps and wakes correctly, print the report and exit")
-    .option("--levels <levels>", "with --validate: sleep levels to test, e.g. 1,2", parseLevels, [1, 2] as Array<1 | 2 | 3>)
+    .addOption(
+      new Option("--levels <levels>", "with --validate: sleep levels to test (3 = stop and cold start)")
+        .argParser(parseLevels)
+        .default([1, 2], "1,2"),
+    )
     .option("--verbose", "with --validate: answers, per-call timings and per-GPU memory")
     .option("--json", "with --validate: print the report as JSON")
     .option("--nvidia-smi <path>", "with --validate: the nvidia-smi executable (default: nvidia-smi)");
