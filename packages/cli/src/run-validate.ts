@@ -41,6 +41,11 @@ export async function runValidate(options: ValidateCommandOptions, io: CliIo): P
     });
     return exitCode;
   } catch (error) {
+    if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_ABORTED")) {
+      // As llmux-validate: the model was stopped; 130 is the shell's code for an interrupt.
+      io.stderr.write("llmux --validate: interrupted; the model was stopped\n");
+      return 130;
+    }
     if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_OPTIONS")) {
       io.stderr.write(`${configPath}: --validate: ${error.message}\n`);
       return EXIT_USAGE;
