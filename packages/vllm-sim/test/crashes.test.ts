@@ -76,6 +76,14 @@ describe("crashes like vLLM v0.13", () => {
     await waitFor(() => t.events().some((event) => event.event === "crash"), "crash event");
   });
 
+  it("dies when reload_weights runs while the weights are still asleep", async () => {
+    const s = await sim({ model: "m" });
+    await fetch(`${s.url}/sleep?level=2`, { method: "POST" });
+    expect((await postJson(`${s.url}/collective_rpc`, { method: "reload_weights" })).status).toBe(500);
+    expect((await s.exited).code).toBe(1);
+    expect(s.events().find((event) => event.event === "crash")?.reason).toBe("reload_while_asleep");
+  });
+
   it("removes its GPU record when it dies", async () => {
     const s = await sim({ model: "m" });
     await s.control.fault("crash");

@@ -58,6 +58,12 @@ describe("sleep API (dev mode)", () => {
     expect((await post(`${s.url}/wake_up?tags=kv_cache`)).status).toBe(200);
     expect(await isSleeping(s.url)).toBe(false);
     expect((await post(`${s.url}/wake_up`)).status).toBe(200);
+    // A repeated tag: the wake happens, then Python's set.remove raises (plain 500).
+    expect((await post(`${s.url}/sleep?level=1`)).status).toBe(200);
+    const repeated = await post(`${s.url}/wake_up?tags=weights&tags=weights`);
+    expect(repeated.status).toBe(500);
+    expect(await repeated.text()).toBe("Internal Server Error");
+    expect((await s.control.stats()).sleeping_tags).toEqual(["kv_cache"]);
   });
 
   it("answers gibberish after a level-2 wake without reload_weights, and correctly after the full sequence", async () => {
