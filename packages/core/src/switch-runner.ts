@@ -127,6 +127,7 @@ export class SwitchRunner {
       // Stop admitting to the evictees and drain them together.
       for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
       await Promise.all(evictees.map((slot) => this.#drain(slot, phases, signal)));
+      if (mux.closing) throw new MuxClosedError();
       if (target.waiters.length === 0 && !rethrow) {
         // Every request that wanted the target left while we drained: no switch.
         for (const slot of evictees) if (slot.state === "draining" && slot.engine) mux.setState(slot, "awake");
@@ -140,11 +141,13 @@ export class SwitchRunner {
           return this.#evict(slot, eviction, eviction.action === "stop" ? 3 : slot.config.sleep_level, phases, signal, true);
         }),
       );
+      if (mux.closing) throw new MuxClosedError();
       await this.#bringUp(target, phases, signal);
     } catch (caught) {
       error = caught;
-      result = signal.aborted ? "aborted" : "failed";
-      const failure = signal.aborted ? new MuxClosedError(caught) : caught instanceof Error && "code" in caught ? caught : new SwitchFailedError(target.name, caught);
+      const closed = signal.aborted || mux.closing;
+      result = closed ? "aborted" : "failed";
+      const failure = closed ? new MuxClosedError(caught) : caught instanceof Error && "code" in caught ? caught : new SwitchFailedError(target.name, caught);
       target.lastError = messageOf(caught);
       mux.rejectAllWaiters(target, () => failure);
       if (rethrow) throw failure;

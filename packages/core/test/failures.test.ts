@@ -228,3 +228,51 @@ describe("Multiplexer: events and costs", () => {
     expect(h.events.some((e) => e.type === "admitted" && e.waitMs === 1_500)).toBe(true);
   });
 });
+
+describe("Multiplexer: races", () => {
+  it("a queue timeout during the drain calls the switch off", async () => {
+    h = harness();
+    const a = track(h.mux.acquire("a"));
+    await h.clock.advance(6_000);
+    expect(a.value).toBeDefined();
+    const b = track(h.mux.acquire("b", { deadline: h.clock.now() + 2_000 }));
+    await h.clock.advance(2_100);
+    expect(b.error).toMatchObject({ code: "LLMUX_ERR_QUEUE_TIMEOUT" });
+    a.value?.release();
+    await h.clock.advance(5_000);
+    expect(h.engines.has("b")).toBe(false);
+    expect(h.mux.snapshot().models[0]?.state).toBe("awake");
+  });
+
+  it("requests for every model at once: each model comes up, one at a time, nothing lost", async () => {
+    h = harness({ config: makeConfig({ policy: { request_timeout_secs: 600 } }) });
+    const all = ["a", "b", "c", "a", "b", "c"].map((m) => track(h!.mux.acquire(m)));
+    const seen = new Set<string>();
+    for (let i = 0; i < 120 && !all.every((p) => p.settled); i++) {
+      await h.clock.advance(500);
+      for (const lease of all) if (lease.value && !lease.value.signal.aborted && !seen.has(`${lease.value.model}${all.indexOf(lease)}`)) {
+        seen.add(`${lease.value.model}${all.indexOf(lease)}`);
+        const awake = h.mux.snapshot().models.filter((m) => m.state === "awake" || m.state === "draining");
+        expect(awake.length).toBeLessThanOrEqual(1);
+        lease.value.release();
+      }
+    }
+    expect(all.every((p) => p.value)).toBe(true);
+  });
+
+  it("close() while a drain is in progress does not wake the target", async () => {
+    h = harness();
+    const a = track(h.mux.acquire("a"));
+    await h.clock.advance(6_000);
+    const b = track(h.mux.acquire("b"));
+    await h.clock.advance(100);
+    const closing = track(h.mux.close());
+    await h.clock.advance(100);
+    expect(b.error).toMatchObject({ code: "LLMUX_ERR_MUX_CLOSED" });
+    a.value?.release();
+    await h.clock.advance(5_000);
+    expect(closing.settled).toBe(true);
+    expect(h.engines.has("b")).toBe(false);
+    expect(h.engine("a").state).toBe("stopped");
+  });
+});
