@@ -36,14 +36,24 @@ export function removeTempDir(path: string): void {
   tempDirs.delete(path);
 }
 
-export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): Tracked {
+export function spawnTracked(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+  onLine?: (line: string) => void,
+): Tracked {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
   if (child.pid === undefined) throw new Error(`could not start ${name}: ${command}`);
   const pid = child.pid;
   const lines: string[] = [];
+  let partial = "";
   const keep = (chunk: Buffer): void => {
-    for (const line of chunk.toString("utf8").split("\n")) {
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
       if (line.trim() === "") continue;
+      onLine?.(line);
       lines.push(line);
       if (lines.length > 40) lines.shift();
     }

@@ -36,6 +36,10 @@ export async function startLlmux(options: {
   policy?: Record<string, unknown>;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  /** Default `warn`; `info` gives one JSON line per switch with its phases. */
+  logLevel?: string;
+  /** Every line llmux prints (JSON logs). */
+  onLine?: (line: string) => void;
 }): Promise<RunningLlmux> {
   const folder = makeTempDir("llmux");
   const configPath = join(folder, "config.json");
@@ -52,11 +56,12 @@ export async function startLlmux(options: {
   const tracked = spawnTracked(
     "llmux",
     process.execPath,
-    [...(options.nodeArgs ?? []), llmuxBinPath, "--config", configPath, "--log-level", "warn", "--log-format", "json"],
+    [...(options.nodeArgs ?? []), llmuxBinPath, "--config", configPath, "--log-level", options.logLevel ?? "warn", "--log-format", "json"],
     {
       cwd: folder,
       env: { ...process.env, VLLM_SIM_STATE_DIR: join(folder, "sim-state"), ...options.env },
     },
+    options.onLine,
   );
   const url = `http://127.0.0.1:${options.port}`;
   try {

@@ -83,11 +83,37 @@ async function directSwitches(level: 1 | 2, count: number): Promise<number[]> {
   }
 }
 
-async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latencies: number[]; readyToFirstByte: number[] }> {
+/** What llmux logs at the end of each switch (`switch-end`, JSON at info). */
+export interface SwitchLog {
+  duration_ms: number;
+  to: string;
+  result: string;
+  phases: { phase: string; model: string; durationMs: number; level?: number; ok: boolean }[];
+}
+
+/** Pick llmux's switch-end lines out of its JSON log output. */
+export function parseSwitchLog(line: string): SwitchLog | undefined {
+  if (!line.startsWith("{") || !line.includes('"switch_id"') || !line.includes('"phases"')) return undefined;
+  try {
+    const record = JSON.parse(line) as Partial<SwitchLog>;
+    if (typeof record.duration_ms !== "number" || !Array.isArray(record.phases)) return undefined;
+    return record as SwitchLog;
+  } catch {
+    return undefined;
+  }
+}
+
+async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latencies: number[]; readyToFirstByte: number[]; switches: SwitchLog[] }> {
   const folder = makeTempDir("switch");
   const eventLog = join(folder, "events.jsonl");
   const extra = [...knobArgs(KNOBS), "--sim-event-log", eventLog];
+  const switches: SwitchLog[] = [];
   const llmux = await startLlmux({
+    logLevel: "info",
+    onLine: (line) => {
+      const record = parseSwitchLog(line);
+      if (record) switches.push(record);
+    },
     port: await freePort(),
     vllmCommand: simBinPath,
     models: {
@@ -100,6 +126,7 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
     // Start both once so that every measured request is a real switch (level 3: a cold start).
     await ask(llmux.url, "a");
     await ask(llmux.url, "b");
+    const warmSwitches = switches.length;
     const latencies: number[] = [];
     const readyToFirstByte: number[] = [];
     for (let index = 0; index < count; index++) {
@@ -115,7 +142,10 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
     }
     const crashes = readSimEvents(eventLog).filter((event) => event.event === "crash");
     if (crashes.length > 0) throw new Error(`the sim crashed during llmux switches: ${JSON.stringify(crashes[0])}`);
-    return { latencies, readyToFirstByte };
+    // Log lines may trail the responses by a moment.
+    const deadline = Date.now() + 2000;
+    while (switches.length < warmSwitches + count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    return { latencies, readyToFirstByte, switches: switches.slice(warmSwitches) };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${llmux.tail()}`);
   } finally {
@@ -132,13 +162,16 @@ export const switchScenario: Scenario = {
     const count = context.options.quick ? 4 : 30;
     const direct: Record<number, number[]> = {};
     const llmux: Record<number, number[]> = {};
+    const logged: Record<number, SwitchLog[]> = {};
     let cold: number[] = [];
     for (const level of [1, 2] as const) {
       context.log(`  direct: ${count} level-${level} switches`);
       direct[level] = await directSwitches(level, count);
       if (context.llmux) {
         context.log(`  llmux: ${count} level-${level} switches`);
-        llmux[level] = (await llmuxSwitches(level, count)).latencies;
+        const run = await llmuxSwitches(level, count);
+        llmux[level] = run.latencies;
+        logged[level] = run.switches;
       }
     }
     if (context.llmux) {
@@ -158,6 +191,20 @@ export const switchScenario: Scenario = {
         { metric: `level ${level} overhead (latency − known) p50`, unit: "ms", values: { known: 0, direct: percentile(directOverhead, 50), llmux: llmux[level] ? percentile(overhead, 50) : undefined }, digits: 1, ratios: false },
         { metric: `level ${level} llmux p50 − direct p50`, unit: "ms", values: { llmux: llmux[level] ? percentile(llmux[level], 50) - percentile(direct[level] ?? [], 50) : undefined }, digits: 1, ratios: false },
       );
+      const records = logged[level] ?? [];
+      if (records.length > 0) {
+        // Where the time goes, from llmux's own switch log: each phase against its known sim cost.
+        const phase = (name: string): number[] => records.map((record) => record.phases.filter((each) => each.phase === name).reduce((sum, each) => sum + each.durationMs, 0));
+        const knownSleep = level === 1 ? KNOBS["sleep1-ms"] : KNOBS["sleep2-ms"];
+        const knownWake = KNOWN_MS[level] - knownSleep;
+        const outside = (llmux[level] ?? []).slice(0, records.length).map((latency, index) => latency - (records[index]?.duration_ms ?? Number.NaN));
+        rows.push(
+          { metric: `level ${level} llmux log: drain phase p50`, unit: "ms", values: { known: 0, llmux: percentile(phase("drain"), 50) }, digits: 1, ratios: false },
+          { metric: `level ${level} llmux log: sleep phase p50`, unit: "ms", values: { known: knownSleep, llmux: percentile(phase("sleep"), 50) }, digits: 1 },
+          { metric: `level ${level} llmux log: wake phase p50`, unit: "ms", values: { known: knownWake, llmux: percentile(phase("wake"), 50) }, digits: 1 },
+          { metric: `level ${level} outside the switch (queue, forward, answer) p50`, unit: "ms", values: { llmux: percentile(outside, 50) }, digits: 1, ratios: false },
+        );
+      }
       if (llmux[level]) targets.push({ name: `llmux level-${level} switch overhead p50`, measured: percentile(overhead, 50), limit: 25, unit: "ms", kind: "max" });
     }
     if (cold.length > 0) {
@@ -173,6 +220,6 @@ export const switchScenario: Scenario = {
       "Cold start: models at sleep level 3, so each alternate request starts a fresh sim; the sim's `ready` event (epoch ms, event log) is compared with the client's response-header time.",
     ];
     if (!context.llmux) notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");
-    return { table: { id: "switch", title: this.title, baseline: "known", columns, rows, targets, notes }, raw: { knobs: KNOBS, known: KNOWN_MS, direct, llmux, coldReadyToFirstByteMs: cold } };
+    return { table: { id: "switch", title: this.title, baseline: "known", columns, rows, targets, notes }, raw: { knobs: KNOBS, known: KNOWN_MS, direct, llmux, llmuxSwitchLog: logged, coldReadyToFirstByteMs: cold } };
   },
 };
