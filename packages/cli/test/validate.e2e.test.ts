@@ -1,6 +1,16 @@
 import { simSmiBinPath } from "@llmux/vllm-sim/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  createWorkspace,
+  simConfig,
+  simPids,
+  simPidsOnPort,
+  startLlmuxProcess,
+  waitAllGone,
+  writeConfig,
+  type Workspace,
+} from "./helpers/llmux-process.js";
 
 let workspace: Workspace;
 beforeEach(() => {
@@ -34,5 +44,22 @@ describe("llmux --validate", () => {
     const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--validate", "llama"]);
     expect((await llmux.exited).code).toBe(2);
     expect(llmux.stderr).toContain('unknown model "llama"');
+  });
+
+  it("on Ctrl-C stops the model being validated and exits 130", async () => {
+    const config = await simConfig(workspace, [{ name: "qwen", sleepLevel: 1, env: { VLLM_SIM_STARTUP_MS: "20000" } }]);
+    const port = (config["models"] as Record<string, { port: number }>)["qwen"]!.port;
+    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--validate", "qwen", "--nvidia-smi", simSmiBinPath], {
+      VLLM_SIM_STATE_DIR: workspace.simStateDir,
+    });
+    let pids: number[] = [];
+    for (let tries = 0; tries < 600 && pids.length === 0; tries += 1) {
+      await sleep(50);
+      pids = simPidsOnPort(port);
+    }
+    expect(pids.length).toBe(1);
+    llmux.child.kill("SIGINT");
+    expect((await llmux.exited).code).toBe(130);
+    expect(await waitAllGone(pids, 10_000)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
-import { isAlive, isGroupAlive } from "../../src/proc-info.js";
+import { isAlive, isGroupAlive, listPids, readCommandLine } from "../../src/proc-info.js";
 import { reapOrphans } from "../../src/reaper.js";
 import { StateFile } from "../../src/state-file.js";
 
@@ -199,4 +199,13 @@ export async function chat(url: string, model: string, maxTokens = 5): Promise<{
     signal: AbortSignal.timeout(120_000),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/** Live simulator processes serving on `port` (found by command line, for processes that never got to log). */
+export function simPidsOnPort(port: number): number[] {
+  return listPids().filter((pid) => {
+    const argv = readCommandLine(pid) ?? [];
+    const index = argv.indexOf("--port");
+    return argv.some((item) => item.endsWith("vllm-sim/dist/cli.js")) && argv[index + 1] === String(port) && isAlive(pid);
+  });
 }
