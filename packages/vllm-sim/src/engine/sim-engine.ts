@@ -4,6 +4,7 @@ import type { EventLog } from "../serve/event-log.js";
 import { FaultBox } from "./faults.js";
 import { type MemoryModel, usedMib } from "./memory.js";
 import { RequestGate } from "./request-gate.js";
+import { engineStats } from "./engine-stats.js";
 
 /** How an engine call ends, for the HTTP layer to translate. */
 export type EngineReply =
@@ -290,26 +291,7 @@ export class SimEngine {
   }
 
   stats(): Record<string, unknown> {
-    return {
-      model: this.#deps.model,
-      pid: process.pid,
-      sleeping: this.isSleeping,
-      sleep_level: this.sleepLevel,
-      sleeping_tags: [...this.sleepingTags],
-      paused: this.isPaused,
-      garbage_weights: this.garbageWeights,
-      requests: {
-        total: this.counts.total,
-        running: this.running.size,
-        waiting: this.gate.waiting,
-        completed: this.counts.completed,
-        cancelled: this.counts.cancelled,
-        failed: this.counts.failed,
-      },
-      sleeps: this.counts.sleeps,
-      wakes: this.counts.wakes,
-      reloads: this.counts.reloads,
-      faults: this.faults.snapshot(),
-    };
+    return engineStats(this, this.#deps.model);
   }
+
 }
