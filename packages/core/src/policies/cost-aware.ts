@@ -75,7 +75,12 @@ export const costAwarePolicy: Policy = {
       }
     }
     const urgent = ready.filter((o) => o.mustStartAt <= view.now).sort((a, b) => a.mustStartAt - b.mustStartAt);
-    const chosen = urgent[0] ?? ready.sort((a, b) => score(b, view.now) - score(a, view.now))[0];
+    // A younger model may go first only if no older one would then miss its
+    // bound (its wait grows by this switch and the drain after it).
+    const fair = ready.filter((o) =>
+      options.every((other) => other === o || (other.model.queue[0] ?? 0) >= (o.model.queue[0] ?? 0) || other.mustStartAt >= view.now + 2 * o.costMs),
+    );
+    const chosen = urgent[0] ?? fair.sort((a, b) => score(b, view.now) - score(a, view.now))[0];
     if (!chosen) return recheckAt === undefined ? { action: "wait" } : { action: "wait", recheckAt };
     // min_active_secs yields to the hard bound.
     const until = minActiveUntil(view, chosen.evict);
