@@ -23,8 +23,9 @@ describe("@llmux/vllm-sim/testing", () => {
     await sim.stop(); // idempotent
   });
 
-  it("destroy() kills at once", async () => {
-    const sim = await spawnSim({ model: "m" });
+  it("destroy() kills at once; timings become --sim flags", async () => {
+    const sim = await spawnSim({ model: "m", timings: { ttftMs: 7, tokensPerSec: 1000 } });
+    expect(sim.child.spawnargs).toEqual(expect.arrayContaining(["--sim-ttft-ms", "7", "--sim-tokens-per-sec", "1000"]));
     await sim.destroy();
     expect((await sim.exited).signal).toBe("SIGKILL");
     await sim.stop();

@@ -19,6 +19,8 @@ export interface SpawnSimOptions {
   env?: Record<string, string>;
   /** Knobs as `--sim-<name> <value>` flags, e.g. `{ "startup-ms": 500 }`. */
   knobs?: Record<string, string | number | boolean>;
+  /** Timings in camelCase (`{ startupMs: 500, tokensPerSec: 20 }`), passed as `--sim-*` flags. */
+  timings?: SimTimings;
   /** Shared simulated GPU state (to put several sims on one GPU); default a fresh temp dir. */
   stateDir?: string;
   /** Pass `--enable-sleep-mode`; default true. */
@@ -26,6 +28,22 @@ export interface SpawnSimOptions {
   /** Wait for `/health` 200; default true. */
   waitReady?: boolean;
   readyTimeoutMs?: number;
+}
+
+export interface SimTimings {
+  startupMs?: number;
+  sleep1Ms?: number;
+  sleep2Ms?: number;
+  wake1Ms?: number;
+  wake2Ms?: number;
+  reloadMs?: number;
+  ttftMs?: number;
+  tokensPerSec?: number;
+}
+
+/** `startupMs` → `startup-ms`, `sleep1Ms` → `sleep1-ms`, `tokensPerSec` → `tokens-per-sec`. */
+function timingKnob(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 export interface SimHandle {
@@ -78,6 +96,7 @@ export async function spawnSim(options: SpawnSimOptions = {}): Promise<SimHandle
   if (options.model !== undefined) argv.push("--served-model-name", options.model);
   if (options.enableSleepMode !== false) argv.push("--enable-sleep-mode");
   argv.push("--sim-control", "1", "--sim-event-log", eventLogPath, "--sim-state-dir", stateDir);
+  for (const [name, value] of Object.entries(options.timings ?? {})) argv.push(`--sim-${timingKnob(name)}`, String(value));
   for (const [name, value] of Object.entries(options.knobs ?? {})) argv.push(`--sim-${name}`, String(value === true ? 1 : value === false ? 0 : value));
   argv.push(...(options.args ?? []));
   const child = spawn(process.execPath, argv, {
