@@ -117,10 +117,12 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
       // The proxy applies the grace period itself; this timer only guards against a close that never ends.
       if (!(await settlesWithin(proxy.close(), graceMs + 5_000)) && destroying === undefined) {
         logger.warn({ grace_s: config.proxy.shutdown_grace_secs }, "in-flight requests outlived the grace period; aborting them");
-        await proxy.destroy();
+        await settlesWithin(proxy.destroy(), FORCE_BUDGET_MS);
       }
       const stopBudgetMs = graceMs + config.policy.stop_grace_secs * 1000 + 5_000;
-      if (!(await settlesWithin(mux.close(), stopBudgetMs))) await mux.destroy(new ClosedError("shutdown took too long"));
+      if (!(await settlesWithin(mux.close(), stopBudgetMs))) {
+        await settlesWithin(mux.destroy(new ClosedError("shutdown took too long")), FORCE_BUDGET_MS);
+      }
       await destroying;
       cleanup();
     })().finally(closedResolve);
@@ -130,8 +132,9 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   /** Forced: also cuts short a graceful close in progress. */
   const destroy = (error?: Error): Promise<void> => {
     destroying ??= (async () => {
-      await proxy.destroy().catch(() => {});
-      await mux.destroy(error ?? new ClosedError("llmux destroyed")).catch(() => {});
+      // Bounded: a forced shutdown must end even if a library hangs (the state file then keeps the record).
+      await settlesWithin(proxy.destroy(), FORCE_BUDGET_MS);
+      await settlesWithin(mux.destroy(error ?? new ClosedError("llmux destroyed")), FORCE_BUDGET_MS);
       cleanup();
     })().finally(closedResolve);
     return destroying;
@@ -169,6 +172,9 @@ async function reapPredecessor(path: string, logger: Logger, graceMs: number): P
     else logger.info(fields, "recorded vLLM process is not running any more; left alone");
   }
 }
+
+/** How long a forced step (abort requests, SIGKILL engines) may take before shutdown moves on. */
+const FORCE_BUDGET_MS = 15_000;
 
 /** True when `promise` settled (either way) within `ms`; false when the timer won. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
