@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
@@ -22,13 +22,11 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? "unknown";
 }
 
+/** stdout and stderr together: `nginx -v` prints on stderr, `wrk -v` exits 1. */
 function run(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch (error) {
-    const output = `${(error as { stdout?: string }).stdout ?? ""}${(error as { stderr?: string }).stderr ?? ""}`.trim();
-    return output === "" ? "unavailable" : output;
-  }
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: 10_000 });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
+  return output === "" ? "unavailable" : output;
 }
 
 export function machineInfo(tools: { nginx?: string; wrk?: string }): MachineInfo {
@@ -38,7 +36,7 @@ export function machineInfo(tools: { nginx?: string; wrk?: string }): MachineInf
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     nginx: tools.nginx ? run(tools.nginx, ["-v"]).replace(/^nginx version:\s*/, "") : "not available",
-    wrk: tools.wrk ? (run(tools.wrk, ["-v"]).split("\n")[0] ?? "unknown") : "not available",
+    wrk: tools.wrk ? (run(tools.wrk, ["-v"]).split("\n")[0]?.replace(/ Copyright.*$/, "") ?? "unknown") : "not available",
     kernel: run("uname", ["-r"]),
   };
 }

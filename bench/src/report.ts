@@ -46,15 +46,15 @@ export function renderReport(report: RunReport): string {
   return parts.join("\n");
 }
 
-/** results/<time>-<mode>.json plus results/latest-<mode>.json (the full one is committed). */
-export function writeResults(report: RunReport): string {
+/** results/<time>-<mode>.json, plus results/latest-<mode>.json for a run of every scenario (the full one is committed). */
+export function writeResults(report: RunReport, complete: boolean): string {
   const folder = join(benchRoot, "results");
   mkdirSync(folder, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, "-");
   const text = `${JSON.stringify(report, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value instanceof Float64Array ? undefined : value), 2)}\n`;
   const path = join(folder, `${stamp}-${report.mode}.json`);
   writeFileSync(path, text);
-  writeFileSync(join(folder, `latest-${report.mode}.json`), text);
+  if (complete) writeFileSync(join(folder, `latest-${report.mode}.json`), text);
   return path;
 }
 

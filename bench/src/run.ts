@@ -5,7 +5,7 @@ import type { BenchContext, Scenario, ScenarioResult } from "./context.js";
 import { machineInfo } from "./machine.js";
 import { ensureNginx } from "./nginx.js";
 import { probeLlmux, probeSim } from "./probes.js";
-import { missedTargets, renderReport, updateReadme, writeResults, type RunReport } from "./report.js";
+import { missedTargets, updateReadme, writeResults, type RunReport } from "./report.js";
 import { memoryScenario } from "./scenarios/memory.js";
 import { overheadScenario } from "./scenarios/overhead.js";
 import { policiesScenario } from "./scenarios/policies.js";
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
     report.scenarios[scenario.id] = result;
   }
   report.seconds = (Date.now() - started) / 1000;
-  const path = writeResults(report);
+  const path = writeResults(report, options.only.length === 0);
   log(`results written to ${path}`);
   if (options.writeReadme) {
     updateReadme(report);
@@ -82,7 +82,6 @@ async function main(): Promise<number> {
   const missed = missedTargets(report);
   process.stdout.write(`\nTargets missed: ${missed.length === 0 ? "none" : `\n${missed.map((line) => `  - ${line}`).join("\n")}`}\n`);
   process.stdout.write(`Total: ${report.seconds.toFixed(1)} s\n`);
-  void renderReport;
   return 0;
 }
 
