@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runSmi } from "../src/gpu/smi-query.js";
+import { resolveKnobs } from "../src/serve/knobs.js";
 import { simSmiBinPath } from "../src/testing/index.js";
 import { chatBody, postJson, useSims } from "./helpers.js";
 
@@ -18,8 +20,12 @@ function smi(args: string[], env: Record<string, string> = {}): { code: number |
 }
 
 const query = ["--query-gpu=memory.used,memory.total,name,index", "--format=csv,noheader,nounits"];
+/** What vllm-sim-smi would print for memory.used, computed in-process (the bin itself is tested above) to keep the suite fast. */
 const usedMib = (env: Record<string, string> = {}): number[] =>
-  smi(["--query-gpu=memory.used", "--format=csv,noheader,nounits"], env).stdout.trim().split("\n").map(Number);
+  runSmi(["--query-gpu=memory.used", "--format=csv,noheader,nounits"], resolveKnobs({}, { VLLM_SIM_STATE_DIR: stateDir, ...env }))
+    .stdout.trim()
+    .split("\n")
+    .map(Number);
 
 describe("simulated GPU memory and vllm-sim-smi", () => {
   const sim = useSims();
@@ -43,6 +49,7 @@ describe("simulated GPU memory and vllm-sim-smi", () => {
 
   it("holds the fraction awake, the context asleep, and the fraction again after waking", async () => {
     const s = await sim({ model: "m", stateDir });
+    expect(smi(query).stdout).toBe(`${Math.round(0.9 * 81559)}, 81559, NVIDIA H100 80GB HBM3, 0\n`);
     expect(usedMib()).toEqual([Math.round(0.9 * 81559)]);
     await fetch(`${s.url}/sleep?level=1`, { method: "POST" });
     expect(usedMib()).toEqual([1000]);
