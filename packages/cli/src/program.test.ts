@@ -60,6 +60,18 @@ describe("main: usage and exit codes", () => {
     expect(await main(["--config", missing], cli)).toBe(2);
     expect(cli.err()).toContain(`${missing}: cannot read the config file: no such file`);
 
+    cli = io();
+    // The default path, from a folder without config.json: a hint where to start.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(await main([], cli)).toBe(2);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(cli.err()).toContain("config.json: cannot read the config file: no such file");
+    expect(cli.err()).toContain("run `llmux demo`");
+
     const broken = join(dir, "broken.json");
     writeFileSync(broken, "{ models: ");
     cli = io({ LLMUX_CONFIG: broken });

@@ -26,10 +26,14 @@ export function resolveConfigPath(option: string | undefined, env: NodeJS.Proces
  * Load the config for a command, printing what is wrong with it. Returns the
  * config, or the exit code (2) when it is unusable.
  */
-export function loadConfigOrReport(path: string, port: number | undefined, io: CliIo): LlmuxConfig | number {
+export function loadConfigOrReport(path: string, port: number | undefined, io: CliIo, hint?: string): LlmuxConfig | number {
   try {
     return loadConfigFile(path, { port });
   } catch (error) {
+    if (isLlmuxError(error, "LLMUX_ERR_CONFIG_FILE") && hint !== undefined && (error.cause as NodeJS.ErrnoException)?.code === "ENOENT") {
+      io.stderr.write(`${error.message}\n${hint}\n`);
+      return EXIT_USAGE;
+    }
     if (hasConfigIssues(error)) {
       io.stderr.write(`${formatConfigIssues(path, error.issues).join("\n")}\n`);
       return EXIT_USAGE;
@@ -45,7 +49,12 @@ export function loadConfigOrReport(path: string, port: number | undefined, io: C
 /** `llmux [--config …]`: run until SIGINT/SIGTERM, then shut down cleanly. */
 export async function runServer(options: ServeOptions, io: CliIo): Promise<number> {
   const configPath = resolveConfigPath(options.config, io.env);
-  const config = loadConfigOrReport(configPath, options.port, io);
+  // Someone who just typed `llmux` gets told where to start.
+  const hint =
+    options.config === undefined && !io.env["LLMUX_CONFIG"]
+      ? "Pass --config <path> (see the README's configuration reference), or run `llmux demo` to try llmux without a GPU."
+      : undefined;
+  const config = loadConfigOrReport(configPath, options.port, io, hint);
   if (typeof config === "number") return config;
   const logger = createLogger({
     ...(options.logLevel ? { level: options.logLevel } : {}),

@@ -1,4 +1,4 @@
-import { Multiplexer, type LlmuxConfig } from "@llmux/core";
+import { Multiplexer, checkConfig, type LlmuxConfig } from "@llmux/core";
 import { createProxy, type ProxyMux, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
@@ -54,6 +54,8 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const logger =
     options.logger ??
     createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
+
+  for (const warning of checkConfig(config)) logger.warn({ config_check: true }, warning);
 
   let stateFile: StateFile | undefined;
   if (options.engineFactory === undefined && options.stateFile !== false) {

@@ -92,4 +92,15 @@ describe("startLlmux (embedded)", () => {
       else process.env["LLMUX_STATE_FILE"] = previous;
     }
   });
+
+  it("logs core's config warnings at start", async () => {
+    const raw = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }, { name: "b", sleepLevel: 1 }], { metrics_port: 0 });
+    for (const model of Object.values(raw["models"] as Record<string, Record<string, unknown>>)) model["gpu_memory_utilization"] = 0.995;
+    const { logger, lines } = silentLogger();
+    running = await startLlmux(parseConfig(raw), { logger, stateFile: false });
+    const warnings = lines.filter((line) => line["config_check"] === true);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]?.["level"]).toBe(40);
+    await running.close();
+  });
 });
