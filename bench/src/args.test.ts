@@ -3,7 +3,7 @@ import { parseArgs } from "./args.js";
 
 describe("parseArgs", () => {
   it("defaults to a full run that updates the README", () => {
-    expect(parseArgs([])).toEqual({ quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: true });
+    expect(parseArgs([])).toEqual({ quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: true, withoutLlmux: false });
   });
 
   it("never writes the README from a quick or partial run unless asked", () => {

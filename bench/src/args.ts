@@ -3,16 +3,17 @@ import type { BenchOptions } from "./context.js";
 export const SCENARIO_IDS = ["overhead", "streaming", "switch", "memory", "policies", "profile"] as const;
 
 export const USAGE = `usage: pnpm bench [--quick] [--only ${SCENARIO_IDS.join(",")}] [--no-install] [--profile | --no-profile]
-                  [--nginx-workers N] [--readme | --no-readme]
+                  [--nginx-workers N] [--readme | --no-readme] [--without-llmux]
   --quick          short runs (under a minute); results are not written to the README
   --only LIST      run only these scenarios
   --no-install     do not apt-get install missing nginx/wrk (their columns are skipped)
   --profile        profile llmux under load (default for full runs; --no-profile skips it)
   --nginx-workers  nginx worker_processes (default 1: one core, like llmux's one event loop)
-  --readme         write the tables into bench/README.md (default for full runs)`;
+  --readme         write the tables into bench/README.md (default for full runs)
+  --without-llmux  only the baseline columns (direct, nginx)`;
 
 export function parseArgs(argv: readonly string[]): BenchOptions | { help: string } {
-  const options: BenchOptions = { quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: false };
+  const options: BenchOptions = { quick: false, only: [], allowInstall: true, profile: true, nginxWorkers: 1, writeReadme: false, withoutLlmux: false };
   let readme: boolean | undefined;
   let profile: boolean | undefined;
   for (let index = 0; index < argv.length; index++) {
@@ -30,6 +31,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions | { help: strin
     else if (arg === "--no-profile") profile = false;
     else if (arg === "--nginx-workers") options.nginxWorkers = Number(next());
     else if (arg === "--readme") readme = true;
+    else if (arg === "--without-llmux") options.withoutLlmux = true;
     else if (arg === "--no-readme") readme = false;
     else if (arg === "--help" || arg === "-h") return { help: USAGE };
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);

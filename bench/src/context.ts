@@ -9,6 +9,8 @@ export interface BenchOptions {
   profile: boolean;
   nginxWorkers: number;
   writeReadme: boolean;
+  /** Run only the baseline columns (direct, nginx), e.g. to check the machine. */
+  withoutLlmux: boolean;
 }
 
 export interface BenchContext {

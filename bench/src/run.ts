@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   if ("note" in nginx) notes.push(`nginx column skipped: ${nginx.note}`);
   const wrk = ensureWrk(options.allowInstall);
   if ("note" in wrk) notes.push(`scenario 1 skipped: ${wrk.note}`);
-  const llmux = probeLlmux();
+  const llmux = options.withoutLlmux ? { ok: false as const, note: "--without-llmux" } : probeLlmux();
   if (!llmux.ok) notes.push(`llmux columns skipped: ${llmux.note}`);
   const sim = await probeSim();
   if (!sim.ok) notes.push(`scenarios needing vllm-sim skipped: ${sim.note}`);
