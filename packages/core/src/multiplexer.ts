@@ -1,17 +1,15 @@
-import type { Engine, EngineExit } from "@llmux/vllm-client";
+import type { Engine } from "@llmux/vllm-client";
 import { realClock, type Clock, type TimerHandle } from "./clock.js";
 import type { LlmuxConfig, ModelConfig } from "./config/types.js";
-import { cloneCosts } from "./costs.js";
+import { createEngine, stopEngine } from "./engine-lifecycle.js";
+import { buildPolicyView } from "./policy-view.js";
 import {
   AbortedError,
   DoesNotFitError,
-  EngineCrashedError,
   ModelBackoffError,
   MuxClosedError,
-  PreemptedError,
   QueueTimeoutError,
   UnknownModelError,
-  messageOf,
 } from "./errors.js";
 import type { MuxEvent, MuxListener, SwitchRecord } from "./events.js";
 import { LeaseImpl, type Lease } from "./lease.js";
@@ -195,78 +193,17 @@ export class Multiplexer {
 
   /** @internal Create the engine for a cold start and watch its exit. */
   createEngine(slot: Slot): Engine {
-    const engine = this.engineFactory(slot.name, slot.config, this.config);
-    slot.engine = engine;
-    slot.stopRequested = false;
-    slot.unsubscribeExit = engine.onExit((exit) => this.#onEngineExit(slot, engine, exit));
-    return engine;
-  }
-
-  #onEngineExit(slot: Slot, engine: Engine, exit: EngineExit): void {
-    if (slot.engine !== engine) return;
-    const expected = exit.expected || slot.stopRequested;
-    const now = this.clock.now();
-    this.emit({ type: "engine-exit", model: slot.name, at: now, exit, expected });
-    slot.unsubscribeExit?.();
-    slot.unsubscribeExit = null;
-    slot.engine = null;
-    slot.asleepLevel = null;
-    if (!expected) {
-      const detail = exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
-      slot.lastError = `engine exited unexpectedly (${detail})`;
-      this.revokeLeases(slot, new EngineCrashedError(slot.name, detail, exit));
-    }
-    // A switch in progress notices through its failing engine call.
-    if (!slot.busy || !expected) this.setState(slot, "stopped");
-    this.schedule();
+    return createEngine(this, slot);
   }
 
   /** @internal Stop the slot's engine (level 3); resolves when the process is gone. */
-  async stopEngine(slot: Slot): Promise<void> {
-    const engine = slot.engine;
-    if (!engine) {
-      this.setState(slot, "stopped");
-      return;
-    }
-    slot.stopRequested = true;
-    this.setState(slot, "stopping");
-    try {
-      await engine.stop();
-    } finally {
-      if (slot.engine === engine) {
-        slot.unsubscribeExit?.();
-        slot.unsubscribeExit = null;
-        slot.engine = null;
-      }
-      slot.asleepLevel = null;
-      this.setState(slot, "stopped");
-    }
+  stopEngine(slot: Slot): Promise<void> {
+    return stopEngine(this, slot);
   }
 
   /** @internal The policy's view of the world. */
   view(): PolicyView {
-    const now = this.clock.now();
-    return {
-      now,
-      config: this.config.policy,
-      reserveFraction: this.config.gpu.sleep_reserve_gib / this.config.gpu.memory_gib,
-      lockedGpus: this.lockedGpus,
-      models: [...this.slots.values()].map((slot) => ({
-        name: slot.name,
-        state: slot.state,
-        sleepLevel: slot.config.sleep_level,
-        asleepLevel: slot.asleepLevel,
-        gpus: slot.config.gpus,
-        fraction: slot.fraction,
-        inFlight: slot.leases.size,
-        awakeSince: slot.awakeSince,
-        lastAdmitAt: slot.lastAdmitAt,
-        queue: slot.waiters.map((waiter) => waiter.arrivedAt),
-        costs: cloneCosts(slot.costs),
-        busy: slot.busy,
-        inBackoff: slot.backoffUntil > now,
-      })),
-    };
+    return buildPolicyView(this);
   }
 
   /** @internal Admit what can be admitted, then let the policy start switches. Re-entrant calls coalesce. */
@@ -434,4 +371,3 @@ export class Multiplexer {
   }
 }
 
-export { messageOf };

@@ -1,0 +1,58 @@
+import type { Engine, EngineExit } from "@llmux/vllm-client";
+import { EngineCrashedError } from "./errors.js";
+import type { Multiplexer } from "./multiplexer.js";
+import type { Slot } from "./slot.js";
+
+/** Create the engine for a cold start and watch its exit. */
+export function createEngine(mux: Multiplexer, slot: Slot): Engine {
+  const engine = mux.engineFactory(slot.name, slot.config, mux.config);
+  slot.engine = engine;
+  slot.stopRequested = false;
+  slot.unsubscribeExit = engine.onExit((exit) => onEngineExit(mux, slot, engine, exit));
+  return engine;
+}
+
+/**
+ * A process exit is noticed at once: an unexpected one fails the model's
+ * leases (502-class) and leaves the model stopped; the next request restarts it.
+ */
+function onEngineExit(mux: Multiplexer, slot: Slot, engine: Engine, exit: EngineExit): void {
+  if (slot.engine !== engine) return;
+  const expected = exit.expected || slot.stopRequested;
+  mux.emit({ type: "engine-exit", model: slot.name, at: mux.clock.now(), exit, expected });
+  slot.unsubscribeExit?.();
+  slot.unsubscribeExit = null;
+  slot.engine = null;
+  slot.asleepLevel = null;
+  if (!expected) {
+    const detail = exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
+    slot.lastError = `engine exited unexpectedly (${detail})`;
+    mux.revokeLeases(slot, new EngineCrashedError(slot.name, detail, exit));
+  }
+  // A switch in progress notices through its failing engine call; a stop in
+  // progress sets the state itself.
+  if (!slot.busy || !expected) mux.setState(slot, "stopped");
+  mux.schedule();
+}
+
+/** Stop the slot's engine (level 3); resolves when the process is gone. */
+export async function stopEngine(mux: Multiplexer, slot: Slot): Promise<void> {
+  const engine = slot.engine;
+  if (!engine) {
+    mux.setState(slot, "stopped");
+    return;
+  }
+  slot.stopRequested = true;
+  mux.setState(slot, "stopping");
+  try {
+    await engine.stop();
+  } finally {
+    if (slot.engine === engine) {
+      slot.unsubscribeExit?.();
+      slot.unsubscribeExit = null;
+      slot.engine = null;
+    }
+    slot.asleepLevel = null;
+    mux.setState(slot, "stopped");
+  }
+}

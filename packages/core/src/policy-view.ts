@@ -1,0 +1,29 @@
+import { cloneCosts } from "./costs.js";
+import type { Multiplexer } from "./multiplexer.js";
+import type { PolicyView } from "./policy.js";
+
+/** What a policy sees: copies, so a policy cannot change the multiplexer. */
+export function buildPolicyView(mux: Multiplexer): PolicyView {
+  const now = mux.clock.now();
+  return {
+    now,
+    config: mux.config.policy,
+    reserveFraction: mux.config.gpu.sleep_reserve_gib / mux.config.gpu.memory_gib,
+    lockedGpus: new Set(mux.lockedGpus),
+    models: [...mux.slots.values()].map((slot) => ({
+      name: slot.name,
+      state: slot.state,
+      sleepLevel: slot.config.sleep_level,
+      asleepLevel: slot.asleepLevel,
+      gpus: [...slot.config.gpus],
+      fraction: slot.fraction,
+      inFlight: slot.leases.size,
+      awakeSince: slot.awakeSince,
+      lastAdmitAt: slot.lastAdmitAt,
+      queue: slot.waiters.map((waiter) => waiter.arrivedAt),
+      costs: cloneCosts(slot.costs),
+      busy: slot.busy,
+      inBackoff: slot.backoffUntil > now,
+    })),
+  };
+}
