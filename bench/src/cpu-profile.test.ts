@@ -49,6 +49,25 @@ describe("summarizeProfile with a window", () => {
   });
 });
 
+describe("inclusive time of our functions", () => {
+  it("adds callees to our frames and counts a recursive frame once", () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame("(root)", ""), children: [2] },
+        { id: 2, callFrame: frame("handle", "file:///r/packages/proxy/dist/index.js", 1), children: [3, 4] },
+        { id: 3, callFrame: frame("write", "node:net"), children: [] },
+        { id: 4, callFrame: frame("handle", "file:///r/packages/proxy/dist/index.js", 1), children: [5] },
+        { id: 5, callFrame: frame("parse", "file:///r/node_modules/.pnpm/undici@7/node_modules/undici/x.js") },
+      ],
+      samples: [2, 3, 5, 5],
+      timeDeltas: [0, 1000, 2000, 3000],
+    };
+    // Self: handle(2) 1 ms, write 2 ms, parse 3 ms (+0 for the last sample).
+    const summary = summarizeProfile(profile);
+    expect(summary.ours).toEqual([{ name: "handle", where: "packages/proxy/dist/index.js:2", selfMs: 6, percent: 100 }]);
+  });
+});
+
 describe("originOf", () => {
   it("names node internals, scoped dependencies and our packages", () => {
     expect(originOf("node:internal/http", "x")).toBe("node internals");

@@ -1,6 +1,6 @@
 /** The parts of V8's .cpuprofile format (written by `node --cpu-prof`) that the summary reads. */
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }[];
   /** µs on the same clock as `process.hrtime` (CLOCK_MONOTONIC) on Linux. */
   startTime?: number;
   samples?: number[];
@@ -28,6 +28,8 @@ export interface ProfileSummary {
   functions: HotFunction[];
   /** Self time per origin: our packages by name, node internals, dependencies by package name. */
   origins: { origin: string; selfMs: number; percent: number }[];
+  /** Functions of our own packages by inclusive time (self plus callees): where llmux's own code spends. */
+  ours: HotFunction[];
 }
 
 /** "packages/proxy/src/forward.ts" → "@llmux/proxy"; node internals; dependencies by package. */
@@ -97,8 +99,51 @@ export function summarizeProfile(profile: CpuProfile, top = 15, window?: Profile
     busyMs: busyUs / 1000,
     idleMs: idleUs / 1000,
     functions,
+    ours: inclusiveOurs(profile, selfUs, top).map((entry) => ({ ...entry, percent: percent(entry.selfMs * 1000) })),
     origins: [...origins.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([origin, us]) => ({ origin, selfMs: us / 1000, percent: percent(us) })),
   };
+}
+
+/** Inclusive time of functions in our packages (`packages/<name>/`), each counted once per call path. */
+function inclusiveOurs(profile: CpuProfile, selfUs: Map<number, number>, top: number): Omit<HotFunction, "percent">[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const childIds = new Set(profile.nodes.flatMap((node) => node.children ?? []));
+  const totals = new Map<string, { name: string; where: string; us: number }>();
+  // Iterative DFS computing subtree sums; a key is counted only at its outermost frame on a path.
+  const subtree = new Map<number, number>();
+  const order: number[] = [];
+  const stack = profile.nodes.filter((node) => !childIds.has(node.id)).map((node) => node.id);
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    order.push(id);
+    for (const child of byId.get(id)?.children ?? []) stack.push(child);
+  }
+  for (const id of order.reverse()) {
+    const node = byId.get(id);
+    const own = (selfUs.get(id) ?? 0) + (node?.children ?? []).reduce((sum, child) => sum + (subtree.get(child) ?? 0), 0);
+    subtree.set(id, own);
+  }
+  const walk = (id: number, open: Set<string>): void => {
+    const node = byId.get(id);
+    if (!node) return;
+    const ours = /packages\/[^/]+\//.test(node.callFrame.url) && !node.callFrame.url.includes("node_modules");
+    const key = `${node.callFrame.functionName || "(anonymous)"}@${shortWhere(node.callFrame.url, node.callFrame.lineNumber)}`;
+    let added = false;
+    if (ours && !open.has(key)) {
+      const entry = totals.get(key) ?? { name: node.callFrame.functionName || "(anonymous)", where: shortWhere(node.callFrame.url, node.callFrame.lineNumber), us: 0 };
+      entry.us += subtree.get(id) ?? 0;
+      totals.set(key, entry);
+      open.add(key);
+      added = true;
+    }
+    for (const child of node.children ?? []) walk(child, open);
+    if (added) open.delete(key);
+  };
+  for (const root of profile.nodes.filter((node) => !childIds.has(node.id))) walk(root.id, new Set());
+  return [...totals.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((entry) => ({ name: entry.name, where: entry.where, selfMs: entry.us / 1000 }));
 }
