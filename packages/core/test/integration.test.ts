@@ -28,7 +28,7 @@ async function setup(policyType: "fifo" | "cost_aware"): Promise<{ mux: Multiple
       port: await freePort(),
       sleep_level: name === "gamma" ? 2 : 1,
       extra_args: ["--sim-event-log", logs[name], "--sim-tokens-per-sec", "400", "--sim-startup-ms", "200"],
-      env: { VLLM_SIM_STATE_DIR: join(dir, "gpus") },
+      env: { VLLM_SIM_STATE_DIR: join(dir, "gpus"), VLLM_SIM_CONTROL: "1" },
       startup_timeout_secs: 60,
     };
   }
@@ -143,6 +143,46 @@ describe.each(["fifo", "cost_aware"] as const)("Multiplexer on real vllm-sim pro
     expect(violations(all)).toEqual([]);
     expect(all.filter((e) => e.event === "request_end" && e.outcome === "completed")).toHaveLength(36);
     expect(all.filter((e) => e.event === "sleep").length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
+
+async function fault(url: string, name: string): Promise<void> {
+  const response = await fetch(`${url}/_sim/fault`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ fault: name }),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe("Multiplexer on real vllm-sim processes: failures", () => {
+  it("a crashed process fails its lease with LLMUX_ERR_ENGINE_CRASHED and the next request restarts it", async () => {
+    const { mux, pids } = await setup("fifo");
+    const lease = await mux.acquire("alpha");
+    const aborted = new Promise<unknown>((resolve) => lease.signal.addEventListener("abort", () => resolve(lease.signal.reason), { once: true }));
+    await fault(lease.url, "crash");
+    expect(await aborted).toMatchObject({ code: "LLMUX_ERR_ENGINE_CRASHED", status: 502 });
+    lease.release();
+    expect(mux.snapshot().models.find((m) => m.name === "alpha")?.state).toBe("stopped");
+    await chat(mux, "alpha", 5);
+    expect(mux.snapshot().models.find((m) => m.name === "alpha")?.restarts).toBe(1);
+    await mux.close();
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("a failed sleep escalates to a stop and the switch still completes", async () => {
+    const { mux, logs, pids } = await setup("fifo");
+    await chat(mux, "alpha", 5);
+    const lease = await mux.acquire("alpha");
+    await fault(lease.url, "fail_sleep");
+    lease.release();
+    await chat(mux, "beta", 5);
+    expect(mux.snapshot().models.find((m) => m.name === "alpha")).toMatchObject({ state: "stopped", lastError: expect.stringMatching(/sleep failed/) });
+    await chat(mux, "alpha", 5);
+    await mux.close();
+    const all = Object.values(logs).flatMap((path) => readSimEvents(path));
+    expect(violations(all)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
   });
 });
