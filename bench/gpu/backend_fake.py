@@ -83,6 +83,9 @@ class FakeBackend:
             self._write_file(fake_weights(self._args.weights_seed))
         return {"total_s": time.perf_counter() - started}
 
+    def close(self) -> None:
+        self._weights = self._host = None
+
     def _read_file(self) -> list[int]:
         with open(self._path, encoding="utf-8") as handle:
             return json.load(handle)

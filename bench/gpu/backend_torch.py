@@ -24,6 +24,7 @@ torch is imported only in `load()` so this module's pure parts run anywhere.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass
@@ -200,6 +201,16 @@ class TorchBackend:
         self._save()
         phases["save_file_s"] = time.perf_counter() - t
         return phases
+
+    def close(self) -> None:
+        """Free the GPU memory (build-weights builds several models in one process)."""
+        self._model = None
+        self._params = []
+        self._host = {}
+        self._kv = None
+        gc.collect()
+        if self.torch is not None and self.torch.cuda.is_available():
+            self.torch.cuda.empty_cache()
 
     def load(self) -> dict[str, float]:
         phases = {"import_s": self._import()}

@@ -65,12 +65,20 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def build_weights(argv: list[str]) -> int:
-    args = parse_serve_args(["serve", *argv])
-    log = VllmLogger(file_path=args.engine_log)
-    backend = create_backend(args, log)
-    started = time.perf_counter()
-    phases = backend.prepare_weights_file()
-    log.info("engine.py:1", f"weights file ready: {backend.describe()} ({format_phases(phases)}, {time.perf_counter() - started:.2f} s)")
+    """`build-weights <model> [<model>...] [flags]`: write each model's weights file, one process for all."""
+    paths = []
+    while argv and not argv[0].startswith("--"):
+        paths.append(argv.pop(0))
+    if not paths:
+        raise UsageError("build-weights: the following arguments are required: model_tag")
+    for path in paths:
+        args = parse_serve_args(["serve", path, *argv])
+        log = VllmLogger(file_path=args.engine_log)
+        backend = create_backend(args, log)
+        started = time.perf_counter()
+        phases = backend.prepare_weights_file()
+        log.info("engine.py:1", f"weights file ready: {backend.describe()} ({format_phases(phases)}, {time.perf_counter() - started:.2f} s)")
+        backend.close()
     return 0
 
 

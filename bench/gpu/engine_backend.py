@@ -31,6 +31,9 @@ class Backend(Protocol):
     def prepare_weights_file(self) -> dict[str, float]:
         """Build the weights and write the weights file if it does not exist yet (no server)."""
 
+    def close(self) -> None:
+        """Release what the backend holds (used by `build-weights` between models)."""
+
     def generate(self, prompt_ids: list[int], max_tokens: int, emit: Callable[[int], bool]) -> str:
         """Greedy decoding: call `emit(id)` per token (False = stop early); return the finish reason."""
 
