@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/run.ts", "src/upstream/fast-vllm.ts"],
+  entry: ["src/run.ts", "src/upstream/fast-vllm.ts", "src/upstream/bare-proxy.ts"],
   format: ["esm"],
   dts: false,
   sourcemap: true,

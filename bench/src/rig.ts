@@ -5,10 +5,19 @@ import type { BenchContext } from "./context.js";
 import { waitForHttp } from "./http-wait.js";
 import { startLlmux, type RunningLlmux } from "./llmux.js";
 import { startNginx, type RunningNginx } from "./nginx.js";
-import { fastUpstreamBinPath } from "./paths.js";
+import { waitForConnect } from "./net-wait.js";
+import { bareProxyBinPath, fastUpstreamBinPath } from "./paths.js";
 import { freePort } from "@llmux/vllm-sim/testing";
 
 export const MODEL = "bench";
+
+/** Which process does the proxying for a column, and whether its children count (nginx workers). */
+export function proxyProcess(rig: ProxyRig, column: string): { pid?: number; tree: boolean } {
+  if (column === "nginx" && rig.nginx) return { pid: rig.nginx.pid, tree: true };
+  if (column === "llmux" && rig.llmux) return { pid: rig.llmux.pid, tree: false };
+  if (column === "node-bare" && rig.bare) return { pid: rig.bare.pid, tree: false };
+  return { tree: false };
+}
 
 /**
  * One upstream with the three ways to reach it: direct, through nginx, through
@@ -20,6 +29,8 @@ export interface ProxyRig {
   directUrl: string;
   nginx?: RunningNginx;
   llmux?: RunningLlmux;
+  /** The bare node:http + undici pass-through (`src/upstream/bare-proxy.ts`). */
+  bare?: Tracked;
   /** Base URL per column name. */
   columns: Record<string, string>;
   stop(): Promise<void>;
@@ -58,12 +69,15 @@ export function upstreamStats(directUrl: string): Promise<{ open_streams: number
   });
 }
 
-export async function startProxyRig(context: BenchContext, options: { nodeArgs?: string[] } = {}): Promise<ProxyRig> {
+export async function startProxyRig(context: BenchContext, options: { nodeArgs?: string[]; bare?: boolean } = {}): Promise<ProxyRig> {
   const upstreamPort = await freePort();
   let upstream: Tracked | undefined;
   let llmux: RunningLlmux | undefined;
   let nginx: RunningNginx | undefined;
+  let bare: Tracked | undefined;
+  let barePort = 0;
   const stop = async (): Promise<void> => {
+    await bare?.stop(3000);
     await nginx?.stop();
     await llmux?.stop();
     await upstream?.stop(3000);
@@ -87,6 +101,12 @@ export async function startProxyRig(context: BenchContext, options: { nodeArgs?:
     if (context.nginxPath) {
       nginx = await startNginx({ path: context.nginxPath, listenPort: await freePort(), upstreamPort, workers: context.options.nginxWorkers });
     }
+    if (options.bare) {
+      barePort = await freePort();
+      const started = spawnTracked("bare proxy", process.execPath, [bareProxyBinPath, String(barePort), `http://127.0.0.1:${upstreamPort}`]);
+      bare = started;
+      await waitForConnect(barePort, { alive: () => started.child.exitCode === null, what: "bare proxy" });
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -94,6 +114,7 @@ export async function startProxyRig(context: BenchContext, options: { nodeArgs?:
   const directUrl = `http://127.0.0.1:${upstreamPort}`;
   const columns: Record<string, string> = { direct: directUrl };
   if (nginx) columns.nginx = nginx.url;
+  if (bare) columns["node-bare"] = `http://127.0.0.1:${barePort}`;
   if (llmux) columns.llmux = llmux.url;
-  return { directUrl, ...(nginx ? { nginx } : {}), ...(llmux ? { llmux } : {}), columns, stop };
+  return { directUrl, ...(nginx ? { nginx } : {}), ...(llmux ? { llmux } : {}), ...(bare ? { bare } : {}), columns, stop };
 }

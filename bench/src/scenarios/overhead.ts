@@ -1,6 +1,6 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { cpuMeter } from "../cpu-meter.js";
-import { MODEL, startProxyRig, upstreamStats, type ProxyRig } from "../rig.js";
+import { MODEL, proxyProcess, startProxyRig, upstreamStats, type ProxyRig } from "../rig.js";
 import type { Row, Target } from "../table.js";
 import { runWrk } from "../wrk.js";
 import type { WrkSummary } from "../wrk-script.js";
@@ -19,19 +19,13 @@ interface Measured {
   upstreamConnections: number;
 }
 
-function proxyPid(rig: ProxyRig, column: string): { pid?: number; tree: boolean } {
-  if (column === "nginx" && rig.nginx) return { pid: rig.nginx.pid, tree: true };
-  if (column === "llmux" && rig.llmux) return { pid: rig.llmux.pid, tree: false };
-  return { tree: false };
-}
-
 async function measure(context: BenchContext, rig: ProxyRig, column: string, connections: number, seconds: number, warmUp: boolean): Promise<Measured> {
   const base = rig.columns[column] as string;
   const wrkPath = context.wrkPath as string;
   const url = `${base}/v1/chat/completions`;
   // A short warm-up: JIT, keep-alive pools, nginx's upstream connections.
   if (warmUp) await runWrk({ path: wrkPath, url, body: BODY, connections: 50, threads: 1, durationSeconds: 1 });
-  const { pid, tree } = proxyPid(rig, column);
+  const { pid, tree } = proxyProcess(rig, column);
   const before = await upstreamStats(rig.directUrl);
   const cpu = cpuMeter(pid, tree);
   const wrk = await runWrk({ path: wrkPath, url, body: BODY, connections, threads: 1, durationSeconds: seconds });
@@ -50,7 +44,7 @@ export const overheadScenario: Scenario = {
     const notes: string[] = [];
     if (!context.wrkPath) throw new Error("wrk is not available");
     const seconds = context.options.quick ? 2 : 10;
-    const rig = await startProxyRig(context);
+    const rig = await startProxyRig(context, { bare: true });
     const results: Record<string, Record<number, Measured>> = {};
     try {
       for (const connections of [1, 50]) {
@@ -65,7 +59,7 @@ export const overheadScenario: Scenario = {
     } finally {
       await rig.stop();
     }
-    const columns = ["direct", "nginx", "llmux"];
+    const columns = ["direct", "nginx", "node-bare", "llmux"];
     const pick = (connections: number, read: (measured: Measured) => number): Record<string, number | undefined> =>
       Object.fromEntries(columns.map((column) => {
         const measured = results[column]?.[connections];

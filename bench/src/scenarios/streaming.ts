@@ -1,6 +1,6 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { cpuMeter } from "../cpu-meter.js";
-import { MODEL, startProxyRig, type ProxyRig } from "../rig.js";
+import { MODEL, proxyProcess, startProxyRig } from "../rig.js";
 import { percentile } from "../stats.js";
 import { streamAgent, streamOnce, type StreamResult } from "../stream-client.js";
 import type { Row, Target } from "../table.js";
@@ -18,12 +18,6 @@ interface StreamRun {
   bytesPerStream: number[];
   cpuSeconds: number;
   firstError?: string;
-}
-
-function proxyPid(rig: ProxyRig, column: string): { pid?: number; tree: boolean } {
-  if (column === "nginx" && rig.nginx) return { pid: rig.nginx.pid, tree: true };
-  if (column === "llmux" && rig.llmux) return { pid: rig.llmux.pid, tree: false };
-  return { tree: false };
 }
 
 async function runStreams(base: string, streams: number, tokens: number, pid: { pid?: number; tree: boolean }, intervalMs = 0): Promise<StreamRun> {
@@ -66,7 +60,7 @@ export const streamingScenario: Scenario = {
     const streams = 100;
     const tokens = 500;
     const rounds = context.options.quick ? 1 : 3;
-    const rig = await startProxyRig(context);
+    const rig = await startProxyRig(context, { bare: true });
     const runs: Record<string, StreamRun[]> = {};
     const paced: Record<string, StreamRun> = {};
     const pacedTokens = context.options.quick ? 100 : tokens;
@@ -79,7 +73,7 @@ export const streamingScenario: Scenario = {
       for (let round = 0; round < rounds; round++) {
         for (const column of Object.keys(rig.columns)) {
           context.log(`  ${column}: ${streams} streams × ${tokens} tokens (round ${round + 1}/${rounds})`);
-          const run = await runStreams(rig.columns[column] as string, streams, tokens, proxyPid(rig, column));
+          const run = await runStreams(rig.columns[column] as string, streams, tokens, proxyProcess(rig, column));
           if (run.firstError) context.log(`  ${column}: ${streams - run.ok} streams failed, first: ${run.firstError}`);
           (runs[column] ??= []).push(run);
         }
@@ -98,7 +92,7 @@ export const streamingScenario: Scenario = {
       const list = [...(runs[column] ?? [])].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond);
       return list[Math.floor(list.length / 2)];
     };
-    const columns = ["direct", "nginx", "llmux"];
+    const columns = ["direct", "nginx", "node-bare", "llmux"];
     const pick = (read: (run: StreamRun) => number): Record<string, number | undefined> =>
       Object.fromEntries(columns.map((column) => {
         const run = representative(column);
