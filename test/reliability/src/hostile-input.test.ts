@@ -194,6 +194,21 @@ describe("bodies", () => {
     await expectStatus(chunked, [413]);
   });
 
+  test("a client still sending a large body reads its 413 (no reset before the answer)", async () => {
+    // The 413 is written while the client is still uploading; if llmux then closes with unread
+    // bytes in its receive buffer the kernel sends a reset and the client never sees the answer.
+    // Several tries: whether the reset wins is a race.
+    const upload = json(Buffer.alloc(4_000_000, 0x20));
+    const seen: Record<string, number> = {};
+    for (let attempt = 0; attempt < 5 * SCALE.hostileRepeat; attempt++) {
+      const result = await exchange(port, [upload], { expectResponses: 1 });
+      figures.cases++;
+      bump(seen, String(result.statuses[0] ?? "closed"));
+    }
+    expect(seen, "answers to five 4 MB uploads over max_body_bytes").toEqual({ "413": 5 * SCALE.hostileRepeat });
+    await expectHealthy();
+  });
+
   test("framing attacks answer 400", async () => {
     const body = JSON.stringify({ model: "m1" });
     const cases: Buffer[] = [
