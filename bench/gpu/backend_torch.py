@@ -148,8 +148,13 @@ class TorchBackend:
                 model = LlamaForCausalLM(config)
         finally:
             torch.set_default_dtype(previous)
-        model = model.to(dtype=dtype).eval()
+        model.eval()
         model.requires_grad_(False)
+        # Not `model.to(dtype)`: that would also round the float32 rotary buffers. Only the
+        # parameters are cast, and only if the default dtype did not already make them so.
+        for param in model.parameters():
+            if param.dtype != dtype:
+                param.data = param.data.to(dtype)
         self._model = model
         self._params = sorted(model.named_parameters(), key=lambda item: item[0])
         # A released weight is a 0-element tensor; its shape is kept here for the wake.
@@ -192,7 +197,8 @@ class TorchBackend:
         phases = {"import_s": self._import()}
         if os.path.exists(self._path):
             return phases
-        self._check_memory()
+        if not self.torch.cuda.is_available():
+            raise StartupError("RuntimeError: No CUDA GPUs are available")
         t = time.perf_counter()
         self._build()
         self._init_seeded(self._args.weights_seed)
