@@ -1,5 +1,5 @@
 import { Multiplexer, checkConfig, type LlmuxConfig } from "@llmux/core";
-import { createProxy, type ProxyMux, type RequestRecord } from "@llmux/proxy";
+import { createProxy, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
 import { ClosedError, StartupError } from "./errors.js";
@@ -76,9 +76,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile });
   const mux = new Multiplexer({ config, engineFactory });
   const unsubscribe = mux.on((event) => logMuxEvent(logger, event));
-  // ProxyMux types its listener as `(event: never) => void` so that stand-ins fit; a real Multiplexer
-  // is what it was written for, but TypeScript cannot see that through `never`.
-  const proxy = createProxy({ mux: mux as unknown as ProxyMux, config, logger });
+  const proxy = createProxy({ mux, config, logger });
   proxy.on("request", (record: RequestRecord) => logger.debug(record, requestLine(record)));
 
   let bound: { url: string; metricsUrl?: string | undefined };
