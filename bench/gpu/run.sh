@@ -132,7 +132,6 @@ step build-weights 120 "$PY" "$here/engine.py" build-weights $models --backend "
 step validate 150 "${LLMUX[@]}" --config "$work/config.json" --validate engine-l1 --levels 1,2 --verbose \
   --nvidia-smi "$(command -v nvidia-smi || echo nvidia-smi)" > "$OUT/validate.txt" 2>&1
 validate_rc=$?
-cat "$OUT/validate.txt" >> "$OUT/run.txt"
 say "validator rc=$validate_rc"
 
 # --- 5. llmux and the switching benchmark ---------------------------------------------------------
@@ -149,7 +148,6 @@ step switch-bench $((bench_budget + 20)) "$PY" "$here/switch_bench.py" --url "ht
   --llmux-log "$OUT/llmux.log" --rounds "$ROUNDS" --budget-s "$bench_budget" --nvidia-smi "$(command -v nvidia-smi || echo nvidia-smi)" \
   --out-json "$OUT/switch.json" > "$work/bench.txt"
 bench_rc=$?
-cat "$work/bench.txt" >> "$OUT/run.txt"
 
 # --- 6. summary -------------------------------------------------------------------------------------
 {
