@@ -123,6 +123,15 @@ class TorchBackend:
         torch.cuda.set_device(0)
         free, total = torch.cuda.mem_get_info()
         requested = self._args.gpu_memory_utilization * total
+        # vLLM checks once. `--startup-memory-wait-s` (default 0) polls a while instead, for when a
+        # process that just exited has not yet given its memory back; the wait is logged.
+        waited_from = time.perf_counter()
+        while free < requested and time.perf_counter() - waited_from < self._args.startup_memory_wait_s:
+            time.sleep(0.1)
+            free, total = torch.cuda.mem_get_info()
+        waited = time.perf_counter() - waited_from
+        if waited >= 0.1 and free >= requested:
+            self._log.warning("gpu_worker.py:200", f"waited {waited:.2f} seconds for {requested / GIB:.2f} GiB of GPU memory to be free", "EngineCore_DP0")
         if free < requested:
             raise StartupError(
                 f"ValueError: Free memory on device cuda:0 ({free / GIB:.2f}/{total / GIB:.2f} GiB) on startup is less than "

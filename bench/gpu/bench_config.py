@@ -28,6 +28,8 @@ def build_config(options: argparse.Namespace) -> dict:
             "LLMUX_ENGINE_CACHE_DIR": os.path.abspath(options.cache_dir),
             "LLMUX_ENGINE_LOG": os.path.join(log_dir, f"{name}.log"),
             "PYTHONUNBUFFERED": "1",
+            # If a stopped engine's memory comes back late, wait (logged) rather than fail the start.
+            "LLMUX_ENGINE_STARTUP_MEMORY_WAIT_S": "15",
         }
         if options.fake_ms:
             env["LLMUX_ENGINE_FAKE_MS"] = options.fake_ms

@@ -64,6 +64,7 @@ class ServeArgs:
     pinned_buffers: str
     engine_log: str | None
     default_max_tokens: int
+    startup_memory_wait_s: float = 0.0
     fake_ms: dict[str, float] = field(default_factory=dict)
     given: dict[str, object] = field(default_factory=dict)
 
@@ -104,6 +105,7 @@ def _parser() -> _Parser:
     parser.add_argument("--engine-log")
     parser.add_argument("--default-max-tokens", type=int)
     parser.add_argument("--fake-ms")
+    parser.add_argument("--startup-memory-wait-s", type=float)
     return parser
 
 
@@ -200,6 +202,7 @@ def parse_serve_args(argv: Sequence[str], env: Mapping[str, str] | None = None) 
         engine_log=setting(ns.engine_log, "LLMUX_ENGINE_LOG", None, str),
         default_max_tokens=setting(ns.default_max_tokens, "LLMUX_ENGINE_DEFAULT_MAX_TOKENS", 16, int),
         fake_ms=parse_fake_ms(fake_ms_text),
+        startup_memory_wait_s=setting(ns.startup_memory_wait_s, "LLMUX_ENGINE_STARTUP_MEMORY_WAIT_S", 0.0, float),
         given=given,
     )
 

@@ -28,6 +28,8 @@ class Log:
     def info(self, _where: str, message: str, _source: str = "") -> None:
         self.lines.append(message)
 
+    warning = error = info
+
 
 @unittest.skipUnless(HAVE_NUMPY, "needs numpy for the torch stand-in")
 class TorchBackendDryRun(unittest.TestCase):
@@ -42,6 +44,7 @@ class TorchBackendDryRun(unittest.TestCase):
         self.addCleanup(patcher.stop)
         self.stand_in = torch_stand_in
         torch_stand_in._state["host_cache_emptied"] = 0
+        torch_stand_in._state["free"] = []
         self.cache = tempfile.TemporaryDirectory()
         self.addCleanup(self.cache.cleanup)
         self.args = lambda *extra: parse_serve_args(["serve", "dry/model", "--size-gb", "0.05", "--cache-dir", self.cache.name, *extra], env={})
@@ -97,6 +100,18 @@ class TorchBackendDryRun(unittest.TestCase):
         backend.wake(["weights", "kv_cache"])
         self.assertEqual(self.answer(backend), reference)
         self.assertEqual(self.stand_in._state["host_cache_emptied"], 0)
+
+    def test_start_up_memory_check(self) -> None:
+        from engine_backend import StartupError
+
+        self.stand_in._state["free"] = [2**30] * 3
+        with self.assertRaises(StartupError) as caught:
+            self.backend().load()  # vLLM's behaviour: one look, then fail
+        self.assertIn("less than desired GPU memory utilization", str(caught.exception))
+        self.stand_in._state["free"] = [2**30] * 3
+        backend = self.backend("--startup-memory-wait-s", "30")
+        backend.load()
+        self.assertTrue(any("waited" in line for line in backend._log.lines))
 
     def test_build_weights_then_close(self) -> None:
         backend = self.backend()

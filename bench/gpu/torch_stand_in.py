@@ -18,7 +18,8 @@ float16 = "float16"
 float32 = "float32"
 uint8 = "uint8"
 _NP = {"bfloat16": np.float32, "float16": np.float32, "float32": np.float32, "uint8": np.uint8, "int64": np.int64}
-_state = {"default_dtype": float32, "device_used": 0, "total": 80 * 2**30, "host_cache_emptied": 0}
+# `free`: values mem_get_info reports first (then "almost everything is free").
+_state = {"default_dtype": float32, "total": 80 * 2**30, "host_cache_emptied": 0, "free": []}
 
 
 class Tensor:
@@ -121,7 +122,7 @@ class Generator:
 
 cuda = types.SimpleNamespace(
     is_available=lambda: True, set_device=lambda _index: None, synchronize=lambda: None, empty_cache=lambda: None,
-    mem_get_info=lambda: (_state["total"] - 2**30, _state["total"]),
+    mem_get_info=lambda: (_state["free"].pop(0) if _state["free"] else _state["total"] - 2**30, _state["total"]),
 )
 _C = types.SimpleNamespace(_host_emptyCache=lambda: _state.__setitem__("host_cache_emptied", _state["host_cache_emptied"] + 1))
 version = types.SimpleNamespace(cuda="none")
