@@ -91,19 +91,7 @@ gib=$("$PY" -c "print(round(${total_mib:-143771} / 1024, 1))")
 say "GPU: ${gpu_name:-unknown} (${gib} GiB)"
 
 # --- 1. node and llmux --------------------------------------------------------------------------
-unpack() {
-  "$PY" - "$art" "$work" <<'PYEOF'
-import lzma, os, shutil, sys, tarfile
-art, work = sys.argv[1], sys.argv[2]
-os.makedirs(f"{work}/node/bin", exist_ok=True)
-with lzma.open(f"{art}/node.xz") as src, open(f"{work}/node/bin/node", "wb") as dst:
-    shutil.copyfileobj(src, dst, 1 << 22)
-os.chmod(f"{work}/node/bin/node", 0o755)
-with tarfile.open(f"{art}/llmux.tar.xz") as tar:
-    tar.extractall(f"{work}/llmux")
-PYEOF
-}
-step unpack 90 unpack || { say "FAILED: cannot unpack node and llmux (did prepare.sh run, and is bench/gpu/.artifacts carried?)"; exit 1; }
+step unpack 90 "$PY" "$here/unpack_artifacts.py" "$art" "$work" || { say "FAILED: cannot unpack node and llmux (did prepare.sh run, and is bench/gpu/.artifacts carried?)"; exit 1; }
 NODE="$work/node/bin/node"
 LLMUX=("$NODE" "$work/llmux/dist/cli.js")
 step node-version 20 "${LLMUX[@]}" --version || { say "FAILED: the carried node or llmux does not run here"; exit 1; }
@@ -158,7 +146,9 @@ bench_rc=$?
   grep -E '^(Level|-{20,}|L[123] |Result:|GPU memory)' "$OUT/validate.txt" || tail -n 20 "$OUT/validate.txt"
   echo
   echo "== Switching benchmark (rc=$bench_rc)"
-  sed -n '/^Switches through llmux/,$p' "$work/bench.txt"
+  sed -n '/^Switches through llmux/,$p' "$work/bench.txt" | grep -v '^\[run.sh'
+  echo
+  grep -h 'waited .* seconds for .* GPU memory' "$work"/logs/*.log 2>/dev/null | sed 's/^/engine: /' 
   echo
   echo "smoke tests rc=${smoke_rc:-skipped}"
 } > "$OUT/summary.txt"
