@@ -20,7 +20,8 @@ import { ms, quantile, runSeed, seededRandom } from "./harness/stats.js";
 
 const MODELS = ["chaos-l1", "chaos-l2", "chaos-l3"] as const;
 const SLEEPERS = ["chaos-l1", "chaos-l2"];
-const FAULTS = ["crash_awake", "crash_asleep", "fail_sleep", "hang_sleep", "fail_wake", "startup_failure", "slow_start"] as const;
+// The issue's list, plus a hung wake and an engine dying mid-stream.
+const FAULTS = ["crash_awake", "crash_asleep", "fail_sleep", "hang_sleep", "fail_wake", "hang_wake", "crash_mid_stream", "startup_failure", "slow_start"] as const;
 type FaultKind = (typeof FAULTS)[number];
 /** The client's own bound: past the queue timeout (20 s) plus a switch with a slow start. */
 const CLIENT_TIMEOUT_MS = 60_000;
@@ -38,6 +39,8 @@ beforeAll(async () => {
     metrics: true,
     policy: {
       request_timeout_secs: 20,
+      // Anti-thrash: a model stays up a moment, so faults that need an awake engine find one.
+      min_active_secs: 1,
       sleep_timeout_secs: 2,
       wake_timeout_secs: 5,
       startup_backoff_secs: 1,
@@ -66,6 +69,7 @@ test("chaos: faults at random under load; every request ends, right model, nothi
   const outcomes: Array<Outcome & { endedAt: number }> = [];
   const injected: Injected[] = [];
   const skipped: Record<string, number> = {};
+  const statesSeen: Record<string, number> = {};
 
   const clients = Array.from({ length: SCALE.chaosClients }, async () => {
     // Bounded in time (stopAt) and so in count: each request takes at least one round trip.
@@ -82,20 +86,24 @@ test("chaos: faults at random under load; every request ends, right model, nothi
       await sleep(Math.floor(SCALE.chaosFaultEveryMs * (0.5 + random())));
       if (Date.now() >= stopAt) break;
       const states = await modelStates(run.url);
+      for (const model of states) bump(statesSeen, model.state);
       const inState = (state: string, among: readonly string[] = MODELS): string[] =>
         states.filter((model) => model.state === state && among.includes(model.name)).map((model) => model.name);
       // Under steady switching an up model is mostly draining (another model's requests wait): its engine is awake.
       const up = (among: readonly string[] = MODELS): string[] => [...inState("awake", among), ...inState("draining", among)];
-      // Every (fault, model) that applies now; the fault injected least so far goes first, so each kind is covered.
-      const candidates: Array<[FaultKind, string]> = [
+      // Every (fault, model) that applies now. Faults that need a state (awake, asleep) go first when one
+      // applies, and among them the kind injected least so far, so each kind is covered even in a short run.
+      const stateful: Array<[FaultKind, string]> = [
         ...up().map((name): [FaultKind, string] => ["crash_awake", name]),
         ...inState("asleep").map((name): [FaultKind, string] => ["crash_asleep", name]),
         // Armed now, these fire at the model's next eviction (level 3 is a stop, never a /sleep).
         ...up(SLEEPERS).flatMap((name): Array<[FaultKind, string]> => [["fail_sleep", name], ["hang_sleep", name]]),
-        ...inState("asleep", SLEEPERS).map((name): [FaultKind, string] => ["fail_wake", name]),
-        // Consumed by the chaos wrapper at the model's next start (level 3's next wake, or a restart after a crash).
-        ...MODELS.flatMap((name): Array<[FaultKind, string]> => [["startup_failure", name], ["slow_start", name]]),
+        ...inState("asleep", SLEEPERS).flatMap((name): Array<[FaultKind, string]> => [["fail_wake", name], ["hang_wake", name]]),
+        ...up().map((name): [FaultKind, string] => ["crash_mid_stream", name]),
       ];
+      // Consumed by the chaos wrapper at the model's next start (level 3's next wake, or a restart after a crash).
+      const startup = MODELS.flatMap((name): Array<[FaultKind, string]> => [["startup_failure", name], ["slow_start", name]]);
+      const candidates = stateful.length > 0 && random() < 0.75 ? stateful : startup;
       const used = (kind: FaultKind): number => injected.filter((fault) => fault.kind === kind).length;
       const fewest = Math.min(...candidates.map(([kind]) => used(kind)));
       const choices = candidates.filter(([kind]) => used(kind) === fewest);
@@ -109,6 +117,8 @@ test("chaos: faults at random under load; every request ends, right model, nothi
         case "fail_sleep":
         case "hang_sleep":
         case "fail_wake":
+        case "hang_wake":
+        case "crash_mid_stream":
           done = await injectFault(run.simUrl(target), kind);
           break;
         case "startup_failure":
@@ -181,6 +191,7 @@ test("chaos: faults at random under load; every request ends, right model, nothi
     faultsInjected: injected.length,
     faultsByKind,
     faultsSkippedNoTarget: skipped,
+    statesSeenByInjector: statesSeen,
     recoveries: `${recovered}/${injected.length}`,
     recoveryAfterFaultsMs: recoveryMs,
     unrecoveredModels: unrecovered.join(",") || "none",

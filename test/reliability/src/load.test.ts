@@ -6,6 +6,7 @@ import { bump, printFigures } from "./harness/figures.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
 import { SCALE } from "./harness/mode.js";
 import { checkLog, readEvents } from "./harness/sim-log.js";
+import { establishedTo } from "./harness/tcp.js";
 import { ms, quantile, runSeed, seededRandom } from "./harness/stats.js";
 
 // 500 concurrent clients across three models (sleep levels 1, 2 and 3) that
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent.close();
+  await agent.close().catch(() => undefined);
   const stopped = await run.stop();
   expect(stopped.leftBehind, "simulators left behind").toEqual([]);
 });
@@ -78,6 +79,15 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
   }
   if (!idle) process.stdout.write(`load: llmux status after the load:\n${JSON.stringify(lastStatus, null, 2)}\n`);
 
+  // The clients hang up; llmux must let every connection go (none kept open by a stuck response).
+  await agent.close();
+  const llmuxPort = Number(run.config["port"]);
+  let openConnections = establishedTo(llmuxPort);
+  for (let attempt = 0; attempt < 200 && openConnections > 0; attempt++) {
+    await sleep(50);
+    openConnections = establishedTo(llmuxPort);
+  }
+
   const events = readEvents(run.eventLog);
   const verdict = checkLog(events);
   const engineStarts = verdict.counts["request_start"] ?? 0;
@@ -113,6 +123,7 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
     rssPeakMiB: Math.round(rssPeak / 1024),
     rssAfterMiB: Math.round(rssAfter / 1024),
     idleAfter: idle,
+    openConnectionsAfter: openConnections,
     engineCrashes: verdict.crashReasons,
   });
 
@@ -124,6 +135,7 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
   expect(verdict.forbiddenCrashes).toEqual([]);
   expect(verdict.requestsWhileAsleep).toBe(0);
   expect(verdict.sleepsWhileRunning).toBe(0);
+  expect(openConnections, "client connections llmux kept open after the clients closed").toBe(0);
   expect(idle, "llmux still holds a queued or in-flight request after every client finished").toBe(true);
   // Generous: llmux holds no per-request state after the load; a leak of 500 clients' bodies would show.
   expect(rssPeak / 1024).toBeLessThan(1024);

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { Agent, request } from "undici";
 import { chat } from "./harness/client.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
+import { listenAddresses } from "./harness/tcp.js";
 
 // The claims SECURITY.md makes, checked against the built binary.
 
@@ -34,28 +35,6 @@ async function post(url: string, token?: string, body?: unknown): Promise<number
   });
   await response.body.text();
   return response.statusCode;
-}
-
-/** Local addresses (hex, as in /proc/net/tcp) with a listening socket on `port`. */
-function listenAddresses(port: number): string[] {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  const found: string[] = [];
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      if (local === undefined || fields[3] !== "0A") continue;
-      const [address, portHex] = local.split(":");
-      if (portHex === hexPort && address !== undefined) found.push(address);
-    }
-  }
-  return found;
 }
 
 describe.skipIf(!existsSync("/proc/net/tcp"))("vLLM listens on loopback only", () => {

@@ -118,7 +118,8 @@ export function streamContent(text: string): { text: string; error?: string } {
 /** GET a JSON document (status routes); undefined on any failure. */
 export async function getJson(url: string, dispatcher?: Agent): Promise<unknown> {
   try {
-    const response = await request(url, { dispatcher, signal: AbortSignal.timeout(10_000) });
+    // `reset`: one connection per status read, so polling leaves no keep-alive socket behind.
+    const response = await request(url, { dispatcher, reset: true, signal: AbortSignal.timeout(10_000) });
     const text = await response.body.text();
     return response.statusCode === 200 ? JSON.parse(text) : undefined;
   } catch {

@@ -63,8 +63,19 @@ export class LlmuxRun {
   /** Write the config and start llmux; resolves once it listens. */
   async start(options: RunOptions): Promise<void> {
     const models: Record<string, unknown> = {};
+    // freePort() closes the port it found, so two calls can return the same one: keep them distinct.
+    const taken = new Set<number>();
+    const distinctPort = async (): Promise<number> => {
+      for (;;) {
+        const port = await freePort();
+        if (!taken.has(port)) {
+          taken.add(port);
+          return port;
+        }
+      }
+    };
     for (const model of options.models) {
-      const port = await freePort();
+      const port = await distinctPort();
       this.modelPorts.set(model.name, port);
       models[model.name] = {
         model_path: `org/${model.name}`,
@@ -83,10 +94,10 @@ export class LlmuxRun {
       };
     }
     this.config = {
-      port: await freePort(),
+      port: await distinctPort(),
       host: "127.0.0.1",
       metrics_host: "127.0.0.1",
-      metrics_port: options.metrics === true ? await freePort() : 0,
+      metrics_port: options.metrics === true ? await distinctPort() : 0,
       vllm_command: options.chaosWrapper === true ? this.writeChaosWrapper() : simBinPath,
       models,
       policy: { request_timeout_secs: 60, stop_grace_secs: 2, ...options.policy },

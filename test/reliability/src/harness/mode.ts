@@ -35,7 +35,7 @@ export const SCALE: Scale = LONG
   : {
       chaosMs: 8_000,
       chaosClients: 12,
-      chaosFaultEveryMs: 900,
+      chaosFaultEveryMs: 600,
       loadClients: 500,
       loadRequestsPerClient: 3,
       loadMs: 20_000,
