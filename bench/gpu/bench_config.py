@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("--cache-dir", required=True)
     parser.add_argument("--backend", default="torch", choices=("torch", "fake"))
-    parser.add_argument("--size-gb", type=float, default=8.0)
+    parser.add_argument("--size-gb", type=float, default=6.0)
     parser.add_argument("--pinned-buffers", default="alloc", choices=("alloc", "keep"))
     parser.add_argument("--utilization", type=float, default=0.6)
     parser.add_argument("--gpu-memory-gib", type=float, default=140.0)

@@ -107,21 +107,24 @@ def run_generation(handler: EngineHandler, kind: str) -> None:
                  "completion_tokens": len(tokens), "prompt_tokens_details": None}
         if request.aborted == "engine_dead":
             outcome = "failed"
+        elif writer is not None and writer.broken:
+            outcome = "cancelled"
+        # The engine is done with the request before its last bytes leave, as in vLLM: a client
+        # (llmux) that sleeps the engine the moment the answer ends must find nothing running.
+        core.finish(request, outcome)
+        if outcome == "failed":
             if writer is not None and writer.started:
                 writer.error(ENGINE_DEAD)
             else:
                 handler.send_error_json(500, ENGINE_DEAD, "InternalServerError")
-            return
-        if writer is not None:
-            if writer.broken:
-                outcome = "cancelled"
-                return
-            writer.finish(reason, usage if include_usage else None)
-            return
-        text = "".join(render_pieces(tokens))
-        handler.send_json(200, _full_response(kind, request.id, created, model, text, reason, usage))
+        elif writer is not None:
+            if outcome != "cancelled":
+                writer.finish(reason, usage if include_usage else None)
+        else:
+            text = "".join(render_pieces(tokens))
+            handler.send_json(200, _full_response(kind, request.id, created, model, text, reason, usage))
     finally:
-        core.finish(request, outcome)
+        core.finish(request, outcome)  # no-op when already finished; covers an early return or error
 
 
 def _full_response(kind: str, rid: str, created: int, model: str, text: str, reason: str, usage: dict) -> dict[str, Any]:

@@ -8,7 +8,7 @@
 #   validate.txt the validator's report (--verbose) switch.json every switch, measured
 #   llmux.log    llmux's JSON log                   engines.log every engine's log
 #   smoke.txt    the contract tests on torch        env.txt     GPU, driver, versions, memory
-# Settings (environment): LLMUX_GPU_SIZE_GB (8), LLMUX_GPU_UTILIZATION (0.6),
+# Settings (environment): LLMUX_GPU_SIZE_GB (6), LLMUX_GPU_UTILIZATION (0.6),
 # LLMUX_GPU_PINNED (alloc|keep), LLMUX_GPU_ROUNDS (2), LLMUX_GPU_SMOKE (1 = run the tests),
 # LLMUX_GPU_BACKEND (torch; `fake` rehearses the whole script on a machine without a GPU).
 set -uo pipefail
@@ -17,7 +17,7 @@ art="$here/.artifacts"
 OUT=${OUT:-"$art/out"}
 mkdir -p "$OUT"
 work=${LLMUX_GPU_WORK:-/tmp/llmux-gpu}
-SIZE_GB=${LLMUX_GPU_SIZE_GB:-8}
+SIZE_GB=${LLMUX_GPU_SIZE_GB:-6}
 UTIL=${LLMUX_GPU_UTILIZATION:-0.6}
 PINNED=${LLMUX_GPU_PINNED:-alloc}
 ROUNDS=${LLMUX_GPU_ROUNDS:-2}
@@ -96,33 +96,34 @@ NODE="$work/node/bin/node"
 LLMUX=("$NODE" "$work/llmux/dist/cli.js")
 step node-version 20 "${LLMUX[@]}" --version || { say "FAILED: the carried node or llmux does not run here"; exit 1; }
 
-# --- 2. the torch backend against the contract tests --------------------------------------------
-if [ "$SMOKE" = 1 ]; then
-  (cd "$here" && LLMUX_ENGINE_TEST_BACKEND=$BACKEND LLMUX_ENGINE_TEST_SIZE_GB=0.5 TMPDIR="$work/smoke-logs" \
-    step smoke 150 "$PY" -m unittest -v test_engine.SleepCycleTests \
-      test_engine.CrashTests.test_generation_while_asleep_crashes_the_server \
-      test_engine.CrashTests.test_sleep_with_a_running_request_crashes_the_server) > "$OUT/smoke.txt" 2>&1
-  smoke_rc=$?
-  tail -n 5 "$OUT/smoke.txt" | tee -a "$OUT/run.txt"
-  say "smoke tests rc=$smoke_rc"
-fi
-
-# --- 3. config and weights files ---------------------------------------------------------------
+# --- 2. config, weights files, and (meanwhile) the torch backend against the contract tests ---------
 "$PY" "$here/bench_config.py" --out "$work/config.json" --engine "$here/vllm-engine" --log-dir "$work/logs" \
   --cache-dir "$work/cache" --backend "$BACKEND" --size-gb "$SIZE_GB" --utilization "$UTIL" --pinned-buffers "$PINNED" \
   --gpu-memory-gib "$gib" --base-port "$PORT"
 models=$("$PY" -c 'import json,sys; print(" ".join(m["model_path"] for m in json.load(open(sys.argv[1]))["models"].values()))' "$work/config.json")
+if [ "$SMOKE" = 1 ]; then
+  # One engine of 0.5 GB at 0.3 of the card beside the weights builder: both fit, neither is measured.
+  (cd "$here" && LLMUX_ENGINE_TEST_BACKEND=$BACKEND LLMUX_ENGINE_TEST_SIZE_GB=0.5 TMPDIR="$work/smoke-logs" \
+    step smoke 150 "$PY" -m unittest -v test_engine.SleepCycleTests) > "$OUT/smoke.txt" 2>&1 &
+  smoke_pid=$!
+fi
 # shellcheck disable=SC2086
 step build-weights 120 "$PY" "$here/engine.py" build-weights $models --backend "$BACKEND" --size-gb "$SIZE_GB" --cache-dir "$work/cache" \
   --engine-log "$work/logs/build-weights.log" || say "WARNING: weights files not all written; the first starts will write them"
+if [ -n "${smoke_pid:-}" ]; then
+  wait "$smoke_pid"
+  smoke_rc=$?
+  tail -n 4 "$OUT/smoke.txt" | tee -a "$OUT/run.txt"
+  say "smoke tests rc=$smoke_rc"
+fi
 
-# --- 4. the validator, real nvidia-smi ------------------------------------------------------------
+# --- 3. the validator, real nvidia-smi ------------------------------------------------------------
 step validate 150 "${LLMUX[@]}" --config "$work/config.json" --validate engine-l1 --levels 1,2 --verbose \
   --nvidia-smi "$(command -v nvidia-smi || echo nvidia-smi)" > "$OUT/validate.txt" 2>&1
 validate_rc=$?
 say "validator rc=$validate_rc"
 
-# --- 5. llmux and the switching benchmark ---------------------------------------------------------
+# --- 4. llmux and the switching benchmark ---------------------------------------------------------
 "${LLMUX[@]}" --config "$work/config.json" --log-format json --state-file "$work/state.json" > "$OUT/llmux.log" 2>&1 &
 llmux_pid=$!
 for _ in $(seq 1 100); do
@@ -137,7 +138,7 @@ step switch-bench $((bench_budget + 20)) "$PY" "$here/switch_bench.py" --url "ht
   --out-json "$OUT/switch.json" > "$work/bench.txt"
 bench_rc=$?
 
-# --- 6. summary -------------------------------------------------------------------------------------
+# --- 5. summary -------------------------------------------------------------------------------------
 {
   echo "llmux on a real GPU: ${gpu_name:-unknown}, $(date -u +%Y-%m-%d)"
   echo "engine: ${BACKEND} backend, random-weight Llama ${SIZE_GB} GB bf16, gpu_memory_utilization ${UTIL}, pinned buffers ${PINNED}"

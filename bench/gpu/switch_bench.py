@@ -83,11 +83,16 @@ def gpu_used_mib(command: str | None) -> int | None:
 
 
 def schedule(names: list[str], rounds: int) -> list[str]:
-    """Cold-start each model, then rounds that cover every ordered pair of models."""
+    """Cold-start each model, then rounds that each cover every ordered pair of models.
+
+    The cheap switches between the level-1 and level-2 models come first in a
+    round and the two cold starts of the level-3 model last, so a run cut short
+    by its time budget still has the wakes it cares most about.
+    """
     first, second, third = names
     steps = [first, second, third]
     for _ in range(rounds):
-        steps += [first, second, third, first, third, second]
+        steps += [first, second, first, second, third, second, first, third]
     return steps
 
 

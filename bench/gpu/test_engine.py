@@ -100,6 +100,20 @@ class SleepCycleTests(unittest.TestCase):
         self.engine.post("/wake_up")
         self.assertEqual(self.engine.ask(), self.reference)
 
+    def test_sleep_right_after_an_answer_finds_nothing_running(self) -> None:
+        # What llmux does: release the lease at the answer's last byte, then sleep at once.
+        # The engine must be done with the request before that byte leaves (it once was not).
+        for index in range(40):
+            if index % 2:
+                self.engine.ask()
+            else:
+                events = call(self.engine.port, "POST", "/v1/chat/completions",
+                              {"model": self.engine.name, **PROBE, "stream": True}).events()
+                self.assertEqual(events[-1], "[DONE]")
+            self.assertEqual(self.engine.post("/sleep?level=1").status, 200, f"crashed at round {index}")
+            self.assertEqual(self.engine.post("/wake_up").status, 200)
+        self.assertEqual(self.engine.ask(), self.reference)
+
     def test_non_integer_level_is_a_plain_500(self) -> None:
         response = self.engine.post("/sleep?level=deep")
         self.assertEqual((response.status, response.body), (500, b"Internal Server Error"))
