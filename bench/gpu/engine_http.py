@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import select
+import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,6 +63,13 @@ class EngineHandler(BaseHTTPRequestHandler):
     server: EngineServer
 
     # --- plumbing ------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; with Nagle on, the second waits for the client's
+        # delayed ACK (~40 ms per call), which the benchmark would blame on llmux. uvicorn (asyncio)
+        # sets TCP_NODELAY too.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # access lines go through the vLLM-shaped logger instead
 
