@@ -130,7 +130,7 @@ class ApiTests(unittest.TestCase):
 
 class StartupTests(unittest.TestCase):
     def test_connections_are_refused_while_loading(self) -> None:
-        engine = Engine(self, "--fake-ms", "load=3000", wait=False)
+        engine = Engine(self, "--fake-ms", "load=8000", wait=False)
         deadline = time.monotonic() + 60
         while "Starting to load model" not in engine.output():
             self.assertLess(time.monotonic(), deadline, engine.output())

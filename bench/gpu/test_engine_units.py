@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unittest
 
-from backend_torch import llama_shape, torch_dtype_name
+from llama_shape import llama_shape, torch_dtype_name
 from engine_args import UsageError, default_seed, parse_fake_ms, parse_serve_args
 from engine_backend import format_phases
 from engine_text import chat_prompt, encode, render_pieces, word
