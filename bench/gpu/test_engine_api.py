@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
 
-from engine_test_support import PROBE, Engine, call, free_port
+from engine_test_support import HERE, PROBE, Engine, call, free_port
 
 
 def read(path: str) -> str:
@@ -165,6 +168,30 @@ class StartupTests(unittest.TestCase):
         engine = Engine(self, "--no-such-flag", wait=False)
         self.assertEqual(engine.wait_exit(), 2)
         self.assertIn("vllm serve: error: unrecognized arguments: --no-such-flag", engine.output())
+
+    def test_the_wrapper_keeps_a_command_line_llmux_recognises(self) -> None:
+        # llmux's reaper matches a recorded engine by its command's name, then its arguments.
+        wrapper = os.path.join(HERE, "vllm-engine")
+        port = free_port()
+        args = ["serve", "test/model-a", "--host", "127.0.0.1", "--port", str(port), "--backend", "fake",
+                "--cache-dir", tempfile.mkdtemp(prefix="llmux-engine-cache-")]
+        self.addCleanup(shutil.rmtree, args[-1], True)
+        env = {**os.environ, "LLMUX_ENGINE_PYTHON": sys.executable, "VLLM_SERVER_DEV_MODE": "1"}
+        proc = subprocess.Popen([wrapper, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if call(port, "GET", "/health", timeout=5).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as handle:
+            live = handle.read().decode().split("\0")[:-1]
+        self.assertEqual(live[-len(args):], args)
+        self.assertIn("vllm-engine", [os.path.basename(item) for item in live[:-len(args)]])
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0)
 
     def test_sigterm_exits_0(self) -> None:
         engine = Engine(self)
