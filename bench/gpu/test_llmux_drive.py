@@ -119,6 +119,24 @@ class LlmuxDrivesTheEngine(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(engine_pids_with(self.dir), [], "no engine may outlive llmux")
 
+    def test_a_killed_llmux_s_engine_is_reaped_at_the_next_start(self) -> None:
+        self.start_llmux()
+        port = int(self.url.rsplit(":", 1)[1])
+        response = call(port, "POST", "/v1/completions", {"model": "engine-l1", "prompt": "hi", "max_tokens": 2})
+        self.assertEqual(response.status, 200)
+        orphans = engine_pids_with(self.dir)
+        self.assertEqual(len(orphans), 1)
+        self.llmux.kill()  # SIGKILL: llmux cannot stop its engine
+        self.llmux.wait()
+        self.assertEqual(engine_pids_with(self.dir), orphans, "the engine outlives a killed llmux")
+        self.start_llmux()  # same state file: it must recognise and stop the recorded engine
+        deadline = time.monotonic() + 60
+        while engine_pids_with(self.dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(engine_pids_with(self.dir), [])
+        with open(self.llmux_log, encoding="utf-8") as handle:
+            self.assertIn("stopped an orphaned vLLM process group", handle.read())
+
     def test_validator_runs_levels_1_and_2_on_the_engine(self) -> None:
         run = subprocess.run([NODE, CLI, "--config", self.config, "--validate", "engine-l1", "--levels", "1,2",
                               "--nvidia-smi", os.path.join(self.dir, "no-nvidia-smi")],
