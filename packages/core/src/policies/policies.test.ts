@@ -65,28 +65,39 @@ describe("fifo", () => {
 });
 
 describe("cost_aware", () => {
-  it("does not evict a busy model for a fresh request; rechecks when the waiting outweighs the switch", () => {
+  it("does not evict a busy model for a trickle: the request waits for its max_wait bound", () => {
     const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_500 });
-    const decision = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [99_000] })]));
-    // 2 × 2 in flight × (sleep 3 s + wake 1 s) = 16 request-seconds; 1 s waited, one waiter.
-    expect(decision).toEqual({ action: "wait", recheckAt: 115_000 });
-    expect(costAwarePolicy.decide(view(115_000, [awake, model("b", { queue: [99_000] })]))).toMatchObject({
+    // One waiter is less work than the 2 in flight: it never takes over; bound = oldest + 30 s.
+    expect(costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [99_000] })]))).toEqual({ action: "wait", recheckAt: 129_000 });
+    expect(costAwarePolicy.decide(view(129_000, [awake, model("b", { queue: [99_000] })]))).toMatchObject({
       action: "switch",
-      reason: "waiting outweighs the switch",
+      model: "b",
+      reason: "max_wait bound",
     });
   });
 
-  it("the max_wait bound comes first when the evictees are very busy", () => {
-    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 99_500 });
-    // Bound: oldest + max_wait - (sleep 3 s + wake 1 s).
-    expect(costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [99_000] })]))).toEqual({ action: "wait", recheckAt: 125_000 });
+  it("lets a model take over once more requests wait for it than the awake one has and the waiting outweighs the switch", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_500 });
+    const b = model("b", { queue: [99_000, 99_000, 99_000] });
+    // 2 × 2 in flight × (sleep 3 s + wake 1 s) = 16 request-seconds; 3 s waited, three waiters: 13 s ÷ 3 more.
+    expect(costAwarePolicy.decide(view(100_000, [awake, b]))).toEqual({ action: "wait", recheckAt: 104_334 });
+    expect(costAwarePolicy.decide(view(104_334, [awake, b]))).toMatchObject({ action: "switch", model: "b", reason: "waiting outweighs the switch" });
   });
 
-  it("switches at the max_wait bound even when the awake model is busy", () => {
-    const decision = costAwarePolicy.decide(
-      view(125_000, [model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 124_900 }), model("b", { queue: [99_000] })]),
-    );
-    expect(decision).toMatchObject({ action: "switch", model: "b", reason: "max_wait bound" });
+  it("brings the bound forward by one switch per model waiting longer", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 99_500 });
+    const decision = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [90_000] }), model("c", { queue: [95_000] })]));
+    // b: 90 s + 30 s = 120 s; c: 95 s + 30 s - one switch (4 s) = 121 s.
+    expect(decision).toEqual({ action: "wait", recheckAt: 120_000 });
+  });
+
+  it("serves a model whose bound is near on the trip already leaving the busy model", () => {
+    const visited = model("x", { state: "awake", asleepLevel: null, inFlight: 1, awakeSince: 96_000, lastAdmitAt: 97_000 });
+    const busy = model("a", { queue: Array.from({ length: 10 }, () => 95_000) });
+    const decision = costAwarePolicy.decide(view(100_000, [visited, busy, model("c", { queue: [80_000] })]));
+    expect(decision).toMatchObject({ action: "switch", model: "c", reason: "same trip" });
+    // Without c, the busy model goes next.
+    expect(costAwarePolicy.decide(view(100_000, [visited, busy, model("c")]))).toMatchObject({ action: "switch", model: "a" });
   });
 
   it("switches at once when the awake model is idle and has been quiet for a switch's time", () => {

@@ -50,16 +50,21 @@ export interface PolicyResult {
   switches: number;
   /** Share of the simulated time during which a switch was in progress, 0..1. */
   switchingShare: number;
+  /** The longest switch (drain + sleep + wake), seconds: the "one switch" of the `max_wait_secs` bound. */
+  longestSwitchSecs: number;
   /** Simulated seconds from the first arrival to the last completion. */
   makespanSecs: number;
 }
 
-/** The default config for a trace: its models on one GPU, sleep level 1. */
+/**
+ * The default config for a trace: its models on one GPU, sleep level 1,
+ * `max_wait_secs` 60 (the committed traces are busy; see the README).
+ */
 export function traceConfig(trace: readonly TraceRequest[], policy: Record<string, unknown> = {}): LlmuxConfig {
   const names = [...new Set(trace.map((r) => r.model))].sort();
   return parseConfig({
     models: Object.fromEntries(names.map((name, index) => [name, { model_path: `sim/${name}`, port: 8001 + index }])),
-    policy: { sleep_level: 1, request_timeout_secs: 3600, drain_timeout_secs: 60, ...policy },
+    policy: { sleep_level: 1, request_timeout_secs: 3600, drain_timeout_secs: 60, max_wait_secs: 60, ...policy },
   });
 }
 
@@ -85,9 +90,13 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const switchSpans: [number, number][] = [];
   let offset = Infinity;
   let switches = 0;
+  let longestSwitchMs = 0;
   mux.on((event) => {
     if (clock.now() < offset) return;
-    if (event.type === "switch-end" && event.record.result !== "aborted" && event.record.from.length > 0) switches++;
+    if (event.type === "switch-end" && event.record.result !== "aborted" && event.record.from.length > 0) {
+      switches++;
+      longestSwitchMs = Math.max(longestSwitchMs, event.record.durationMs);
+    }
     if (event.type === "switch-end") {
       // Draining still serves requests: only the sleep/stop/wake/start time is lost to switching.
       const drainMs = Math.max(0, ...event.record.phases.filter((p) => p.phase === "drain").map((p) => p.durationMs));
@@ -163,6 +172,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     latencyP50: percentile(latencies, 0.5) / 1000,
     latencyP99: percentile(latencies, 0.99) / 1000,
     switches,
+    longestSwitchSecs: longestSwitchMs / 1000,
     switchingShare: makespanSecs > 0 ? unionMs(switchSpans) / 1000 / makespanSecs : 0,
     makespanSecs,
   };
