@@ -269,6 +269,8 @@ class TorchBackend:
                 if empty_host_cache is not None:
                     empty_host_cache()  # else torch would hand back last sleep's cached pinned blocks
                 phases["free_cached_pinned_s"] = time.perf_counter() - t
+                # 0: this torch cannot empty its pinned cache, so later sleeps may reuse old buffers.
+                phases["host_cache_emptied"] = 1 if empty_host_cache is not None else 0
             t = time.perf_counter()
             for name, param in self._params:
                 if name not in self._host:

@@ -69,6 +69,7 @@ class TorchBackendDryRun(unittest.TestCase):
 
         sleep = first.sleep(1)
         self.assertTrue({"free_cached_pinned_s", "alloc_pinned_s", "copy_to_host_s", "free_gpu_s"} <= set(sleep))
+        self.assertEqual(sleep["host_cache_emptied"], 1)
         self.assertTrue(all(param.numel() == 0 for _name, param in first._params), "weights must leave the GPU")
         first.wake(["weights", "kv_cache"])
         self.assertEqual(self.answer(first), reference)
