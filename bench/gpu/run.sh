@@ -45,6 +45,16 @@ step() {
   return "$rc"
 }
 
+# Engines of this benchmark (their model paths say so) that nothing stopped: llmux starts each in a
+# new session, so on the GPU machine they would outlive this script and hold the GPU for a rerun.
+kill_leftover_engines() {
+  local pid pgid
+  for pid in $(pgrep -f 'vllm-engine serve llmux-bench/' 2>/dev/null); do
+    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
+    [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null && say "killed a leftover engine (pid $pid, group $pgid)"
+  done
+}
+
 stop_everything() {
   if [ -n "$llmux_pid" ] && kill -0 "$llmux_pid" 2>/dev/null; then
     kill -TERM "$llmux_pid" 2>/dev/null
@@ -57,6 +67,7 @@ stop_everything() {
       kill -KILL -- "-$pgid" 2>/dev/null && say "killed a leftover engine process group $pgid"
     done
   fi
+  kill_leftover_engines
 }
 
 collect() {
@@ -67,11 +78,12 @@ collect() {
     done
   } > "$OUT/engines.log" 2>/dev/null
   say "GPU memory after the run (MiB): $(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | tr '\n' ' ')"
-  say "leftover engine processes: $(ps -eo pid,args | grep '[e]ngine.py serve' | wc -l)"
+  say "leftover engine processes: $(pgrep -f 'vllm-engine serve' 2>/dev/null | wc -l)"
   say "done in ${SECONDS}s"
 }
 trap collect EXIT
 
+kill_leftover_engines
 rm -rf "$work" && mkdir -p "$work/logs" "$work/cache" "$work/smoke-logs"
 say "settings: backend ${BACKEND}, size ${SIZE_GB} GB, utilization ${UTIL}, pinned buffers ${PINNED}, rounds ${ROUNDS}, limit ${LIMIT}s, work ${work}"
 
@@ -122,6 +134,7 @@ step validate 150 "${LLMUX[@]}" --config "$work/config.json" --validate engine-l
   --nvidia-smi "$(command -v nvidia-smi || echo nvidia-smi)" > "$OUT/validate.txt" 2>&1
 validate_rc=$?
 say "validator rc=$validate_rc"
+kill_leftover_engines  # a validator stopped by its time limit may have left its engine
 
 # --- 4. llmux and the switching benchmark ---------------------------------------------------------
 "${LLMUX[@]}" --config "$work/config.json" --log-format json --state-file "$work/state.json" > "$OUT/llmux.log" 2>&1 &
