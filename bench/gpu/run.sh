@@ -50,6 +50,8 @@ step() {
 kill_leftover_engines() {
   local pid pgid
   for pid in $(pgrep -f 'vllm-engine serve llmux-bench/' 2>/dev/null); do
+    # Only this run's engines: their environment names this run's log folder.
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q "^LLMUX_ENGINE_LOG=$work/logs/" || continue
     pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
     [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null && say "killed a leftover engine (pid $pid, group $pgid)"
   done
