@@ -58,3 +58,5 @@ class VllmLogger:
                 self._stream.flush()
             except (OSError, ValueError):
                 pass
+            if self._file is not None:
+                self._file.write(text)
