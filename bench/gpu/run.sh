@@ -45,13 +45,13 @@ step() {
   return "$rc"
 }
 
-# Engines of this benchmark (their model paths say so) that nothing stopped: llmux starts each in a
-# new session, so on the GPU machine they would outlive this script and hold the GPU for a rerun.
+# Engines of this run that nothing stopped (a step cut short by its time limit): llmux and the tests
+# start each in a new session, so on the GPU machine they would outlive this script and hold the GPU.
+# Only this run's: their command line or environment names this run's folder.
 kill_leftover_engines() {
   local pid pgid
-  for pid in $(pgrep -f 'vllm-engine serve llmux-bench/' 2>/dev/null); do
-    # Only this run's engines: their environment names this run's log folder.
-    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -q "^LLMUX_ENGINE_LOG=$work/logs/" || continue
+  for pid in $(pgrep -f 'engine.py serve|vllm-engine serve' 2>/dev/null); do
+    cat "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null | tr '\0' '\n' | grep -qF "$work/" || continue
     pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
     [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null && say "killed a leftover engine (pid $pid, group $pgid)"
   done
@@ -127,6 +127,7 @@ step build-weights 120 "$PY" "$here/engine.py" build-weights $models --backend "
 if [ -n "${smoke_pid:-}" ]; then
   wait "$smoke_pid"
   smoke_rc=$?
+  kill_leftover_engines  # tests cut short by their time limit leave their engines
   tail -n 4 "$OUT/smoke.txt" | tee -a "$OUT/run.txt"
   say "smoke tests rc=$smoke_rc"
 fi
