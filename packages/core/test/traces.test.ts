@@ -9,11 +9,13 @@ import { formatResultsMarkdown, formatResultsTable } from "../src/sim/format-tab
 
 /**
  * The issue's target is p99 latency and switches each at most half of fifo's.
- * Met on the two-model trace; on the four-model trace the switch count is at
- * 0.67 of fifo's (20 vs 30): a known gap, see the README. The bound here is
- * what holds today so it cannot regress.
+ * Met on the two-model trace. On the four-model trace cost_aware makes 20
+ * switches to fifo's 30 (2/3): the trickle to three models needs about 19–20
+ * switches for any policy that keeps the 60 s bound, even one that knows the
+ * future (see the README), so 15 is out of reach there. The bound here is what
+ * holds today so it cannot regress.
  */
-const SWITCH_RATIO: Record<string, number> = { "two-models-alternating.jsonl": 0.5, "four-models-bursty.jsonl": 0.7 };
+const SWITCH_RATIO: Record<string, number> = { "two-models-alternating.jsonl": 0.5, "four-models-bursty.jsonl": 0.67 };
 
 const TRACES = {
   "two-models-alternating.jsonl": () => alternatingTrace(),

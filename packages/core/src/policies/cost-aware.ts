@@ -50,7 +50,8 @@ const PIGGYBACK_SHARE = 0.5;
  *      evicted model and the sleep and wake).
  * When a trip away from a busy model is made (rule 4, or leaving a model
  * visited for its bound), models whose bound is within half of
- * `max_wait_secs` are served on the same trip, oldest first.
+ * `max_wait_secs` are served on the same trip, oldest first, before it
+ * returns to the model most requests wait for (its home).
  */
 export const costAwarePolicy: Policy = {
   name: "cost_aware",
@@ -71,9 +72,14 @@ export const costAwarePolicy: Policy = {
       const takers = options.filter((o) => takesOver(view, o));
       const quiet = options.filter((o) => o.evicteesIdle && o.quietAt <= view.now);
       // Leaving for a model that takes over: first serve the ones that would
-      // need a trip of their own soon (their evictee is the same awake model).
+      // need a trip of their own soon (their evictee is the same awake
+      // model). Any model but the one most requests wait for (the end of the
+      // trip) may be such a stop, even one that could take over by itself: a
+      // trickle model with a few requests is a stop, not a destination, so
+      // the trip goes through every such model before it returns home.
+      const home = homeOf(options);
       const soon = options
-        .filter((o) => !takers.includes(o) && o.mustStartAt <= view.now + PIGGYBACK_SHARE * maxWaitMs && takers.some((t) => sameEvictees(t, o)))
+        .filter((o) => o !== home && o.mustStartAt <= view.now + PIGGYBACK_SHARE * maxWaitMs && takers.some((t) => t !== o && sameEvictees(t, o)))
         .sort((a, b) => a.oldest - b.oldest);
       const ranked = [...takers, ...quiet].filter((o) => fair(view, options, o)).sort((a, b) => score(b, view.now) - score(a, view.now));
       const piggy = soon.find((o) => fair(view, options, o) && !onlyBusyEvictee(view, o));
@@ -141,6 +147,13 @@ function takeOverAt(view: PolicyView, option: Option): number {
   const waited = waitedMs(option, view.now);
   if (waited >= threshold) return view.now;
   return Math.ceil(view.now + (threshold - waited) / option.model.queue.length);
+}
+
+/** The model most requests wait for: where the traffic is, the end of a trip. */
+function homeOf(options: readonly Option[]): Option | undefined {
+  let home: Option | undefined;
+  for (const option of options) if (!home || option.model.queue.length > home.model.queue.length) home = option;
+  return home;
 }
 
 function sameEvictees(a: Option, b: Option): boolean {

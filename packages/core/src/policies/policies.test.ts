@@ -100,6 +100,15 @@ describe("cost_aware", () => {
     expect(costAwarePolicy.decide(view(100_000, [visited, busy, model("c")]))).toMatchObject({ action: "switch", model: "a" });
   });
 
+  it("serves a trickle model that could take over by itself as a stop of the trip, before the busy model", () => {
+    const visited = model("x", { state: "awake", asleepLevel: null, inFlight: 1, awakeSince: 96_000, lastAdmitAt: 97_000 });
+    const busy = model("a", { queue: Array.from({ length: 10 }, () => 95_000) });
+    // c outweighs x's one request in flight (2 waiters, 30 request-seconds), but less waits for it than for a:
+    // it is a stop on the way back to a, not a destination (else it would need a trip of its own within 15 s).
+    const c = model("c", { queue: [85_000, 85_000] });
+    expect(costAwarePolicy.decide(view(100_000, [visited, busy, c]))).toMatchObject({ action: "switch", model: "c", reason: "same trip" });
+  });
+
   it("switches at once when the awake model is idle and has been quiet for a switch's time", () => {
     const models = [model("a", { state: "awake", asleepLevel: null, awakeSince: 0, lastAdmitAt: 97_000 }), model("b", { queue: [99_000] })];
     expect(costAwarePolicy.decide(view(100_000, models))).toMatchObject({ action: "wait", recheckAt: 101_000 });
