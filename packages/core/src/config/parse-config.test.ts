@@ -118,6 +118,19 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ metrics_port: 0, models: { a: { model_path: "x", port: 9090 } } })).not.toThrow();
   });
 
+  it("rejects extra_args that would override what llmux sets (bind address, port, name, sleep mode)", () => {
+    const issues = issuesOf({
+      models: {
+        a: { model_path: "x", port: 8001, extra_args: ["--max-model-len", "4096", "--host", "0.0.0.0"] },
+        b: { model_path: "y", port: 8002, extra_args: ["--port=9000", "--served-model-name", "other"] },
+      },
+    });
+    expect(issues.map((issue) => issue.path)).toEqual(['models["a"].extra_args[2]', 'models["b"].extra_args[0]', 'models["b"].extra_args[1]']);
+    expect(issues[0]?.message).toContain("127.0.0.1");
+    // Flags that only share a prefix are not reserved.
+    expect(() => parseConfig({ models: { a: { model_path: "x", port: 8001, extra_args: ["--hostname-override", "h", "--port-range", "1"] } } })).not.toThrow();
+  });
+
   it("rejects invalid model names", () => {
     const issues = issuesOf({ models: { "-bad": { model_path: "x", port: 8001 }, "a b": { model_path: "y", port: 8002 } } });
     expect(issues.map((i) => i.path)).toEqual(['models["-bad"]', 'models["a b"]']);

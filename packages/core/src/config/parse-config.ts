@@ -65,9 +65,31 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
     if (new Set(model.gpus).size !== model.gpus.length) {
       issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected distinct GPU indices, found ${JSON.stringify(model.gpus)}` });
     }
+    model.extra_args.forEach((arg, index) => {
+      const flag = RESERVED_FLAGS.find((reserved) => arg === reserved || arg.startsWith(`${reserved}=`));
+      if (flag === undefined) return;
+      issues.push({
+        path: formatPath(["models", name, "extra_args", index]),
+        message: `expected no ${flag} (llmux sets it: ${RESERVED_FLAGS_WHY[flag]}), found ${JSON.stringify(arg)}`,
+      });
+    });
   }
   return issues;
 }
+
+/**
+ * Flags of `vllm serve` that llmux sets itself. vLLM's argument parser keeps
+ * the last occurrence, so one in `extra_args` (which come last) would win.
+ */
+const RESERVED_FLAGS = ["--host", "--port", "--uds", "--served-model-name", "--enable-sleep-mode"] as const;
+const RESERVED_FLAGS_WHY: Record<(typeof RESERVED_FLAGS)[number], string> = {
+  // vLLM's admin routes (/sleep, /collective_rpc, ...) have no authentication.
+  "--host": "vLLM is bound to 127.0.0.1 because its admin routes have no authentication",
+  "--port": "the model's `port` field",
+  "--uds": "llmux reaches vLLM over TCP on 127.0.0.1",
+  "--served-model-name": "the model's name in `models`",
+  "--enable-sleep-mode": "always on",
+};
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
