@@ -29,7 +29,18 @@ export function llmuxAvailable(): boolean {
  * `node packages/cli/dist/cli.js --config <file>`. `nodeArgs` lets the profiler
  * run it under `--cpu-prof`.
  */
-export async function startLlmux(options: {
+export async function startLlmux(options: LlmuxOptions): Promise<RunningLlmux> {
+  try {
+    return await startLlmuxOnce(options);
+  } catch (error) {
+    // Another engineer may be rebuilding packages/*/dist at this moment: one retry after a pause.
+    process.stderr.write(`bench: llmux did not start (${(error as Error).message.split("\n")[0]}), retrying once\n`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return startLlmuxOnce(options);
+  }
+}
+
+export interface LlmuxOptions {
   port: number;
   vllmCommand: string;
   models: Record<string, LlmuxModel>;
@@ -40,7 +51,9 @@ export async function startLlmux(options: {
   logLevel?: string;
   /** Every line llmux prints (JSON logs). */
   onLine?: (line: string) => void;
-}): Promise<RunningLlmux> {
+}
+
+async function startLlmuxOnce(options: LlmuxOptions): Promise<RunningLlmux> {
   const folder = makeTempDir("llmux");
   const configPath = join(folder, "config.json");
   const config = {
