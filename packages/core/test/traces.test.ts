@@ -60,6 +60,21 @@ describe("committed traces", () => {
   }
 });
 
+describe("the max_wait bound on other seeds of the four-model shape (not committed)", () => {
+  // Seeds where a trip that first left a busy model (a long drain) once made
+  // its second stop wait past the bound, or a younger model went first.
+  for (const seed of [1, 3, 5]) {
+    it(`seed ${seed}: no request waits past max_wait_secs plus one switch`, async () => {
+      const trace = burstyTrace({ seed });
+      const config = traceConfig(trace);
+      const [costAware] = await simulateTrace({ trace, config, policies: [costAwarePolicy] });
+      if (!costAware) throw new Error("missing result");
+      expect(costAware.failed).toBe(0);
+      expect(costAware.waitMax).toBeLessThanOrEqual(config.policy.max_wait_secs + costAware.longestSwitchSecs);
+    });
+  }
+});
+
 describe("low load (not committed: the regime of the first traces)", () => {
   it("at about 1 request/s with an 80/20 mix, no policy can do much: cost_aware stays within its bound and does not switch more", async () => {
     const trace = alternatingTrace({ ratePerSec: 1, dominance: 0.8, phaseSecs: 60, minTokens: 50, maxTokens: 400 });

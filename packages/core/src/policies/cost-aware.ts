@@ -35,6 +35,15 @@ const WORK_FACTOR = 2;
 const PIGGYBACK_SHARE = 0.5;
 
 /**
+ * Each model served ahead of another adds a whole switch to its wait, the
+ * drain of the model it leaves included; drains are not measured (they
+ * depend on the requests in flight), so allow half a switch's sleep and wake
+ * for one. Without it a trip that first leaves a busy model (a long drain)
+ * made its second stop wait past `max_wait_secs` plus one switch.
+ */
+const DRAIN_SHARE = 0.5;
+
+/**
  * Switch less, wait less, with a hard bound. It stays on the awake model
  * while that model has work and no waiting request is near its bound, and
  * batches the requests of the other models. It switches when
@@ -44,8 +53,9 @@ const PIGGYBACK_SHARE = 0.5;
  *      have in flight and waiting, and the request-seconds already waited
  *      reach 2 × that load × the measured switch cost (a ski-rental rule:
  *      what waiting has already cost pays for the switch);
- *   4. its oldest request reaches `max_wait_secs` minus one switch for every
- *      model waiting longer (they go first): the hard bound, so no request
+ *   4. its oldest request reaches `max_wait_secs` minus one switch (and an
+ *      allowance for its drain) for every model waiting longer; those go
+ *      first, oldest first, so this is the hard bound: no request
  *      waits more than `max_wait_secs` plus one switch (the drain of the
  *      evicted model and the sleep and wake).
  * When a trip away from a busy model is made (rule 4, or leaving a model
@@ -62,7 +72,11 @@ export const costAwarePolicy: Policy = {
     const later = (at: number) => {
       if (Number.isFinite(at) && at > view.now && (recheckAt === undefined || at < recheckAt)) recheckAt = at;
     };
-    const due = options.filter((o) => o.mustStartAt <= view.now).sort((a, b) => a.mustStartAt - b.mustStartAt);
+    // A due model's bound was brought forward by one switch for every model
+    // waiting longer, on the promise that those go first: keep it, or the
+    // older one waits for this switch and its drain beyond its own bound.
+    const urgent = options.filter((o) => o.mustStartAt <= view.now).sort((a, b) => a.mustStartAt - b.mustStartAt)[0];
+    const due = urgent ? options.filter((o) => o.oldest <= urgent.oldest).sort((a, b) => a.oldest - b.oldest) : [];
     let chosen: Option | undefined;
     let reason = "";
     const free = options.find((o) => o.evict.length === 0);
@@ -121,11 +135,12 @@ function buildOptions(view: PolicyView, maxWaitMs: number): Option[] {
     options.push({ model, evict, costMs, oldest, mustStartAt: oldest + maxWaitMs, evicteeLoad, evicteesIdle, quietAt });
   }
   // Every model waiting longer (including ones being switched right now) is
-  // served first and adds a switch to this one's wait: start that much earlier.
+  // served first and adds a switch, with its drain, to this one's wait: start
+  // that much earlier.
   const waitingSince = view.models.filter((m) => m.queue.length > 0 && m.state !== "awake").map((m) => m.queue[0] ?? view.now);
   for (const option of options) {
     const ahead = waitingSince.filter((at) => at < option.oldest).length;
-    option.mustStartAt = option.oldest + maxWaitMs - ahead * option.costMs;
+    option.mustStartAt = option.oldest + maxWaitMs - ahead * (1 + DRAIN_SHARE) * option.costMs;
   }
   return options;
 }

@@ -87,8 +87,15 @@ describe("cost_aware", () => {
   it("brings the bound forward by one switch per model waiting longer", () => {
     const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 99_500 });
     const decision = costAwarePolicy.decide(view(100_000, [awake, model("b", { queue: [90_000] }), model("c", { queue: [95_000] })]));
-    // b: 90 s + 30 s = 120 s; c: 95 s + 30 s - one switch (4 s) = 121 s.
-    expect(decision).toEqual({ action: "wait", recheckAt: 120_000 });
+    // b: 90 s + 30 s = 120 s; c: 95 s + 30 s - one switch (4 s) and half of one for its drain (2 s) = 119 s.
+    expect(decision).toEqual({ action: "wait", recheckAt: 119_000 });
+  });
+
+  it("when a younger model's brought-forward bound is due, the older one it made room for goes first", () => {
+    const awake = model("a", { state: "awake", asleepLevel: null, inFlight: 20, awakeSince: 0, lastAdmitAt: 119_500 });
+    // c is due at 119 s (see above) while b's own bound is 120 s: b, waiting longer, still goes first.
+    const decision = costAwarePolicy.decide(view(119_000, [awake, model("b", { queue: [90_000] }), model("c", { queue: [95_000] })]));
+    expect(decision).toMatchObject({ action: "switch", model: "b", reason: "max_wait bound" });
   });
 
   it("serves a model whose bound is near on the trip already leaving the busy model", () => {
