@@ -6,7 +6,7 @@ import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
 import type { ProxyMetrics } from "./metrics.js";
 import type { ProxyConfigView, ProxyLease, ProxyMux } from "./mux.js";
 import { sendError, toErrorResponse } from "./openai-error.js";
-import { ClientGoneError, readBody } from "./read-body.js";
+import { ClientGoneError, discardRestOfBody, expectsContinue, readBody } from "./read-body.js";
 import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
 import type { Route } from "./routes.js";
 import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
@@ -42,6 +42,8 @@ interface Exchange {
   sseCommitted: boolean;
   /** The response being forwarded is an event stream. */
   streaming: boolean;
+  /** We told a client that sent `Expect: 100-continue` to send its body. */
+  continueSent: boolean;
   readonly boundary: SseBoundaryTracker;
 }
 
@@ -69,6 +71,7 @@ export async function forwardRequest(
     startedAt,
     clientGone: new AbortController(),
     sseCommitted: false,
+    continueSent: false,
     streaming: false,
     boundary: new SseBoundaryTracker(),
   };
@@ -87,6 +90,11 @@ export async function forwardRequest(
 
 async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
   const { deps, req, record } = exchange;
+  if (expectsContinue(req) && !(Number(req.headers["content-length"]) > deps.config.proxy.max_body_bytes)) {
+    // The server hands us `Expect: 100-continue` requests unanswered (checkContinue): invite the body only when it can be accepted.
+    exchange.res.writeContinue();
+    exchange.continueSent = true;
+  }
   const body = await readBody(req, {
     limit: deps.config.proxy.max_body_bytes,
     idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000,
@@ -226,10 +234,19 @@ function fail(exchange: Exchange, error: unknown): void {
     }
     return;
   }
-  // The rest of an oversized or stalled body is never read: close the connection after answering.
+  if (reported instanceof BodyTooLargeError && (exchange.continueSent || !expectsContinue(exchange.req))) {
+    // Drain what the client is still uploading before answering, so closing does not reset the connection
+    // under an answer it has not read (see discardRestOfBody).
+    void discardRestOfBody(exchange.req, DISCARD_AFTER_413).then(() => sendError(res, reported, { connection: "close" }));
+    return;
+  }
+  // An oversized body never invited (Expect: 100-continue) or a stalled one will not come: close after answering.
   const close = reported instanceof BodyTooLargeError || reported instanceof BodyTimeoutError;
   sendError(res, reported, close ? { connection: "close" } : {});
 }
+
+/** How much of a refused upload is read and thrown away before the 413 goes out regardless. */
+const DISCARD_AFTER_413 = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 };
 
 function apiKeysOff(config: ProxyConfigView): boolean {
   return config.proxy.api_keys.length === 0 && config.proxy.admin_keys.length === 0;

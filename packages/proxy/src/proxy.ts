@@ -113,6 +113,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       (req, res) => this.handle(req, res),
     );
     this.server.keepAliveTimeout = this.config.proxy.idle_timeout_secs * 1000;
+    // Without this listener Node answers `Expect: 100-continue` at once, inviting bodies we may refuse (413).
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
   }
 
   /** Bind `host:port` (and `metrics_host:metrics_port` unless 0). Port 0 picks a free port. */

@@ -20,7 +20,7 @@ export class ClientGoneError extends Error {
  * Read a request body into one Buffer, refusing to hold more than `limit`
  * bytes: a declared Content-Length over the limit is refused before any byte
  * is read, and a chunked body is cut off as soon as it passes the limit (the
- * caller then answers 413 with `Connection: close`, so the rest is never read).
+ * caller drains the rest within bounds with `discardRestOfBody`, then answers 413).
  */
 export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
   const declared = req.headers["content-length"];
@@ -75,4 +75,53 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     req.on("close", onClose);
     armTimer();
   });
+}
+
+export interface DiscardOptions {
+  /** Give up past this many bytes ... */
+  maxBytes: number;
+  /** ... or after this long. */
+  maxMs: number;
+}
+
+/**
+ * Read and throw away the rest of a refused body, within bounds. Answering
+ * while the client is still uploading and then closing would leave unread
+ * bytes in the socket: the kernel then sends a reset and the client loses the
+ * answer it has not read yet. So the caller answers once this resolves: true
+ * when the body ended (closing is then clean), false when the client went
+ * away or kept sending past the bounds (the caller answers and cuts it off).
+ * A client that sent `Expect: 100-continue` has sent nothing yet: reading
+ * would invite the body, so the caller answers at once instead.
+ */
+export function discardRestOfBody(req: IncomingMessage, options: DiscardOptions): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  if (req.destroyed) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    let discarded = 0;
+    const done = (drained: boolean): void => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      if (!drained) req.pause();
+      resolve(drained);
+    };
+    const timer = setTimeout(() => done(false), options.maxMs);
+    const onData = (chunk: Buffer): void => {
+      discarded += chunk.length;
+      if (discarded > options.maxBytes) done(false);
+    };
+    const onEnd = (): void => done(true);
+    const onClose = (): void => done(req.complete);
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("close", onClose);
+    req.resume();
+  });
+}
+
+/** The client asked to be told before it sends its body. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return /100-continue/i.test(req.headers.expect ?? "");
 }

@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { type Socket, connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeMux } from "./helpers/fake-mux.js";
 import { FakeUpstream } from "./helpers/fake-upstream.js";
@@ -64,7 +65,7 @@ describe("bad input never reaches a model", () => {
     expect(errorOf(response).code).toBe("LLMUX_ERR_BODY_TOO_LARGE");
   });
 
-  it("stops reading a chunked body once it passes the limit", async () => {
+  it("answers a chunked body that never ends with 413 once the drain bound passes", async () => {
     const base = new URL(started.url);
     const result = await new Promise<{ status: number; body: string; written: number }>((resolve, reject) => {
       let written = 0;
@@ -82,7 +83,7 @@ describe("bad input never reaches a model", () => {
         },
       );
       req.on("error", (error) => (responded ? undefined : reject(error)));
-      // Keep sending (chunked, no Content-Length) until the proxy answers; it must not wait for the end.
+      // Keep sending (chunked, no Content-Length) until the proxy answers: it drains for a bounded time, then answers.
       const pump = (): void => {
         if (responded || req.destroyed) return;
         written += 1024;
@@ -94,6 +95,37 @@ describe("bad input never reaches a model", () => {
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body).error.code).toBe("LLMUX_ERR_BODY_TOO_LARGE");
     expect(upstream.seen).toHaveLength(0);
+  });
+
+  it("drains a whole oversized upload before answering, so the client reads its 413 instead of a reset", async () => {
+    const body = JSON.stringify({ model: "alpha", pad: "x".repeat(200_000) });
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = await rawExchange(started.url, (socket) => {
+        socket.write(head);
+        socket.write(body);
+      });
+      expect(answer.error, `attempt ${attempt}`).toBeUndefined();
+      expect(answer.text).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.text).toContain("LLMUX_ERR_BODY_TOO_LARGE");
+    }
+    expect(upstream.seen).toHaveLength(0);
+  });
+
+  it("answers Expect: 100-continue over the limit with 413 and no invitation; within it, invites the body", async () => {
+    const over = await rawExchange(started.url, (socket) => {
+      socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n");
+    });
+    expect(over.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(over.text).not.toContain("100 Continue");
+
+    const body = JSON.stringify({ model: "alpha", messages: [] });
+    const within = await rawExchange(started.url, (socket) => {
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      socket.once("data", () => socket.write(body));
+    });
+    expect(within.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(upstream.seen).toHaveLength(1);
   });
 
   it("answers unknown paths with 404 and never forwards vLLM admin or simulator routes", async () => {
@@ -140,3 +172,17 @@ describe("bad input never reaches a model", () => {
     expect(record).toMatchObject({ method: "POST", path: "/v1/chat/completions", model: "nope", status: 404, errorCode: "LLMUX_ERR_MODEL_NOT_FOUND" });
   });
 });
+
+/** Open a raw connection, let `send` write to it, and collect everything until the server closes it. */
+function rawExchange(url: string, send: (socket: Socket) => void): Promise<{ text: string; error?: Error }> {
+  const base = new URL(url);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let error: Error | undefined;
+    const socket = connect(Number(base.port), base.hostname, () => send(socket));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", (caught) => (error = caught));
+    socket.setTimeout(20_000, () => socket.destroy(new Error("no answer within 20 s")));
+    socket.on("close", () => resolve({ text: Buffer.concat(chunks).toString(), ...(error ? { error } : {}) }));
+  });
+}
