@@ -1,11 +1,3 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../tsup.base.js";
 
-export default defineConfig({
-  entry: ["src/run.ts", "src/upstream/fast-vllm.ts", "src/upstream/bare-proxy.ts"],
-  format: ["esm"],
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  platform: "node",
-  target: "node20",
-});
+export default packageBuild(["src/run.ts", "src/upstream/fast-vllm.ts", "src/upstream/bare-proxy.ts"], { dts: false });

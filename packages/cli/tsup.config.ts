@@ -1,15 +1,3 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.base.js";
 
-
-export default defineConfig({
-  entry: [
-    "src/index.ts",
-    "src/cli.ts"
-  ],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: false,
-  platform: "node",
-  target: "node20",
-});
+export default packageBuild(["src/index.ts", "src/cli.ts"]);

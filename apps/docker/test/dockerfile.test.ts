@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { describe, expect, test } from "vitest";
@@ -76,6 +76,24 @@ describe("Dockerfile", () => {
       const from = copy.getFlags().find((flag) => flag.getName() === "from");
       if (from) expect(stages.has(from.getValue())).toBe(true);
     }
+  });
+
+  test("the build stage copies every root file that the packages' builds read", () => {
+    const copied = new Set(
+      dockerfile
+        .getCOPYs()
+        .filter((copy) => !copy.getFlags().some((flag) => flag.getName() === "from"))
+        .flatMap((copy) => copy.getArguments().map((argument) => argument.getValue()).slice(0, -1)),
+    );
+    const rootFiles = new Set<string>();
+    for (const name of readdirSync(join(repoRoot, "packages"))) {
+      for (const file of ["tsconfig.json", "tsup.config.ts"]) {
+        const text = readFileSync(join(repoRoot, "packages", name, file), "utf8");
+        for (const match of text.matchAll(/"\.\.\/\.\.\/([\w.-]+)"/g)) rootFiles.add(match[1]!.replace(/\.js$/, ".ts"));
+      }
+    }
+    expect([...rootFiles].sort()).toEqual(["tsconfig.base.json", "tsup.base.ts"]);
+    for (const file of rootFiles) expect(copied.has(file), `COPY ${file}`).toBe(true);
   });
 
   test("runs llmux with the mounted config, as a non-root user, with a health check on /health", () => {
