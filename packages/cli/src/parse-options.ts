@@ -37,3 +37,12 @@ export function parseLevels(value: string): Array<1 | 2 | 3> {
 
 export const parseLogLevelOption = asCommanderError(parseLogLevel);
 export const parseLogFormatOption = asCommanderError(parseLogFormat);
+
+/** `--min-release` / `--min-restore`: a fraction in (0, 1]. */
+export function parseFraction(value: string): number {
+  const fraction = Number(value);
+  if (value.trim() === "" || !(fraction > 0 && fraction <= 1)) {
+    throw new InvalidArgumentError(`expected a number in (0, 1], found "${value}"`);
+  }
+  return fraction;
+}

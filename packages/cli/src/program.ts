@@ -3,7 +3,7 @@ import { processIo, type CliIo } from "./cli-io.js";
 import { CliUsageError } from "./errors.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { LOG_LEVELS } from "./logger.js";
-import { parseLevels, parseLogFormatOption, parseLogLevelOption, parsePort, parsePortOrZero } from "./parse-options.js";
+import { parseFraction, parseLevels, parseLogFormatOption, parseLogLevelOption, parsePort, parsePortOrZero } from "./parse-options.js";
 import { runDemo } from "./run-demo.js";
 import { runServer } from "./run-server.js";
 import { runSimulate } from "./run-simulate.js";
@@ -48,7 +48,9 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     )
     .option("--verbose", "with --validate: answers, per-call timings and per-GPU memory")
     .option("--json", "with --validate: print the report as JSON")
-    .option("--nvidia-smi <path>", "with --validate: the nvidia-smi executable (default: nvidia-smi)");
+    .option("--nvidia-smi <path>", "with --validate: the nvidia-smi executable (default: nvidia-smi)")
+    .addOption(new Option("--min-release <fraction>", "with --validate: share of the model's memory a sleep must free (default 0.8)").argParser(parseFraction))
+    .addOption(new Option("--min-restore <fraction>", "with --validate: share of the freed memory a wake must bring back (default 0.8)").argParser(parseFraction));
   addLogOptions(program).action(async (options) => {
     if (options.validate !== undefined) {
       result.code = await runValidate(
@@ -59,12 +61,21 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
           verbose: Boolean(options.verbose),
           json: Boolean(options.json),
           nvidiaSmi: options.nvidiaSmi,
+          minRelease: options.minRelease,
+          minRestore: options.minRestore,
         },
         io,
       );
       return;
     }
-    for (const [flag, value] of [["verbose", options.verbose], ["json", options.json], ["nvidia-smi", options.nvidiaSmi]] as const) {
+    const validateOnly = [
+      ["verbose", options.verbose],
+      ["json", options.json],
+      ["nvidia-smi", options.nvidiaSmi],
+      ["min-release", options.minRelease],
+      ["min-restore", options.minRestore],
+    ] as const;
+    for (const [flag, value] of validateOnly) {
       if (value !== undefined) throw new CliUsageError(`--${flag} only applies with --validate`);
     }
     result.code = await runServer(options, io);

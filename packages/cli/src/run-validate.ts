@@ -1,7 +1,5 @@
-import { runValidation, vllmServerFactory } from "@llmux/validator";
-import { isLlmuxError } from "@llmux/vllm-client";
+import { runValidateCommand, vllmServerFactory } from "@llmux/validator";
 import type { CliIo } from "./cli-io.js";
-import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";
 import { loadConfigOrReport, resolveConfigPath } from "./run-server.js";
 
 export interface ValidateCommandOptions {
@@ -11,6 +9,8 @@ export interface ValidateCommandOptions {
   verbose: boolean;
   json: boolean;
   nvidiaSmi?: string | undefined;
+  minRelease?: number | undefined;
+  minRestore?: number | undefined;
 }
 
 /**
@@ -22,38 +22,18 @@ export async function runValidate(options: ValidateCommandOptions, io: CliIo): P
   const configPath = resolveConfigPath(options.config, io.env);
   const config = loadConfigOrReport(configPath, undefined, io);
   if (typeof config === "number") return config;
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new Error("interrupted"));
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    const { exitCode } = await runValidation({
+  return runValidateCommand(
+    {
       config,
       model: options.model,
       levels: options.levels,
       verbose: options.verbose,
       json: options.json,
-      stdout: io.stdout,
-      stderr: io.stderr as NodeJS.WritableStream & { isTTY?: boolean },
       engineFactory: vllmServerFactory,
-      signal: controller.signal,
       ...(options.nvidiaSmi === undefined ? {} : { nvidiaSmi: options.nvidiaSmi }),
-    });
-    return exitCode;
-  } catch (error) {
-    if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_ABORTED")) {
-      // As llmux-validate: the model was stopped; 130 is the shell's code for an interrupt.
-      io.stderr.write("llmux --validate: interrupted; the model was stopped\n");
-      return 130;
-    }
-    if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_OPTIONS")) {
-      io.stderr.write(`${configPath}: --validate: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`llmux --validate: ${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+      ...(options.minRelease === undefined ? {} : { minRelease: options.minRelease }),
+      ...(options.minRestore === undefined ? {} : { minRestore: options.minRestore }),
+    },
+    { name: "llmux --validate", stdout: io.stdout, stderr: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } },
+  );
 }

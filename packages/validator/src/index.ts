@@ -1,6 +1,8 @@
 export { VERSION } from "./version.js";
 export { runValidation } from "./run-validation.js";
 export type { RunValidationOptions, RunValidationResult } from "./run-validation.js";
+export { EXIT_INTERRUPTED, runValidateCommand } from "./run-command.js";
+export type { ValidateCommandIo } from "./run-command.js";
 export { validateModel } from "./validate-model.js";
 export type { HookContext, ProgressEvent, ValidateModelOptions } from "./validate-model.js";
 export { vllmServerFactory, extractWakeCalls } from "./engine.js";
