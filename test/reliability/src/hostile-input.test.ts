@@ -217,11 +217,11 @@ describe("bodies", () => {
     const chunk = Buffer.concat([Buffer.from("10000\r\n"), Buffer.alloc(0x10000, 0x20), Buffer.from("\r\n")]);
     const uploads: Array<[string, Buffer[]]> = [
       ["declared 1.2 MB", [json(Buffer.alloc(1_200_000, 0x20))]],
-      ["declared 4 MB", [json(Buffer.alloc(4_000_000, 0x20))]],
+      ["declared 8 MB", [json(Buffer.alloc(8_000_000, 0x20))]],
       ["chunked 1.3 MB", [rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }), ...Array.from({ length: 20 }, () => chunk)]],
     ];
     const seen: Record<string, number> = {};
-    const tries = 5 * SCALE.hostileRepeat;
+    const tries = 8 * SCALE.hostileRepeat;
     for (const [label, parts] of uploads) {
       for (let attempt = 0; attempt < tries; attempt++) {
         const result = await exchange(port, parts, { expectResponses: 1 });
