@@ -27,6 +27,7 @@ function onEngineExit(mux: Multiplexer, slot: Slot, engine: Engine, exit: Engine
   if (!expected) {
     const detail = exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
     slot.lastError = `engine exited unexpectedly (${detail})`;
+    slot.failedSinceStart = true;
     mux.revokeLeases(slot, new EngineCrashedError(slot.name, detail, exit));
   }
   // A switch in progress notices through its failing engine call; a stop in

@@ -31,8 +31,10 @@ export class Slot {
   lastAdmitAt: number | null = null;
   readonly costs: ModelCosts = emptyCosts();
   lastError: string | null = null;
+  /** Cold starts that recover from a failure (see `failedSinceStart`); routine level-3 starts are not counted. */
   restarts = 0;
-  starts = 0;
+  /** The engine crashed, or a sleep, wake or start failed, since the last start: the next cold start is a restart. */
+  failedSinceStart = false;
   backoffUntil = 0;
   backoffCause: unknown = null;
   /** Leases were revoked before the sleep: vLLM may still be running them. */

@@ -230,6 +230,7 @@ export class SwitchRunner {
     } catch (error) {
       phases.push({ phase: "sleep", model: slot.name, level, durationMs: clock.now() - started, ok: false });
       slot.lastError = `sleep failed: ${messageOf(error)}`;
+      slot.failedSinceStart = true;
       mux.emit({ type: "escalation", model: slot.name, at: clock.now(), reason: `sleep level ${level} failed: ${messageOf(error)}`, error });
       await this.#stop(slot, phases, "escalation");
       if (signal.aborted) throw signal.reason;
@@ -271,6 +272,7 @@ export class SwitchRunner {
           throw signal.reason;
         }
         slot.lastError = `wake failed: ${messageOf(error)}`;
+        slot.failedSinceStart = true;
         mux.emit({ type: "escalation", model: slot.name, at: clock.now(), reason: `wake from level ${level} failed: ${messageOf(error)}`, error });
         await this.#stop(slot, phases, "wake failed");
         try {
@@ -289,11 +291,11 @@ export class SwitchRunner {
     const mux = this.#mux;
     const clock = mux.clock;
     const engine = mux.createEngine(slot);
-    if (slot.starts > 0) {
+    if (slot.failedSinceStart) {
       slot.restarts++;
+      slot.failedSinceStart = false;
       mux.emit({ type: "restart", model: slot.name, at: clock.now(), restarts: slot.restarts });
     }
-    slot.starts++;
     mux.setState(slot, "starting");
     const started = clock.now();
     try {
@@ -312,6 +314,7 @@ export class SwitchRunner {
       slot.backoffUntil = clock.now() + backoffSecs * 1000;
       slot.backoffCause = error;
       slot.lastError = `start-up failed: ${messageOf(error)}`;
+      slot.failedSinceStart = true;
       throw new ModelStartFailedError(slot.name, error, backoffSecs > 0 ? backoffSecs : undefined);
     }
   }

@@ -30,6 +30,14 @@ describe("Multiplexer: failures", () => {
     expect(h.events.some((e) => e.type === "restart" && e.model === "a")).toBe(true);
   });
 
+  it("routine level-3 switches are cold starts, not restarts", async () => {
+    h = harness({ config: makeConfig({ policy: { sleep_level: 3 } }) });
+    for (const model of ["a", "b", "a", "b"]) await awake(h, model);
+    expect(h.engines.get("a")).toHaveLength(2);
+    expect(h.mux.snapshot().models.map((model) => model.restarts)).toEqual([0, 0, 0]);
+    expect(h.events.some((e) => e.type === "restart")).toBe(false);
+  });
+
   it("a crash of the target during its wake falls back to a cold start", async () => {
     h = harness();
     await awake(h, "a");
