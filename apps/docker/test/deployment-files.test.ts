@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseConfig } from "@llmux/core";
 import { describe, expect, test } from "vitest";
-import { readApp, readJson, readYaml } from "./files.js";
+import { readApp, readJson, readYaml, repoRoot } from "./files.js";
 
 const exampleConfig = parseConfig(readJson("config.json"));
 const compose = readYaml("compose.yaml");
@@ -91,5 +93,14 @@ describe("Kubernetes manifests", () => {
     expect((kustomization.resources as string[]).sort()).toEqual(
       ["configmap.yaml", "deployment.yaml", "podmonitor.yaml", "pvc.yaml", "service.yaml"],
     );
+  });
+});
+
+describe("SCALING.md", () => {
+  test("names only metrics that llmux exports", () => {
+    const metricsSource = readFileSync(join(repoRoot, "packages/proxy/src/metrics.ts"), "utf8");
+    const named = [...readApp("SCALING.md").matchAll(/\bllmux_[a-z_]+/g)].map((match) => match[0]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(metricsSource, name).toContain(`"${name}"`);
   });
 });
