@@ -246,7 +246,7 @@ function fail(exchange: Exchange, error: unknown): void {
 }
 
 /** How much of a refused upload is read and thrown away before the 413 goes out regardless. */
-const DISCARD_AFTER_413 = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 };
+const DISCARD_AFTER_413 = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000, idleMs: 250 };
 
 function apiKeysOff(config: ProxyConfigView): boolean {
   return config.proxy.api_keys.length === 0 && config.proxy.admin_keys.length === 0;

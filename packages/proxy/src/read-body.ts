@@ -80,8 +80,10 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
 export interface DiscardOptions {
   /** Give up past this many bytes ... */
   maxBytes: number;
-  /** ... or after this long. */
+  /** ... or after this long in all ... */
   maxMs: number;
+  /** ... or when nothing arrives for this long (a client waiting for the answer before it uploads). */
+  idleMs: number;
 }
 
 /**
@@ -90,9 +92,9 @@ export interface DiscardOptions {
  * bytes in the socket: the kernel then sends a reset and the client loses the
  * answer it has not read yet. So the caller answers once this resolves: true
  * when the body ended (closing is then clean), false when the client went
- * away or kept sending past the bounds (the caller answers and cuts it off).
- * A client that sent `Expect: 100-continue` has sent nothing yet: reading
- * would invite the body, so the caller answers at once instead.
+ * away, went quiet, or kept sending past the bounds (the caller answers and
+ * cuts it off). A client that sent `Expect: 100-continue` has sent nothing
+ * yet: reading would invite the body, so the caller answers at once instead.
  */
 export function discardRestOfBody(req: IncomingMessage, options: DiscardOptions): Promise<boolean> {
   if (req.complete) return Promise.resolve(true);
@@ -100,17 +102,21 @@ export function discardRestOfBody(req: IncomingMessage, options: DiscardOptions)
   return new Promise<boolean>((resolve) => {
     let discarded = 0;
     const done = (drained: boolean): void => {
-      clearTimeout(timer);
+      clearTimeout(overall);
+      clearTimeout(idle);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("close", onClose);
       if (!drained) req.pause();
       resolve(drained);
     };
-    const timer = setTimeout(() => done(false), options.maxMs);
+    const overall = setTimeout(() => done(false), options.maxMs);
+    let idle = setTimeout(() => done(false), options.idleMs);
     const onData = (chunk: Buffer): void => {
       discarded += chunk.length;
-      if (discarded > options.maxBytes) done(false);
+      if (discarded > options.maxBytes) return done(false);
+      clearTimeout(idle);
+      idle = setTimeout(() => done(false), options.idleMs);
     };
     const onEnd = (): void => done(true);
     const onClose = (): void => done(req.complete);
