@@ -93,7 +93,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.registry = this.metrics.registry;
     this.unsubscribe = this.mux.on((event) => recordMuxEvent(this.metrics, event));
     // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+    // No cap on connections per model: a cap would queue streams silently behind long ones.
+    this.agent = new Agent({ keepAliveTimeout: 30_000 });
     this.localDeps = {
       mux: this.mux,
       config: this.config,
