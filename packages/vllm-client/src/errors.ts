@@ -33,19 +33,26 @@ export class PortInUseError extends LlmuxError {
   }
 }
 
-/** The process could not be spawned, or exited before `/health` answered 200. */
-export class StartFailedError extends LlmuxError {
+/** How a process ended, for the errors that report it. */
+type EndContext = StartContext & { exitCode?: number | null; signal?: NodeJS.Signals | null };
+
+/** What the errors about a process that ended carry: how it ended and its last lines. */
+abstract class ProcessEndedError extends LlmuxError {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly lastLines: string[];
-  constructor(
-    message: string,
-    options: StartContext & { exitCode?: number | null; signal?: NodeJS.Signals | null } = {},
-  ) {
-    super("LLMUX_ERR_START_FAILED", withLines(message, options.lastLines), options);
+  constructor(code: string, message: string, options: EndContext) {
+    super(code, withLines(message, options.lastLines), options);
     this.exitCode = options.exitCode ?? null;
     this.signal = options.signal ?? null;
     this.lastLines = options.lastLines ?? [];
+  }
+}
+
+/** The process could not be spawned, or exited before `/health` answered 200. */
+export class StartFailedError extends ProcessEndedError {
+  constructor(message: string, options: EndContext = {}) {
+    super("LLMUX_ERR_START_FAILED", message, options);
   }
 }
 
@@ -101,18 +108,9 @@ export class WakeTimeoutError extends LlmuxError {
 }
 
 /** A call was made while or after the process died on its own (not through `stop()`). */
-export class EngineExitedError extends LlmuxError {
-  readonly exitCode: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly lastLines: string[];
-  constructor(
-    message: string,
-    options: StartContext & { exitCode?: number | null; signal?: NodeJS.Signals | null } = {},
-  ) {
-    super("LLMUX_ERR_ENGINE_EXITED", withLines(message, options.lastLines), options);
-    this.exitCode = options.exitCode ?? null;
-    this.signal = options.signal ?? null;
-    this.lastLines = options.lastLines ?? [];
+export class EngineExitedError extends ProcessEndedError {
+  constructor(message: string, options: EndContext = {}) {
+    super("LLMUX_ERR_ENGINE_EXITED", message, options);
   }
 }
 
