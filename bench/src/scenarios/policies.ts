@@ -1,50 +1,22 @@
 import { readFileSync, readdirSync } from "node:fs";
+import { type PolicyResult, parseTrace, simulateTrace } from "@llmux/core";
 import { join } from "node:path";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { repoRoot } from "../paths.js";
 import type { Row } from "../table.js";
 
-interface PolicyResult {
-  policy: string;
-  requests: number;
-  served: number;
-  failed: number;
-  waitP50: number;
-  waitP99: number;
-  waitMax: number;
-  latencyP50: number;
-  latencyP99: number;
-  switches: number;
-  switchingShare: number;
-}
-
-interface TraceSimulator {
-  parseTrace(text: string): unknown[];
-  simulateTrace(options: { trace: unknown[] }): Promise<PolicyResult[]>;
-}
-
-/** Core's trace simulator, found at run time: it may land after the bench. */
-async function loadSimulator(): Promise<TraceSimulator> {
-  const core = (await import("@llmux/core")) as Record<string, unknown>;
-  if (typeof core.simulateTrace !== "function" || typeof core.parseTrace !== "function") {
-    throw new Error("@llmux/core does not export simulateTrace/parseTrace yet");
-  }
-  return core as unknown as TraceSimulator;
-}
-
 export const policiesScenario: Scenario = {
   id: "policies",
   title: "5. Policies (core's trace simulator on packages/core/traces/, every policy against fifo)",
   async run(context: BenchContext): Promise<ScenarioResult> {
-    const simulator = await loadSimulator();
     const folder = join(repoRoot, "packages", "core", "traces");
     const files = readdirSync(folder).filter((name) => name.endsWith(".jsonl")).sort();
     if (files.length === 0) throw new Error(`no traces (*.jsonl) in ${folder}`);
     const byTrace: Record<string, PolicyResult[]> = {};
     for (const file of files) {
       context.log(`  trace ${file}`);
-      const trace = simulator.parseTrace(readFileSync(join(folder, file), "utf8"));
-      byTrace[file] = await simulator.simulateTrace({ trace });
+      const trace = parseTrace(readFileSync(join(folder, file), "utf8"));
+      byTrace[file] = await simulateTrace({ trace });
     }
     const policies = [...new Set(Object.values(byTrace).flatMap((results) => results.map((result) => result.policy)))];
     const columns = ["fifo", ...policies.filter((policy) => policy !== "fifo")];
