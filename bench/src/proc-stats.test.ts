@@ -26,7 +26,9 @@ describe("live /proc readings", () => {
     if (child.pid === undefined) throw new Error("spawn failed");
     started.push(child.pid);
     expect(descendants(process.pid)).toContain(child.pid);
-    expect(rssBytes(child.pid)).toBeGreaterThan(1024 * 1024);
+    // Right after spawn the child may not have exec'd node yet: wait until it has (bounded).
+    for (let i = 0; i < 100 && !(rssBytes(child.pid) > 8 * 1024 * 1024); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rssBytes(child.pid)).toBeGreaterThan(8 * 1024 * 1024);
     expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
