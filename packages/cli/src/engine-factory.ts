@@ -1,5 +1,5 @@
 import type { LlmuxConfig, ModelConfig } from "@llmux/core";
-import { VllmServer, type Engine, type EngineExit } from "@llmux/vllm-client";
+import { VllmServer, serverOptionsFromConfig, type Engine, type EngineExit } from "@llmux/vllm-client";
 import type { Logger } from "pino";
 import { readStartTime } from "./proc-info.js";
 import type { StateFile } from "./state-file.js";
@@ -25,22 +25,7 @@ export function createVllmEngineFactory(options: VllmEngineFactoryOptions): Engi
   const { logger, stateFile } = options;
   const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   return (name, model, config) => {
-    const server = new VllmServer({
-      name,
-      modelPath: model.model_path,
-      port: model.port,
-      command: config.vllm_command,
-      gpuMemoryUtilization: model.gpu_memory_utilization,
-      tensorParallelSize: model.tensor_parallel_size,
-      dtype: model.dtype,
-      extraArgs: model.extra_args,
-      env: model.env,
-      gpus: model.gpus,
-      startupTimeoutMs: model.startup_timeout_secs * 1000,
-      stopGraceMs: config.policy.stop_grace_secs * 1000,
-      sleepTimeoutMs: config.policy.sleep_timeout_secs * 1000,
-      wakeTimeoutMs: config.policy.wake_timeout_secs * 1000,
-    });
+    const server = new VllmServer(serverOptionsFromConfig(name, model, config));
     const log = logger.child({ model: name });
     let progress: NodeJS.Timeout | undefined;
     let spawnedPid: number | undefined;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VllmServer } from "@llmux/vllm-client";
+import { VllmServer, serverOptionsFromConfig } from "@llmux/vllm-client";
 import { freePort, readSimEvents, simBinPath, type SimEvent } from "@llmux/vllm-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/parse-config.js";
@@ -41,21 +41,7 @@ async function setup(policyType: "fifo" | "cost_aware"): Promise<{ mux: Multiple
   const mux = new Multiplexer({
     config,
     engineFactory: (name, model, cfg) => {
-      const server = new VllmServer({
-        name,
-        modelPath: model.model_path,
-        port: model.port,
-        command: cfg.vllm_command,
-        gpuMemoryUtilization: model.gpu_memory_utilization,
-        tensorParallelSize: model.tensor_parallel_size,
-        dtype: model.dtype,
-        extraArgs: model.extra_args,
-        env: model.env,
-        gpus: model.gpus,
-        startupTimeoutMs: model.startup_timeout_secs * 1000,
-        stopGraceMs: cfg.policy.stop_grace_secs * 1000,
-        healthIntervalMs: 25,
-      });
+      const server = new VllmServer({ ...serverOptionsFromConfig(name, model, cfg), healthIntervalMs: 25 });
       server.on("spawn", ({ pid }: { pid: number }) => pids.push(pid));
       cleanups.push(() => server.destroy());
       return server;

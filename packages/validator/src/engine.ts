@@ -1,4 +1,4 @@
-import { VllmServer } from "@llmux/vllm-client";
+import { type ModelEntry, type ServerConfigEntry, VllmServer, serverOptionsFromConfig } from "@llmux/vllm-client";
 
 /**
  * What the validator needs from a model server. `VllmServer` from
@@ -19,27 +19,11 @@ export interface ValidatorEngine {
 }
 
 /** The subset of an llmux model entry the validator reads (core's `ModelConfig` fits). */
-export interface ValidatorModelConfig {
-  model_path: string;
-  port: number;
-  gpu_memory_utilization?: number;
-  tensor_parallel_size?: number;
-  dtype?: string;
-  extra_args?: readonly string[];
-  env?: Readonly<Record<string, string>>;
-  gpus?: readonly number[];
-  startup_timeout_secs?: number;
-}
+export type ValidatorModelConfig = ModelEntry;
 
 /** The subset of an llmux config the validator reads (core's `LlmuxConfig` fits). */
-export interface ValidatorConfig {
-  vllm_command?: string;
+export interface ValidatorConfig extends ServerConfigEntry {
   models: Readonly<Record<string, ValidatorModelConfig>>;
-  policy?: {
-    sleep_timeout_secs?: number;
-    wake_timeout_secs?: number;
-    stop_grace_secs?: number;
-  };
 }
 
 export type EngineFactory = (name: string, model: ValidatorModelConfig, config: ValidatorConfig) => ValidatorEngine;
@@ -60,23 +44,4 @@ export function extractWakeCalls(result: unknown): { route: string; durationMs: 
  * The default engine: a `VllmServer` built from the model's config entry, the
  * same way llmux itself starts the model (command, flags, env, GPUs, timeouts).
  */
-export const vllmServerFactory: EngineFactory = (name, model, config) => {
-  const secs = (value: number | undefined): number | undefined => (value === undefined ? undefined : value * 1000);
-  const options: ConstructorParameters<typeof VllmServer>[0] = { name, modelPath: model.model_path, port: model.port };
-  if (config.vllm_command !== undefined) options.command = config.vllm_command;
-  if (model.gpu_memory_utilization !== undefined) options.gpuMemoryUtilization = model.gpu_memory_utilization;
-  if (model.tensor_parallel_size !== undefined) options.tensorParallelSize = model.tensor_parallel_size;
-  if (model.dtype !== undefined) options.dtype = model.dtype;
-  if (model.extra_args !== undefined) options.extraArgs = model.extra_args;
-  if (model.env !== undefined) options.env = model.env;
-  if (model.gpus !== undefined) options.gpus = model.gpus;
-  const startup = secs(model.startup_timeout_secs);
-  if (startup !== undefined) options.startupTimeoutMs = startup;
-  const sleep = secs(config.policy?.sleep_timeout_secs);
-  if (sleep !== undefined) options.sleepTimeoutMs = sleep;
-  const wake = secs(config.policy?.wake_timeout_secs);
-  if (wake !== undefined) options.wakeTimeoutMs = wake;
-  const grace = secs(config.policy?.stop_grace_secs);
-  if (grace !== undefined) options.stopGraceMs = grace;
-  return new VllmServer(options);
-};
+export const vllmServerFactory: EngineFactory = (name, model, config) => new VllmServer(serverOptionsFromConfig(name, model, config));

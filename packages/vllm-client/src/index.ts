@@ -8,6 +8,8 @@ export { LineBuffer } from "./line-buffer.js";
 export { assertPortFree } from "./port-check.js";
 export { DEFAULTS as VLLM_SERVER_DEFAULTS, resolveOptions } from "./options.js";
 export type { VllmServerOptions, ResolvedVllmServerOptions } from "./options.js";
+export { serverOptionsFromConfig } from "./options-from-config.js";
+export type { ModelEntry, ServerConfigEntry } from "./options-from-config.js";
 export { VllmControlClient } from "./control-client.js";
 export type { ControlCallOptions, ControlClientOptions, ControlResponse } from "./control-client.js";
 export { runSleepSequence, runWakeSequence } from "./sleep-wake-sequence.js";

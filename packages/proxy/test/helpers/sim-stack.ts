@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LlmuxConfig, Multiplexer, parseConfig } from "@llmux/core";
-import { VllmServer } from "@llmux/vllm-client";
+import { VllmServer, serverOptionsFromConfig } from "@llmux/vllm-client";
 import { freePort, readSimEvents, simBinPath, type SimEvent } from "@llmux/vllm-sim/testing";
 import { type LlmuxProxy, createProxy } from "../../src/proxy.js";
 import type { RequestRecord } from "../../src/request-record.js";
@@ -62,17 +62,7 @@ export async function startSimStack(
   const config: LlmuxConfig = { ...parsed, port: 0, metrics_port: await freePort() };
   const mux = new Multiplexer({
     config,
-    engineFactory: (name, model, whole) =>
-      new VllmServer({
-        name,
-        modelPath: model.model_path,
-        port: model.port,
-        command: whole.vllm_command,
-        gpuMemoryUtilization: model.gpu_memory_utilization,
-        env: model.env,
-        startupTimeoutMs: 30_000,
-        stopGraceMs: 2_000,
-      }),
+    engineFactory: (name, model, whole) => new VllmServer({ ...serverOptionsFromConfig(name, model, whole), startupTimeoutMs: 30_000 }),
   });
   const proxy = createProxy({ mux, config });
   const records: RequestRecord[] = [];
