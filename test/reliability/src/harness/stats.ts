@@ -11,17 +11,8 @@ export function ms(value: number): number {
   return Math.round(value);
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so a failing run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator, so a failing run can be replayed with its seed (core's, used for its traces). */
+export { seededRandom } from "@llmux/core";
 
 /** The seed of this run: `LLMUX_RELIABILITY_SEED` or a fresh one (printed with the figures). */
 export function runSeed(): number {
