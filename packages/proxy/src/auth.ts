@@ -10,6 +10,19 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /**
+ * The key a client presents: `Authorization: Bearer <key>` (OpenAI clients) or
+ * `x-api-key: <key>` (Anthropic-style clients). The Bearer token wins when both
+ * are sent.
+ */
+export function clientKey(headers: IncomingHttpHeaders): string | undefined {
+  const bearer = bearerToken(headers);
+  if (bearer !== undefined) return bearer;
+  const value = headers["x-api-key"];
+  const key = (Array.isArray(value) ? value[0] : value)?.trim();
+  return key === undefined || key === "" ? undefined : key;
+}
+
+/**
  * A set of accepted keys. Keys are compared as SHA-256 digests with
  * `timingSafeEqual`, so neither a key's content nor its length leaks through
  * response timing.

@@ -120,7 +120,7 @@ export class ModelNotFoundError extends ProxyError {
 
 /** Missing or wrong API key (or admin key on admin routes). 401. */
 export class UnauthorizedError extends ProxyError {
-  constructor(message = "Missing or invalid API key (Authorization: Bearer <key>).") {
+  constructor(message = "Missing or invalid API key (Authorization: Bearer <key>, or x-api-key: <key>).") {
     super("LLMUX_ERR_UNAUTHORIZED", message, { status: 401, type: "AuthenticationError" });
   }
 }

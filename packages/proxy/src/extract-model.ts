@@ -1,6 +1,7 @@
 import type { BodyKind } from "./routes.js";
 import { InvalidBodyError, MissingModelError, UnsupportedMediaTypeError } from "./errors.js";
-import { findFormFields } from "./multipart-fields.js";
+import { replaceModelField } from "./json-model-field.js";
+import { findFormFields, replaceFormField } from "./multipart-fields.js";
 
 /** What the proxy needs to know about a request body before it asks for a lease. */
 export interface RequestFacts {
@@ -56,4 +57,16 @@ function fromJson(body: Buffer): RequestFacts {
 export function boundaryOf(contentType: string): string | undefined {
   const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
   return match?.[1] ?? match?.[2];
+}
+
+/**
+ * The body with its `model` set to `model` and every other byte kept, for a
+ * request that named an alias (or was routed by `model-override`): vLLM
+ * serves each model under its configured name only. Called after
+ * `extractModel` accepted the body.
+ */
+export function withModel(kind: BodyKind, contentType: string | undefined, body: Buffer, model: string): Buffer {
+  if (kind === "json") return replaceModelField(body, model);
+  const boundary = boundaryOf(contentType ?? "");
+  return boundary === undefined ? body : replaceFormField(body, boundary, "model", model);
 }

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import { BodyTimeoutError, BodyTooLargeError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
-import { extractModel, mediaType } from "./extract-model.js";
+import { extractModel, mediaType, withModel } from "./extract-model.js";
 import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
 import type { ProxyMetrics } from "./metrics.js";
+import type { ModelNames } from "./model-names.js";
 import type { ProxyConfigView, ProxyLease, ProxyMux } from "./mux.js";
 import { sendError, toErrorResponse } from "./openai-error.js";
 import { ClientGoneError, discardRestOfBody, expectsContinue, readBody } from "./read-body.js";
@@ -16,6 +17,8 @@ import { classifyUpstreamError } from "./upstream-errors.js";
 export interface ForwardDeps {
   mux: ProxyMux;
   config: ProxyConfigView;
+  /** Names and aliases clients may use. */
+  names: ModelNames;
   agent: Dispatcher;
   metrics: ProxyMetrics;
   /** Aborts every forwarded request when the proxy is shut down (forcefully). */
@@ -112,14 +115,17 @@ async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
   });
   record.bytesIn = body.length;
   const facts = extractModel(route.body, req.headers["content-type"], body);
-  record.model = facts.model;
   record.stream = facts.stream;
-  if (!Object.hasOwn(deps.config.models, facts.model)) throw new ModelNotFoundError(facts.model);
+  const requested = modelOverride(req.headers, deps.config) ?? facts.model;
+  const model = deps.names.resolve(requested);
+  record.model = model ?? requested;
+  if (model === undefined) throw new ModelNotFoundError(requested);
+  const upstreamBody = model === facts.model ? body : withModel(route.body, req.headers["content-type"], body, model);
 
-  const lease = await acquire(exchange, facts.model, facts.stream);
+  const lease = await acquire(exchange, model, facts.stream);
   deps.metrics.inFlightStarted(lease.model);
   try {
-    await relay(exchange, route, body, lease);
+    await relay(exchange, route, upstreamBody, lease);
   } finally {
     lease.release();
     deps.metrics.inFlightEnded(lease.model);
@@ -273,6 +279,16 @@ function fail(exchange: Exchange, error: unknown): void {
 
 /** How much of a refused upload is read and thrown away before the 413 goes out regardless. */
 const DISCARD_AFTER_413 = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000, idleMs: 250 };
+
+/**
+ * The `model-override` header (the onwards gateway sets it to route a request
+ * whatever its body says), unless `proxy.model_override_header` is false.
+ */
+function modelOverride(headers: IncomingMessage["headers"], config: ProxyConfigView): string | undefined {
+  if (config.proxy.model_override_header === false) return undefined;
+  const value = headerString(headers["model-override"])?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
 
 function apiKeysOff(config: ProxyConfigView): boolean {
   return config.proxy.api_keys.length === 0 && config.proxy.admin_keys.length === 0;

@@ -42,12 +42,12 @@ function copyEndToEnd(headers: Record<string, HeaderValue>, drop: ReadonlySet<st
 // `host` and `content-length` are set for the upstream by the HTTP client from
 // the target URL and the exact bytes forwarded; `expect` is answered by us.
 const REQUEST_DROP: ReadonlySet<string> = new Set(["host", "content-length", "expect"]);
-const REQUEST_DROP_WITH_AUTH: ReadonlySet<string> = new Set([...REQUEST_DROP, "authorization"]);
+const REQUEST_DROP_WITH_AUTH: ReadonlySet<string> = new Set([...REQUEST_DROP, "authorization", "x-api-key"]);
 
 /**
  * The client's headers as they go to vLLM: end-to-end headers only. When
- * llmux checks API keys itself, the client's `Authorization` (an llmux key)
- * is not passed on.
+ * llmux checks API keys itself, the client's `Authorization` and `x-api-key`
+ * (an llmux key) are not passed on.
  */
 export function upstreamRequestHeaders(
   headers: IncomingHttpHeaders,

@@ -1,11 +1,14 @@
 import type { ServerResponse } from "node:http";
 import { LlmuxError } from "@llmux/vllm-client";
+import { ModelNotFoundError } from "./errors.js";
+import type { ModelNames } from "./model-names.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendJson } from "./openai-error.js";
 
 export interface LocalRouteDeps {
   mux: ProxyMux;
   config: ProxyConfigView;
+  names: ModelNames;
   version: string;
   /** Epoch seconds the proxy started (the `created` of every model). */
   createdAt: number;
@@ -21,24 +24,42 @@ export function health(deps: LocalRouteDeps, res: ServerResponse): void {
 }
 
 /**
- * `GET /v1/models`: every configured model, from the config, in vLLM's list
- * shape, plus `llmux_state` (the model's lifecycle state). Wakes nothing.
+ * `GET /v1/models` (and `/models`): every configured model, from the config,
+ * in vLLM's list shape, plus `llmux_state` (the model's lifecycle state) and
+ * `llmux_aliases` (other names it answers to). Aliases are not listed as
+ * entries of their own: a client that lists models sees each model once.
+ * Wakes nothing.
  */
 export function listModels(deps: LocalRouteDeps, res: ServerResponse): void {
   const views = modelViews(safeSnapshot(deps.mux));
-  const data = Object.entries(deps.config.models).map(([id, model]) => {
-    const modelPath = (model as { model_path?: unknown } | null)?.model_path;
-    return {
-      id,
-      object: "model",
-      created: deps.createdAt,
-      owned_by: "llmux",
-      root: typeof modelPath === "string" ? modelPath : id,
-      parent: null,
-      llmux_state: views.get(id)?.state ?? "unknown",
-    };
-  });
+  const data = Object.keys(deps.config.models).map((id) => modelEntry(deps, id, views.get(id)?.state));
   sendJson(res, { object: "list", data });
+}
+
+/**
+ * `GET /v1/models/{id}`: one model, as OpenAI answers it; an alias answers
+ * with `id` as asked and `parent` naming the model it stands for. 404 in
+ * OpenAI's error shape for an unknown id.
+ */
+export function getModel(deps: LocalRouteDeps, res: ServerResponse, id: string): void {
+  const name = deps.names.resolve(id);
+  if (name === undefined) throw new ModelNotFoundError(id);
+  const entry = modelEntry(deps, name, modelViews(safeSnapshot(deps.mux)).get(name)?.state);
+  sendJson(res, name === id ? entry : { ...entry, id, parent: name });
+}
+
+function modelEntry(deps: LocalRouteDeps, id: string, state: string | undefined) {
+  const modelPath = (deps.config.models[id] as { model_path?: unknown } | null)?.model_path;
+  return {
+    id,
+    object: "model",
+    created: deps.createdAt,
+    owned_by: "llmux",
+    root: typeof modelPath === "string" ? modelPath : id,
+    parent: null as string | null,
+    llmux_state: state ?? "unknown",
+    llmux_aliases: deps.names.aliasesOf(id),
+  };
 }
 
 /**

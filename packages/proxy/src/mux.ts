@@ -50,6 +50,10 @@ export interface ProxyConfigView {
     api_keys: string[];
     admin_keys: string[];
     shutdown_grace_secs: number;
+    /** Honour a `model-override` header (default true). */
+    model_override_header?: boolean;
+    /** Lines kept per log for `GET /llmux/logs` (default 1000). */
+    log_lines?: number;
   };
   policy: { request_timeout_secs: number };
 }

@@ -5,18 +5,24 @@ import { finished } from "node:stream";
 import type { Registry } from "prom-client";
 import { Agent } from "undici";
 import { runAdminAction } from "./admin-routes.js";
-import { KeySet, bearerToken } from "./auth.js";
+import { KeySet, clientKey } from "./auth.js";
 import { ProxyClosingError, ProxyStateError, RouteNotFoundError, UnauthorizedError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
-import { type LocalRouteDeps, health, listModels, status } from "./local-routes.js";
+import { LiveStatus } from "./live-status.js";
+import { type LocalRouteDeps, getModel, health, listModels, status } from "./local-routes.js";
+import { LogBook, createLogBook } from "./log-book.js";
+import { serveLogs } from "./log-routes.js";
 import { ProxyMetrics } from "./metrics.js";
 import { serveMetrics } from "./metrics-server.js";
+import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
 import { recordMuxEvent } from "./mux-metrics.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
-import { matchRoute } from "./routes.js";
+import { servePageFile } from "./page-files.js";
+import { type Route, matchRoute } from "./routes.js";
+import { statusView } from "./status-view.js";
 import { VERSION } from "./version.js";
 
 /** The subset of a pino logger the proxy uses. */
@@ -37,6 +43,11 @@ export interface CreateProxyOptions {
   upstreamTimeoutMs?: number;
   /** The `deadline` passed to `mux.acquire` for a wait of `timeoutMs` (default: `mux.clock.now() + timeoutMs`). */
   deadline?: (timeoutMs: number) => number;
+  /**
+   * The lines `GET /llmux/logs` serves; the binary feeds it from its logger and
+   * each engine's output. Default: an empty one sized by `proxy.log_lines`.
+   */
+  logs?: LogBook;
 }
 
 export interface ListenResult {
@@ -55,6 +66,7 @@ type ProxyEvents = { request: [record: RequestRecord] };
 export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   readonly metrics: ProxyMetrics;
   readonly registry: Registry;
+  readonly logs: LogBook;
   private readonly mux: ProxyMux;
   private readonly config: ProxyConfigView;
   private readonly logger: ProxyLogger | undefined;
@@ -64,6 +76,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly apiKeys: KeySet;
   private readonly adminKeys: KeySet;
   private readonly shutdown = new AbortController();
+  /** Aborted when closing starts: endless streams (logs, live status) end so they do not hold the shutdown. */
+  private readonly closing = new AbortController();
+  private readonly names: ModelNames;
+  private readonly live: LiveStatus;
   private readonly active = new Set<ServerResponse>();
   private readonly localDeps: LocalRouteDeps;
   private readonly unsubscribe: () => void;
@@ -82,6 +98,13 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.deadline = options.deadline ?? ((timeoutMs) => clock.now() + timeoutMs);
     this.apiKeys = new KeySet(this.config.proxy.api_keys);
     this.adminKeys = new KeySet(this.config.proxy.admin_keys);
+    this.names = new ModelNames(this.config.models);
+    this.logs = options.logs ?? createLogBook(this.config);
+    this.live = new LiveStatus({
+      view: () => this.statusView(),
+      closing: this.closing.signal,
+      keepaliveMs: this.config.proxy.keepalive_interval_secs * 1000,
+    });
     const models = Object.keys(this.config.models);
     this.metrics = new ProxyMetrics({
       models,
@@ -91,13 +114,18 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     });
     this.metrics.primeModels();
     this.registry = this.metrics.registry;
-    this.unsubscribe = this.mux.on((event) => recordMuxEvent(this.metrics, event));
+    // One subscription feeds the metrics and every live status page.
+    this.unsubscribe = this.mux.on((event) => {
+      recordMuxEvent(this.metrics, event);
+      this.live.changed();
+    });
     // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
     // No cap on connections per model: a cap would queue streams silently behind long ones.
     this.agent = new Agent({ keepAliveTimeout: 30_000 });
     this.localDeps = {
       mux: this.mux,
       config: this.config,
+      names: this.names,
       version: VERSION,
       createdAt: Math.floor(Date.now() / 1000),
       inFlight: () => this.active.size,
@@ -150,6 +178,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private async shutDown(graceMs: number): Promise<void> {
     this.state = "closing";
     this.unsubscribe();
+    this.closing.abort();
     const closed = Promise.all([closeServer(this.server), closeServer(this.metricsServer)]);
     this.server.closeIdleConnections();
     this.metricsServer?.closeAllConnections();
@@ -215,20 +244,14 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       throw new ProxyClosingError();
     }
     const route = matchRoute(req.method ?? "GET", req.url ?? "/");
-    const token = bearerToken(req.headers);
-    if (route.kind === "admin") {
-      // Admin routes do not exist unless an admin key is configured.
-      if (this.adminKeys.empty) throw new RouteNotFoundError(record.path);
-      if (!this.adminKeys.accepts(token)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
-    } else if (!(route.kind === "local" && route.name === "health") && !this.apiKeys.empty) {
-      if (!this.apiKeys.accepts(token) && !this.adminKeys.accepts(token)) throw new UnauthorizedError();
-    }
+    this.authorize(route, clientKey(req.headers), record.path);
     switch (route.kind) {
       case "forward":
         return forwardRequest(
           {
             mux: this.mux,
             config: this.config,
+            names: this.names,
             agent: this.agent,
             metrics: this.metrics,
             shutdown: this.shutdown.signal,
@@ -249,10 +272,54 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
         return runAdminAction(this.mux, this.config, res, route);
       case "local":
         req.resume();
-        if (route.name === "health") return health(this.localDeps, res);
-        if (route.name === "models") return listModels(this.localDeps, res);
-        return status(this.localDeps, res);
+        return this.serveLocal(req, res, route);
     }
+  }
+
+  private authorize(route: Route, key: string | undefined, path: string): void {
+    if (route.kind === "admin") {
+      // Admin routes do not exist unless an admin key is configured.
+      if (this.adminKeys.empty) throw new RouteNotFoundError(path);
+      if (!this.adminKeys.accepts(key)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
+      return;
+    }
+    // Logs may show what models were asked and why they failed: the admin key guards them when there is one.
+    if (route.kind === "local" && route.name === "logs" && !this.adminKeys.empty) {
+      if (!this.adminKeys.accepts(key)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
+      return;
+    }
+    // The health check and the status page's static files carry no data.
+    if (route.kind === "local" && (route.name === "health" || route.name === "page")) return;
+    if (!this.apiKeys.empty && !this.apiKeys.accepts(key) && !this.adminKeys.accepts(key)) throw new UnauthorizedError();
+  }
+
+  private serveLocal(req: IncomingMessage, res: ServerResponse, route: Extract<Route, { kind: "local" }>): void | Promise<void> {
+    switch (route.name) {
+      case "health":
+        return health(this.localDeps, res);
+      case "models":
+        return listModels(this.localDeps, res);
+      case "model":
+        return getModel(this.localDeps, res, route.model ?? "");
+      case "status":
+        return status(this.localDeps, res);
+      case "events":
+        return this.live.attach(res);
+      case "logs":
+        return serveLogs({ logs: this.logs, names: this.names, closing: this.closing.signal }, res, route);
+      case "page":
+        return servePageFile(res, route.file ?? "index.html", req.method === "HEAD");
+    }
+  }
+
+  private statusView() {
+    return statusView({
+      snapshot: this.safeSnapshot(),
+      names: this.names,
+      clockNow: (this.mux.clock ?? { now: () => performance.now() }).now(),
+      wallNow: Date.now(),
+      adminControls: !this.adminKeys.empty,
+    });
   }
 
   private safeSnapshot(): unknown {

@@ -20,7 +20,8 @@ describe("matchRoute", () => {
       query: "?x=1",
       body: "multipart",
     });
-    expect(FORWARDED_ROUTES.size).toBe(16);
+    expect(FORWARDED_ROUTES.size).toBe(17);
+    expect(matchRoute("POST", "/v1/messages/count_tokens")).toMatchObject({ kind: "forward", body: "json" });
   });
 
   it("never forwards vLLM admin routes or the simulator's control routes", () => {
@@ -42,9 +43,17 @@ describe("matchRoute", () => {
   });
 
   it("routes local and admin paths (model names may hold slashes)", () => {
-    expect(matchRoute("GET", "/health")).toEqual({ kind: "local", name: "health" });
-    expect(matchRoute("GET", "/v1/models")).toEqual({ kind: "local", name: "models" });
-    expect(matchRoute("GET", "/llmux/status")).toEqual({ kind: "local", name: "status" });
+    expect(matchRoute("GET", "/health")).toEqual({ kind: "local", name: "health", query: "" });
+    expect(matchRoute("GET", "/v1/models")).toEqual({ kind: "local", name: "models", query: "" });
+    expect(matchRoute("GET", "/models")).toEqual({ kind: "local", name: "models", query: "" });
+    expect(matchRoute("GET", "/v1/models/org/qwen-7b")).toEqual({ kind: "local", name: "model", query: "", model: "org/qwen-7b" });
+    expect(matchRoute("GET", "/llmux/status")).toEqual({ kind: "local", name: "status", query: "" });
+    expect(matchRoute("GET", "/llmux/events")).toEqual({ kind: "local", name: "events", query: "" });
+    expect(matchRoute("GET", "/llmux/logs?follow=1")).toEqual({ kind: "local", name: "logs", query: "?follow=1" });
+    expect(matchRoute("GET", "/llmux/logs/org/qwen-7b")).toEqual({ kind: "local", name: "logs", query: "", model: "org/qwen-7b" });
+    expect(matchRoute("GET", "/llmux/")).toEqual({ kind: "local", name: "page", query: "", file: "index.html" });
+    expect(matchRoute("GET", "/llmux/app.js")).toMatchObject({ name: "page", file: "app.js" });
+    expect(codeOf(() => matchRoute("GET", "/llmux/secret.txt"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
     expect(matchRoute("POST", "/llmux/models/org/qwen-7b/sleep?level=2")).toEqual({
       kind: "admin",
       model: "org/qwen-7b",

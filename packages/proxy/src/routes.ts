@@ -15,6 +15,7 @@ export const FORWARDED_ROUTES: ReadonlyMap<string, BodyKind> = new Map<string, B
   ["/v1/embeddings", "json"],
   ["/v1/responses", "json"],
   ["/v1/messages", "json"],
+  ["/v1/messages/count_tokens", "json"],
   ["/tokenize", "json"],
   ["/detokenize", "json"],
   ["/pooling", "json"],
@@ -28,18 +29,35 @@ export const FORWARDED_ROUTES: ReadonlyMap<string, BodyKind> = new Map<string, B
   ["/v1/audio/translations", "multipart"],
 ]);
 
-export type LocalRoute = "health" | "models" | "status";
+export type LocalRoute = "health" | "models" | "model" | "status" | "events" | "logs" | "page";
 export type AdminAction = "sleep" | "wake" | "stop";
 
 export type Route =
   | { kind: "forward"; path: string; query: string; body: BodyKind }
-  | { kind: "local"; name: LocalRoute }
+  /** `model`: the id of `/v1/models/{id}`, the model of `/llmux/logs/{model}`; `file`: a status page file. */
+  | { kind: "local"; name: LocalRoute; query: string; model?: string; file?: string }
   | { kind: "admin"; model: string; action: AdminAction; query: string };
 
 const LOCAL_ROUTES: ReadonlyMap<string, LocalRoute> = new Map<string, LocalRoute>([
   ["/health", "health"],
   ["/v1/models", "models"],
+  ["/models", "models"],
   ["/llmux/status", "status"],
+  ["/llmux/events", "events"],
+  ["/llmux/logs", "logs"],
+]);
+
+/** Local routes whose last segments name a model (which may itself hold `/`). */
+const LOCAL_PREFIXES: readonly (readonly [string, LocalRoute])[] = [
+  ["/v1/models/", "model"],
+  ["/llmux/logs/", "logs"],
+];
+
+/** The status page's files (`/llmux/` is its index). */
+export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
+  ["/llmux/", "index.html"],
+  ["/llmux/app.js", "app.js"],
+  ["/llmux/style.css", "style.css"],
 ]);
 
 const ADMIN_PREFIX = "/llmux/models/";
@@ -76,10 +94,10 @@ export function matchRoute(method: string, target: string): Route {
     if (method !== "POST") throw new MethodNotAllowedError(method, path, ["POST"]);
     return { kind: "forward", path, query, body };
   }
-  const local = LOCAL_ROUTES.get(path);
+  const local = localRoute(path, query);
   if (local !== undefined) {
     if (method !== "GET" && method !== "HEAD") throw new MethodNotAllowedError(method, path, ["GET", "HEAD"]);
-    return { kind: "local", name: local };
+    return local;
   }
   if (path.startsWith(ADMIN_PREFIX)) {
     const rest = path.slice(ADMIN_PREFIX.length);
@@ -92,4 +110,15 @@ export function matchRoute(method: string, target: string): Route {
     }
   }
   throw new RouteNotFoundError(path);
+}
+
+function localRoute(path: string, query: string): Extract<Route, { kind: "local" }> | undefined {
+  const name = LOCAL_ROUTES.get(path);
+  if (name !== undefined) return { kind: "local", name, query };
+  const file = PAGE_FILES.get(path);
+  if (file !== undefined) return { kind: "local", name: "page", query, file };
+  for (const [prefix, prefixed] of LOCAL_PREFIXES) {
+    if (path.startsWith(prefix) && path.length > prefix.length) return { kind: "local", name: prefixed, query, model: path.slice(prefix.length) };
+  }
+  return undefined;
 }

@@ -48,11 +48,14 @@ describe("parseConfig", () => {
         api_keys: [],
         admin_keys: [],
         shutdown_grace_secs: 30,
+        model_override_header: true,
+        log_lines: 1000,
       },
     });
     expect(config.models.qwen).toEqual({
       model_path: "Qwen/Qwen2.5-7B-Instruct",
       port: 8001,
+      aliases: [],
       sleep_level: 3,
       gpu_memory_utilization: 0.9,
       tensor_parallel_size: 1,
@@ -136,6 +139,30 @@ describe("parseConfig", () => {
     expect(issues.map((i) => i.path)).toEqual(['models["-bad"]', 'models["a b"]']);
     expect(() => parseConfig({ models: { "Qwen/Qwen2.5-7B:instruct_v1.0": { model_path: "x", port: 8001 } } })).not.toThrow();
     expect(issuesOf({ models: { ["a".repeat(129)]: { model_path: "x", port: 8001 } } })).toHaveLength(1);
+  });
+
+  it("accepts aliases and refuses invalid, reserved or duplicate ones with their JSON path", () => {
+    const ok = parseConfig({ models: { qwen: { model_path: "x", port: 8001, aliases: ["gpt-4o-mini", "qwen2.5:7b"] } } });
+    expect(ok.models.qwen?.aliases).toEqual(["gpt-4o-mini", "qwen2.5:7b"]);
+    const issues = issuesOf({
+      models: {
+        a: { model_path: "x", port: 8001, aliases: ["__proto__", "b", "shared", "a b"] },
+        b: { model_path: "y", port: 8002, aliases: ["shared", "a"] },
+      },
+    });
+    expect(issues).toEqual([
+      { path: 'models["a"].aliases[0]', message: expect.stringContaining('found "__proto__"') },
+      { path: 'models["a"].aliases[1]', message: expect.stringContaining('already used by models["b"]') },
+      { path: 'models["a"].aliases[3]', message: expect.stringContaining('found "a b"') },
+      { path: 'models["b"].aliases[0]', message: expect.stringContaining('already used by models["a"].aliases[2]') },
+      { path: 'models["b"].aliases[1]', message: expect.stringContaining('already used by models["a"]') },
+    ]);
+    expect(issuesOf({ models: { a: { model_path: "x", port: 8001, aliases: ["same", "same"] } } })).toHaveLength(1);
+  });
+
+  it("bounds proxy.log_lines", () => {
+    expect(issuesOf({ ...minimal, proxy: { log_lines: 100001 } })[0]?.path).toBe("proxy.log_lines");
+    expect(parseConfig({ ...minimal, proxy: { log_lines: 0, model_override_header: false } }).proxy).toMatchObject({ log_lines: 0, model_override_header: false });
   });
 
   it("rejects a gpus list that does not match tensor_parallel_size", () => {

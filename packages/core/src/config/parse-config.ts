@@ -39,6 +39,7 @@ export function parseConfig(input: unknown): LlmuxConfig {
 function crossCheck(config: LlmuxConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const portOwners = new Map<number, string>([[config.port, "port"]]);
+  const nameOwners = new Map<string, string>(Object.keys(config.models).map((name) => [name, formatPath(["models", name])]));
   if (config.metrics_port !== 0) {
     if (config.metrics_port === config.port) {
       issues.push({ path: "metrics_port", message: `expected a port different from port, found ${config.metrics_port} for both` });
@@ -49,9 +50,10 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
     if (!MODEL_NAME_PATTERN.test(name)) {
       issues.push({
         path: formatPath(["models", name]),
-        message: `expected a model name of letters, digits and ._:/- starting with a letter or digit (at most 128 characters), found ${JSON.stringify(name)}`,
+        message: `expected a model name of ${NAME_RULE}, found ${JSON.stringify(name)}`,
       });
     }
+    issues.push(...aliasIssues(name, model.aliases, nameOwners));
     const owner = portOwners.get(model.port);
     if (owner !== undefined) {
       issues.push({ path: formatPath(["models", name, "port"]), message: `expected a unique port, found ${model.port}, already used by ${owner}` });
@@ -74,6 +76,24 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
       });
     });
   }
+  return issues;
+}
+
+const NAME_RULE = "letters, digits and ._:/- starting with a letter or digit (at most 128 characters)";
+
+/** An alias must be a valid name (so `__proto__` and friends are refused) that no model or other alias uses. */
+function aliasIssues(name: string, aliases: readonly string[], owners: Map<string, string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  aliases.forEach((alias, index) => {
+    const path = formatPath(["models", name, "aliases", index]);
+    if (!MODEL_NAME_PATTERN.test(alias)) {
+      issues.push({ path, message: `expected an alias of ${NAME_RULE}, found ${JSON.stringify(alias)}` });
+      return;
+    }
+    const owner = owners.get(alias);
+    if (owner !== undefined) issues.push({ path, message: `expected a name no other model or alias uses, found ${JSON.stringify(alias)}, already used by ${owner}` });
+    else owners.set(alias, path);
+  });
   return issues;
 }
 

@@ -10,6 +10,10 @@ const positiveSecs = z.number().gt(0);
 export const modelSchema = z.strictObject({
   model_path: z.string().min(1).describe("HuggingFace id or local path passed to `vllm serve`."),
   port: port.describe("Port of this model's vLLM server (bound to 127.0.0.1)."),
+  aliases: z
+    .array(z.string())
+    .default([])
+    .describe("Other names clients may use in `model` (e.g. `gpt-4o-mini`); each unique across every model's name and aliases."),
   sleep_level: z
     .union([z.literal(1), z.literal(2), z.literal(3)])
     .optional()
@@ -54,6 +58,16 @@ export const proxySchema = z.strictObject({
   api_keys: z.array(z.string().min(1)).default([]),
   admin_keys: z.array(z.string().min(1)).default([]),
   shutdown_grace_secs: secs.default(30),
+  model_override_header: z
+    .boolean()
+    .default(true)
+    .describe("Route by a `model-override` request header (as the onwards gateway sets it) instead of the body's `model`."),
+  log_lines: z
+    .int()
+    .min(0)
+    .max(100000)
+    .default(1000)
+    .describe("Lines kept for GET /llmux/logs: llmux's own, and each model's vLLM output (0 keeps none)."),
 });
 
 export const configSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { detokenizeRoute, embeddings, tokenizeRoute } from "./embedding-routes.j
 import { faultRoute, statsRoute } from "./control-routes.js";
 import { sendEmpty, sendJson, sendPlain, starletteMethodNotAllowed, starletteNotFound } from "./http-util.js";
 import { metricsRoute, modelsRoute, versionRoute } from "./info-routes.js";
+import { countTokensRoute, messagesRoute } from "./messages-routes.js";
 import { chatCompletions, completions } from "./openai-routes.js";
 
 type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -27,6 +28,8 @@ const routes: Record<string, Route> = {
   "/metrics": { methods: ["GET"], handler: metricsRoute },
   "/v1/chat/completions": { methods: ["POST"], handler: chatCompletions },
   "/v1/completions": { methods: ["POST"], handler: completions },
+  "/v1/messages": { methods: ["POST"], handler: messagesRoute },
+  "/v1/messages/count_tokens": { methods: ["POST"], handler: countTokensRoute },
   "/v1/embeddings": { methods: ["POST"], handler: embeddings },
   "/tokenize": { methods: ["POST"], handler: tokenizeRoute },
   "/detokenize": { methods: ["POST"], handler: detokenizeRoute },

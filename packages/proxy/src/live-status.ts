@@ -1,0 +1,63 @@
+import type { ServerResponse } from "node:http";
+import { openEventStream, writeEvent } from "./event-stream.js";
+import type { StatusView } from "./status-view.js";
+
+export interface LiveStatusOptions {
+  view: () => StatusView;
+  /** Aborts when the proxy starts to close: every stream ends. */
+  closing: AbortSignal;
+  /** Comment lines this often keep idle connections open through proxies. */
+  keepaliveMs: number;
+}
+
+/**
+ * `GET /llmux/events`: the status page's live feed. One subscription to the
+ * multiplexer's events feeds every open stream: each burst of events (one
+ * tick) builds the view once and writes it to all clients, so a client costs
+ * a write per change and nothing while nothing happens (no polling).
+ */
+export class LiveStatus {
+  readonly #options: LiveStatusOptions;
+  readonly #clients = new Set<ServerResponse>();
+  #scheduled = false;
+  #keepalive: NodeJS.Timeout | undefined;
+
+  constructor(options: LiveStatusOptions) {
+    this.#options = options;
+  }
+
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** Something changed: send a fresh view to every client once the current tick's events are in. */
+  changed(): void {
+    if (this.#scheduled || this.#clients.size === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#clients.size === 0) return;
+      const data = JSON.stringify(this.#options.view());
+      for (const res of this.#clients) writeEvent(res, data, "status");
+    });
+  }
+
+  attach(res: ServerResponse): void {
+    openEventStream(res, this.#options.closing, () => this.#detach(res));
+    if (res.writableEnded) return;
+    this.#clients.add(res);
+    writeEvent(res, JSON.stringify(this.#options.view()), "status");
+    this.#keepalive ??= setInterval(() => {
+      for (const client of this.#clients) if (!client.writableEnded) client.write(": keep-alive\n\n");
+    }, this.#options.keepaliveMs);
+    this.#keepalive.unref();
+  }
+
+  #detach(res: ServerResponse): void {
+    this.#clients.delete(res);
+    if (this.#clients.size === 0 && this.#keepalive !== undefined) {
+      clearInterval(this.#keepalive);
+      this.#keepalive = undefined;
+    }
+  }
+}
