@@ -1,4 +1,5 @@
 import type { LlmuxConfig, ModelConfig } from "@llmux/core";
+import type { LogBook } from "@llmux/proxy";
 import { VllmServer, serverOptionsFromConfig, type Engine, type EngineExit } from "@llmux/vllm-client";
 import type { Logger } from "pino";
 import { readStartTime } from "./proc-info.js";
@@ -12,6 +13,8 @@ export interface VllmEngineFactoryOptions {
   logger: Logger;
   /** Where spawned process groups are recorded for orphan reaping; none when undefined. */
   stateFile?: StateFile | undefined;
+  /** Where each model's vLLM output is kept for `GET /llmux/logs/{model}` (every line, whatever `vllm_logging` says). */
+  logs?: LogBook | undefined;
   /** How often a start in progress logs its elapsed time. Default 10 000 ms. */
   progressIntervalMs?: number;
 }
@@ -22,7 +25,7 @@ export interface VllmEngineFactoryOptions {
  * observes vLLM; the libraries only emit events.
  */
 export function createVllmEngineFactory(options: VllmEngineFactoryOptions): EngineFactory {
-  const { logger, stateFile } = options;
+  const { logger, stateFile, logs } = options;
   const progressIntervalMs = options.progressIntervalMs ?? 10_000;
   return (name, model, config) => {
     const server = new VllmServer(serverOptionsFromConfig(name, model, config));
@@ -60,6 +63,7 @@ export function createVllmEngineFactory(options: VllmEngineFactoryOptions): Engi
     });
 
     server.on("log", (line: string, stream: "stdout" | "stderr") => {
+      logs?.append(name, line);
       if (config.vllm_logging) log.info({ stream, vllm: true }, stripVllmPrefix(line));
       else if (isPhaseLine(line)) log.info({ vllm: true }, stripVllmPrefix(line));
     });

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { LLMUX_LOG, LogBook } from "@llmux/proxy";
 import { createLogger, parseLogFormat, parseLogLevel } from "./logger.js";
 
 function capture(): { stream: Writable; text: () => string } {
@@ -23,6 +24,21 @@ describe("createLogger", () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({ level: 30, model: "a", msg: "switch done", name: "llmux" });
   });
+  it("keeps its lines (JSON, at the logger's level) in a log book too, with keys redacted", () => {
+    const out = capture();
+    const logBook = new LogBook({ lines: 10, secrets: ["sk-configured"] });
+    const logger = createLogger({ destination: out.stream, format: "pretty", level: "info", logBook });
+    logger.debug("hidden");
+    logger.info({ headers: { authorization: "Bearer sk-client", "x-api-key": "sk-anthropic" } }, "request");
+    logger.info("a message naming sk-configured");
+    const kept = logBook.lines(LLMUX_LOG);
+    expect(kept).toHaveLength(2);
+    expect(JSON.parse(kept[0] ?? "")).toMatchObject({ msg: "request", headers: { authorization: "[redacted]", "x-api-key": "[redacted]" } });
+    expect(kept.join("\n")).not.toMatch(/sk-client|sk-anthropic|sk-configured/);
+    expect(out.text()).not.toMatch(/sk-client|sk-anthropic/);
+    expect(out.text()).toMatch(/INFO: request/);
+  });
+
   it("writes pretty lines when asked", () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, format: "pretty" });

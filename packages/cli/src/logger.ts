@@ -1,4 +1,5 @@
-import { pino, type Logger, type DestinationStream } from "pino";
+import { LLMUX_LOG, type LogBook } from "@llmux/proxy";
+import { pino, type Logger, type DestinationStream, type LoggerOptions as PinoOptions } from "pino";
 import PinoPretty from "pino-pretty";
 import { CliUsageError } from "./errors.js";
 
@@ -15,6 +16,41 @@ export interface LoggerOptions {
   destination?: DestinationStream | NodeJS.WritableStream | number;
   /** Whether the destination is a terminal; default `process.stdout.isTTY` for stdout. */
   isTty?: boolean;
+  /** Also keep each line (JSON) here, for `GET /llmux/logs`. */
+  logBook?: LogBook;
+}
+
+/** Fields that may hold a key; pino replaces them before a line is written anywhere. */
+const REDACT: PinoOptions["redact"] = {
+  paths: [
+    "authorization",
+    "*.authorization",
+    "headers.authorization",
+    "*.headers.authorization",
+    '["x-api-key"]',
+    '*["x-api-key"]',
+    'headers["x-api-key"]',
+    '*.headers["x-api-key"]',
+    "api_keys",
+    "admin_keys",
+    "*.api_keys",
+    "*.admin_keys",
+  ],
+  censor: "[redacted]",
+};
+
+/** Write to `main` and, when asked, into the log book too (always as JSON lines). */
+function withLogBook(main: DestinationStream, logBook: LogBook | undefined): DestinationStream {
+  if (logBook === undefined) return main;
+  const book: DestinationStream = {
+    write(chunk: string) {
+      for (const line of chunk.split("\n")) if (line !== "") logBook.append(LLMUX_LOG, line);
+    },
+  };
+  return pino.multistream([
+    { level: "trace", stream: main },
+    { level: "trace", stream: book },
+  ]);
 }
 
 export function parseLogLevel(value: string): LogLevel {
@@ -51,6 +87,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? (isTty ? "pretty" : "json");
   const level = options.level ?? "info";
   const base = { name: "llmux" };
+  const pinoOptions: PinoOptions = { level, base, redact: REDACT };
   if (format === "pretty") {
     const stream = PinoPretty({
       colorize: isTty,
@@ -62,9 +99,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       translateTime: "SYS:HH:MM:ss.l",
       singleLine: true,
     });
-    return pino({ level, base }, stream);
+    return pino(pinoOptions, withLogBook(stream, options.logBook));
   }
   const stream =
     typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : (destination as DestinationStream);
-  return pino({ level, base }, stream);
+  return pino(pinoOptions, withLogBook(stream, options.logBook));
 }

@@ -1,4 +1,5 @@
 import { parseConfig } from "@llmux/core";
+import { LogBook } from "@llmux/proxy";
 import type { CliIo } from "./cli-io.js";
 import { buildDemoConfig, demoInstructions } from "./demo.js";
 import { EXIT_FAILURE } from "./exit-codes.js";
@@ -15,9 +16,12 @@ export interface DemoOptions {
 
 /** `llmux demo`: llmux in front of three simulated vLLM servers, until Ctrl-C. */
 export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
+  // The demo's config has no keys to scrub and keeps the default number of lines.
+  const logs = new LogBook({ lines: 1000 });
   const logger = createLogger({
     ...(options.logLevel ? { level: options.logLevel } : {}),
     ...(options.logFormat ? { format: options.logFormat } : {}),
+    logBook: logs,
   });
   const port = options.port ?? 3000;
   let setup;
@@ -31,7 +35,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     const config = parseConfig(setup.config);
     return await serveUntilSignal(config, logger, options.stateFile, ({ url, metricsUrl }) => {
       io.stdout.write(`${demoInstructions(url, metricsUrl)}\n`);
-    });
+    }, logs);
   } finally {
     setup.cleanup();
   }

@@ -7,6 +7,7 @@ import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
 import { handleShutdownSignals } from "./signals.js";
 import { startLlmux } from "./start-llmux.js";
 import type { LlmuxConfig } from "@llmux/core";
+import { createLogBook, type LogBook } from "@llmux/proxy";
 import type { Logger } from "pino";
 
 export interface ServeOptions {
@@ -56,11 +57,13 @@ export async function runServer(options: ServeOptions, io: CliIo): Promise<numbe
       : undefined;
   const config = loadConfigOrReport(configPath, options.port, io, hint);
   if (typeof config === "number") return config;
+  const logs = createLogBook(config);
   const logger = createLogger({
     ...(options.logLevel ? { level: options.logLevel } : {}),
     ...(options.logFormat ? { format: options.logFormat } : {}),
+    logBook: logs,
   });
-  return serveUntilSignal(config, logger, options.stateFile);
+  return serveUntilSignal(config, logger, options.stateFile, undefined, logs);
 }
 
 /** Start llmux with `config`, and shut it down on SIGINT/SIGTERM. Resolves with the exit code. */
@@ -69,10 +72,11 @@ export async function serveUntilSignal(
   logger: Logger,
   stateFile: string | undefined,
   onListening?: (urls: { url: string; metricsUrl: string | undefined }) => void,
+  logs?: LogBook,
 ): Promise<number> {
   let running;
   try {
-    running = await startLlmux(config, { logger, ...(stateFile === undefined ? {} : { stateFile }) });
+    running = await startLlmux(config, { logger, ...(stateFile === undefined ? {} : { stateFile }), ...(logs === undefined ? {} : { logs }) });
   } catch (error) {
     logger.error({ err: error }, `llmux could not start: ${(error as Error).message}`);
     return EXIT_FAILURE;

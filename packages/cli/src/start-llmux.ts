@@ -1,5 +1,5 @@
 import { Multiplexer, checkConfig, type LlmuxConfig } from "@llmux/core";
-import { createProxy, type RequestRecord } from "@llmux/proxy";
+import { createLogBook, createProxy, type LogBook, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
 import { ClosedError, StartupError } from "./errors.js";
@@ -22,6 +22,12 @@ export interface StartLlmuxOptions {
    * `false` disables the record (and the reaping). Ignored with a custom `engineFactory`.
    */
   stateFile?: string | false;
+  /**
+   * The lines `GET /llmux/logs` serves. Default: one sized by `proxy.log_lines`,
+   * fed by the logger made here; pass the one given to `createLogger` along with
+   * your own `logger`, or llmux's own lines will not be in it.
+   */
+  logs?: LogBook;
   /** Replace the `VllmServer` engines (tests, other runtimes). */
   engineFactory?: EngineFactory;
   /** Install SIGINT/SIGTERM handlers that close this instance (a second signal forces). Default false. */
@@ -51,9 +57,14 @@ export interface RunningLlmux {
  * global state and no `process.exit`; signal handlers only when asked.
  */
 export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions = {}): Promise<RunningLlmux> {
+  const logs = options.logs ?? createLogBook(config);
   const logger =
     options.logger ??
-    createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
+    createLogger({
+      ...(options.logLevel ? { level: options.logLevel } : {}),
+      ...(options.logFormat ? { format: options.logFormat } : {}),
+      logBook: logs,
+    });
 
   for (const warning of checkConfig(config)) logger.warn({ config_check: true }, warning);
 
@@ -73,10 +84,10 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     }
   }
 
-  const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile });
+  const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile, logs });
   const mux = new Multiplexer({ config, engineFactory });
   const unsubscribe = mux.on((event) => logMuxEvent(logger, event));
-  const proxy = createProxy({ mux, config, logger });
+  const proxy = createProxy({ mux, config, logger, logs });
   proxy.on("request", (record: RequestRecord) => logger.debug(record, requestLine(record)));
 
   let bound: { url: string; metricsUrl?: string | undefined };

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { RouteNotFoundError, UnauthorizedError } from "./errors.js";
+import type { Route } from "./routes.js";
 
 /** The token of an `Authorization: Bearer <token>` header, if any. */
 export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
@@ -50,4 +52,28 @@ export class KeySet {
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value, "utf8").digest();
+}
+
+const ADMIN_KEY_NEEDED = "Missing or invalid admin key (Authorization: Bearer <admin key>, or x-api-key: <admin key>).";
+
+/**
+ * Throw unless `key` may use `route`: admin routes need an admin key (and do
+ * not exist without one); logs need the admin key when one is configured;
+ * everything else but the health check and the status page's static files
+ * needs an API or admin key when API keys are configured.
+ */
+export function checkAccess(route: Route, key: string | undefined, keys: { apiKeys: KeySet; adminKeys: KeySet }, path: string): void {
+  const { apiKeys, adminKeys } = keys;
+  if (route.kind === "admin") {
+    if (adminKeys.empty) throw new RouteNotFoundError(path);
+    if (!adminKeys.accepts(key)) throw new UnauthorizedError(ADMIN_KEY_NEEDED);
+    return;
+  }
+  // Logs show what was asked of which model and why things failed.
+  if (route.kind === "local" && route.name === "logs" && !adminKeys.empty) {
+    if (!adminKeys.accepts(key)) throw new UnauthorizedError(ADMIN_KEY_NEEDED);
+    return;
+  }
+  if (route.kind === "local" && (route.name === "health" || route.name === "page")) return;
+  if (!apiKeys.empty && !apiKeys.accepts(key) && !adminKeys.accepts(key)) throw new UnauthorizedError();
 }

@@ -5,13 +5,12 @@ import { finished } from "node:stream";
 import type { Registry } from "prom-client";
 import { Agent } from "undici";
 import { runAdminAction } from "./admin-routes.js";
-import { KeySet, clientKey } from "./auth.js";
-import { ProxyClosingError, ProxyStateError, RouteNotFoundError, UnauthorizedError } from "./errors.js";
+import { KeySet, checkAccess, clientKey } from "./auth.js";
+import { ProxyClosingError, ProxyStateError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
 import { LiveStatus } from "./live-status.js";
-import { type LocalRouteDeps, getModel, health, listModels, status } from "./local-routes.js";
-import { LogBook, createLogBook } from "./log-book.js";
-import { serveLogs } from "./log-routes.js";
+import { type LocalServices, serveLocal } from "./local-dispatch.js";
+import { type LogBook, createLogBook } from "./log-book.js";
 import { ProxyMetrics } from "./metrics.js";
 import { serveMetrics } from "./metrics-server.js";
 import { ModelNames } from "./model-names.js";
@@ -20,9 +19,8 @@ import { recordMuxEvent } from "./mux-metrics.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
-import { servePageFile } from "./page-files.js";
-import { type Route, matchRoute } from "./routes.js";
-import { statusView } from "./status-view.js";
+import { matchRoute } from "./routes.js";
+import { type StatusView, statusView } from "./status-view.js";
 import { VERSION } from "./version.js";
 
 /** The subset of a pino logger the proxy uses. */
@@ -81,7 +79,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly names: ModelNames;
   private readonly live: LiveStatus;
   private readonly active = new Set<ServerResponse>();
-  private readonly localDeps: LocalRouteDeps;
+  private readonly localDeps: LocalServices;
   private readonly unsubscribe: () => void;
   private readonly upstreamTimeoutMs: number;
   private readonly deadline: (timeoutMs: number) => number;
@@ -100,8 +98,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.adminKeys = new KeySet(this.config.proxy.admin_keys);
     this.names = new ModelNames(this.config.models);
     this.logs = options.logs ?? createLogBook(this.config);
+    const view = (): StatusView =>
+      statusView({ snapshot: this.safeSnapshot(), names: this.names, clockNow: clock.now(), wallNow: Date.now(), adminControls: !this.adminKeys.empty });
     this.live = new LiveStatus({
-      view: () => this.statusView(),
+      view,
       closing: this.closing.signal,
       keepaliveMs: this.config.proxy.keepalive_interval_secs * 1000,
     });
@@ -130,6 +130,9 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       createdAt: Math.floor(Date.now() / 1000),
       inFlight: () => this.active.size,
       closing: () => this.state !== "listening",
+      live: this.live,
+      logs: this.logs,
+      closingSignal: this.closing.signal,
     };
     this.server = createServer(
       {
@@ -244,7 +247,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       throw new ProxyClosingError();
     }
     const route = matchRoute(req.method ?? "GET", req.url ?? "/");
-    this.authorize(route, clientKey(req.headers), record.path);
+    checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
     switch (route.kind) {
       case "forward":
         return forwardRequest(
@@ -272,54 +275,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
         return runAdminAction(this.mux, this.config, res, route);
       case "local":
         req.resume();
-        return this.serveLocal(req, res, route);
+        return serveLocal(this.localDeps, req, res, route);
     }
-  }
-
-  private authorize(route: Route, key: string | undefined, path: string): void {
-    if (route.kind === "admin") {
-      // Admin routes do not exist unless an admin key is configured.
-      if (this.adminKeys.empty) throw new RouteNotFoundError(path);
-      if (!this.adminKeys.accepts(key)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
-      return;
-    }
-    // Logs may show what models were asked and why they failed: the admin key guards them when there is one.
-    if (route.kind === "local" && route.name === "logs" && !this.adminKeys.empty) {
-      if (!this.adminKeys.accepts(key)) throw new UnauthorizedError("Missing or invalid admin key (Authorization: Bearer <admin key>).");
-      return;
-    }
-    // The health check and the status page's static files carry no data.
-    if (route.kind === "local" && (route.name === "health" || route.name === "page")) return;
-    if (!this.apiKeys.empty && !this.apiKeys.accepts(key) && !this.adminKeys.accepts(key)) throw new UnauthorizedError();
-  }
-
-  private serveLocal(req: IncomingMessage, res: ServerResponse, route: Extract<Route, { kind: "local" }>): void | Promise<void> {
-    switch (route.name) {
-      case "health":
-        return health(this.localDeps, res);
-      case "models":
-        return listModels(this.localDeps, res);
-      case "model":
-        return getModel(this.localDeps, res, route.model ?? "");
-      case "status":
-        return status(this.localDeps, res);
-      case "events":
-        return this.live.attach(res);
-      case "logs":
-        return serveLogs({ logs: this.logs, names: this.names, closing: this.closing.signal }, res, route);
-      case "page":
-        return servePageFile(res, route.file ?? "index.html", req.method === "HEAD");
-    }
-  }
-
-  private statusView() {
-    return statusView({
-      snapshot: this.safeSnapshot(),
-      names: this.names,
-      clockNow: (this.mux.clock ?? { now: () => performance.now() }).now(),
-      wallNow: Date.now(),
-      adminControls: !this.adminKeys.empty,
-    });
   }
 
   private safeSnapshot(): unknown {
