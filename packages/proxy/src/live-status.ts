@@ -37,7 +37,8 @@ export class LiveStatus {
     setImmediate(() => {
       this.#scheduled = false;
       if (this.#clients.size === 0) return;
-      const data = JSON.stringify(this.#options.view());
+      const data = this.#render();
+      if (data === undefined) return;
       for (const res of this.#clients) writeEvent(res, data, "status");
     });
   }
@@ -46,11 +47,21 @@ export class LiveStatus {
     openEventStream(res, this.#options.closing, () => this.#detach(res));
     if (res.writableEnded) return;
     this.#clients.add(res);
-    writeEvent(res, JSON.stringify(this.#options.view()), "status");
+    const data = this.#render();
+    if (data !== undefined) writeEvent(res, data, "status");
     this.#keepalive ??= setInterval(() => {
       for (const client of this.#clients) if (!client.writableEnded) client.write(": keep-alive\n\n");
     }, this.#options.keepaliveMs);
     this.#keepalive.unref();
+  }
+
+  /** The view as JSON; undefined if building it failed (a status page must never take the server down). */
+  #render(): string | undefined {
+    try {
+      return JSON.stringify(this.#options.view());
+    } catch {
+      return undefined;
+    }
   }
 
   #detach(res: ServerResponse): void {

@@ -47,6 +47,10 @@ describe("matchRoute", () => {
     expect(matchRoute("GET", "/v1/models")).toEqual({ kind: "local", name: "models", query: "" });
     expect(matchRoute("GET", "/models")).toEqual({ kind: "local", name: "models", query: "" });
     expect(matchRoute("GET", "/v1/models/org/qwen-7b")).toEqual({ kind: "local", name: "model", query: "", model: "org/qwen-7b" });
+    // Clients percent-encode the id as one segment; this local route alone decodes it.
+    expect(matchRoute("GET", "/v1/models/org%2Fqwen2.5%3A7b")).toMatchObject({ name: "model", model: "org/qwen2.5:7b" });
+    expect(codeOf(() => matchRoute("GET", "/v1/models/%E0%A4%A"))).toBe("LLMUX_ERR_BAD_PATH");
+    expect(codeOf(() => matchRoute("DELETE", "/v1/models/alpha"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
     expect(matchRoute("GET", "/llmux/status")).toEqual({ kind: "local", name: "status", query: "" });
     expect(matchRoute("GET", "/llmux/events")).toEqual({ kind: "local", name: "events", query: "" });
     expect(matchRoute("GET", "/llmux/logs?follow=1")).toEqual({ kind: "local", name: "logs", query: "?follow=1" });

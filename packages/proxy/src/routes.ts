@@ -48,10 +48,9 @@ const LOCAL_ROUTES: ReadonlyMap<string, LocalRoute> = new Map<string, LocalRoute
 ]);
 
 /** Local routes whose last segments name a model (which may itself hold `/`). */
-const LOCAL_PREFIXES: readonly (readonly [string, LocalRoute])[] = [
-  ["/v1/models/", "model"],
-  ["/llmux/logs/", "logs"],
-];
+const LOCAL_PREFIXES: readonly (readonly [string, LocalRoute])[] = [["/llmux/logs/", "logs"]];
+
+const MODEL_LOOKUP_PREFIX = "/v1/models/";
 
 /** The status page's files (`/llmux/` is its index). */
 export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
@@ -88,6 +87,11 @@ export function splitTarget(target: string): { path: string; query: string } {
 
 /** Resolve method + raw target to a route, or throw a 400/404/405 ProxyError. */
 export function matchRoute(method: string, target: string): Route {
+  const model = modelLookup(target);
+  if (model !== undefined) {
+    if (method !== "GET" && method !== "HEAD") throw new MethodNotAllowedError(method, MODEL_LOOKUP_PREFIX, ["GET", "HEAD"]);
+    return model;
+  }
   const { path, query } = splitTarget(target);
   const body = FORWARDED_ROUTES.get(path);
   if (body !== undefined) {
@@ -121,4 +125,24 @@ function localRoute(path: string, query: string): Extract<Route, { kind: "local"
     if (path.startsWith(prefix) && path.length > prefix.length) return { kind: "local", name: prefixed, query, model: path.slice(prefix.length) };
   }
   return undefined;
+}
+
+/**
+ * `GET /v1/models/{id}`: clients encode the id as one path segment
+ * (`qwen2.5%3A7b`, `org%2Fmodel`), so here, and only here, the rest of the
+ * path is percent-decoded. This route answers from the config and never
+ * forwards, so a decoded `/` or `..` cannot reach anything.
+ */
+function modelLookup(target: string): Extract<Route, { kind: "local" }> | undefined {
+  if (!target.startsWith(MODEL_LOOKUP_PREFIX)) return undefined;
+  const queryAt = target.indexOf("?");
+  const encoded = target.slice(MODEL_LOOKUP_PREFIX.length, queryAt === -1 ? undefined : queryAt);
+  if (encoded === "") return undefined;
+  let model: string;
+  try {
+    model = decodeURIComponent(encoded);
+  } catch {
+    throw new BadPathError(target);
+  }
+  return { kind: "local", name: "model", query: queryAt === -1 ? "" : target.slice(queryAt), model };
 }

@@ -1,5 +1,6 @@
-import type { MuxSnapshot } from "@llmux/core";
+import type { ModelSnapshot, MuxSnapshot } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
+import { modelViews } from "./mux.js";
 
 /** One model on the status page (`GET /llmux/events`), in the wire format: snake_case, wall-clock ms. */
 export interface ModelStatusView {
@@ -61,19 +62,22 @@ export function statusView(input: StatusViewInput): StatusView {
     policy: snapshot.policy ?? "unknown",
     closing: snapshot.closed ?? false,
     admin_controls: input.adminControls,
-    models: (snapshot.models ?? []).map((model) => ({
-      name: model.name,
-      aliases: input.names.aliasesOf(model.name),
-      state: model.state,
-      sleep_level: model.sleepLevel,
-      queue_depth: model.queueDepth,
-      in_flight: model.inFlight,
-      awake_since: model.awakeSince === null ? null : wall(model.awakeSince),
-      last_error: model.lastError,
-      restarts: model.restarts,
-      gpus: model.gpus,
-      gpu_memory_utilization: model.gpuMemoryUtilization,
-    })),
+    models: [...modelViews(input.snapshot)].map(([name, view]) => {
+      const model = view as Partial<ModelSnapshot>;
+      return {
+        name,
+        aliases: input.names.aliasesOf(name),
+        state: view.state,
+        sleep_level: model.sleepLevel ?? null,
+        queue_depth: view.queueDepth,
+        in_flight: view.inFlight,
+        awake_since: typeof model.awakeSince === "number" ? wall(model.awakeSince) : null,
+        last_error: model.lastError ?? null,
+        restarts: model.restarts ?? 0,
+        gpus: model.gpus ?? [],
+        gpu_memory_utilization: model.gpuMemoryUtilization ?? 0,
+      };
+    }),
     gpus: (snapshot.gpus ?? []).map((gpu) => ({ index: gpu.index, used: gpu.used, models: gpu.models })),
     switches: [...(snapshot.switches ?? [])].reverse().map((record) => ({
       id: record.id,

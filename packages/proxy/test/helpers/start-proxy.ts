@@ -1,4 +1,5 @@
 import { freePort } from "@llmux/vllm-sim/testing";
+import type { LogBook } from "../../src/log-book.js";
 import { type LlmuxProxy, createProxy } from "../../src/proxy.js";
 import type { ProxyConfigView, ProxyMux } from "../../src/mux.js";
 import type { RequestRecord } from "../../src/request-record.js";
@@ -7,16 +8,19 @@ export type ProxyOverrides = Partial<ProxyConfigView["proxy"]> & {
   request_timeout_secs?: number;
   metrics?: boolean;
   upstreamTimeoutMs?: number;
+  /** `aliases` per model. */
+  aliases?: Record<string, string[]>;
+  logs?: LogBook;
 };
 
 export function proxyConfig(models: string[], overrides: ProxyOverrides = {}, metricsPort = 0): ProxyConfigView {
-  const { request_timeout_secs, metrics: _metrics, upstreamTimeoutMs: _timeout, ...proxy } = overrides;
+  const { request_timeout_secs, metrics: _metrics, upstreamTimeoutMs: _timeout, aliases, logs: _logs, ...proxy } = overrides;
   return {
     port: 0,
     host: "127.0.0.1",
     metrics_port: metricsPort,
     metrics_host: "127.0.0.1",
-    models: Object.fromEntries(models.map((name) => [name, { model_path: `org/${name}`, port: 1 }])),
+    models: Object.fromEntries(models.map((name) => [name, { model_path: `org/${name}`, port: 1, aliases: aliases?.[name] ?? [] }])),
     proxy: {
       max_body_bytes: 1024 * 1024,
       keepalive_interval_secs: 0.1,
@@ -46,6 +50,7 @@ export async function startProxy(mux: ProxyMux, models: string[], overrides: Pro
     mux,
     config: proxyConfig(models, overrides, metricsPort),
     ...(overrides.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: overrides.upstreamTimeoutMs }),
+    ...(overrides.logs === undefined ? {} : { logs: overrides.logs }),
   });
   const records: RequestRecord[] = [];
   proxy.on("request", (record) => records.push(record));
