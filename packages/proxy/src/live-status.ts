@@ -30,17 +30,30 @@ export class LiveStatus {
     return this.#clients.size;
   }
 
-  /** Something changed: send a fresh view to every client once the current tick's events are in. */
-  changed(): void {
-    if (this.#scheduled || this.#clients.size === 0) return;
+  /**
+   * Something changed: send a fresh view to every client once the current
+   * tick's events are in, or at once when `now` (a state change: a state that
+   * lasts less than a tick must still be shown).
+   */
+  changed(now = false): void {
+    if (this.#clients.size === 0) return;
+    if (now) {
+      this.#broadcast();
+      return;
+    }
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      if (this.#clients.size === 0) return;
-      const data = this.#render();
-      if (data === undefined) return;
-      for (const res of this.#clients) writeEvent(res, data, "status");
+      this.#broadcast();
     });
+  }
+
+  #broadcast(): void {
+    if (this.#clients.size === 0) return;
+    const data = this.#render();
+    if (data === undefined) return;
+    for (const res of this.#clients) writeEvent(res, data, "status");
   }
 
   attach(res: ServerResponse): void {

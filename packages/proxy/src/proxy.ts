@@ -117,7 +117,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     // One subscription feeds the metrics and every live status page.
     this.unsubscribe = this.mux.on((event) => {
       recordMuxEvent(this.metrics, event);
-      this.live.changed();
+      this.live.changed(event.type === "state");
     });
     // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
     // No cap on connections per model: a cap would queue streams silently behind long ones.

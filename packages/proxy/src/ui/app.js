@@ -38,10 +38,8 @@ function seconds(ms) {
   return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
-function since(at) {
-  if (at === null) return "–";
-  const secs = Math.max(0, Math.round((Date.now() - at) / 1000));
-  return secs < 120 ? `${secs} s ago` : `${Math.round(secs / 60)} min ago`;
+function clockTime(at) {
+  return at === null ? "–" : new Date(at).toLocaleTimeString();
 }
 
 async function control(model, action) {
@@ -83,7 +81,7 @@ function modelCard(model, adminControls) {
       element("dt", {}, "in flight"),
       element("dd", { "data-field": "in_flight" }, String(model.in_flight)),
       element("dt", {}, "awake since"),
-      element("dd", {}, since(model.awake_since)),
+      element("dd", {}, clockTime(model.awake_since)),
       element("dt", {}, "GPUs"),
       element("dd", {}, `${model.gpus.join(", ")} · ${Math.round(model.gpu_memory_utilization * 100)}%`),
       element("dt", {}, "restarts"),
@@ -112,7 +110,7 @@ function switchItem(record) {
   return element(
     "li",
     { "data-switch": String(record.id), "data-result": record.result },
-    `#${record.id} ${from} → ${record.to}: ${record.result} in ${seconds(record.duration_ms)} (${new Date(record.started_at).toLocaleTimeString()})`,
+    `#${record.id} ${from} → ${record.to}: ${record.result} in ${seconds(record.duration_ms)} (${clockTime(record.started_at)})`,
     element("div", { class: "phases", textContent: phases + (record.error ? ` · ${record.error}` : "") }),
   );
 }
@@ -122,7 +120,7 @@ function render(view) {
   $("gpus").replaceChildren(...view.gpus.map(gpuRow));
   $("switches").replaceChildren(...view.switches.map(switchItem));
   $("policy").textContent = view.policy;
-  $("updated").textContent = new Date(view.at).toLocaleTimeString();
+  $("updated").textContent = clockTime(view.at);
   document.body.dataset.updatedAt = String(view.at);
 }
 

@@ -28,7 +28,12 @@ export interface SimStack {
  */
 export async function startSimStack(
   models: string[],
-  options: { sim?: Record<string, Record<string, string>>; proxy?: Record<string, unknown>; policy?: Record<string, unknown> } = {},
+  options: {
+    sim?: Record<string, Record<string, string>>;
+    proxy?: Record<string, unknown>;
+    policy?: Record<string, unknown>;
+    aliases?: Record<string, string[]>;
+  } = {},
 ): Promise<SimStack> {
   const dir = await mkdtemp(join(tmpdir(), "llmux-proxy-test-"));
   const ports = new Map<string, number>();
@@ -45,6 +50,7 @@ export async function startSimStack(
         {
           model_path: `sim/${model}`,
           port: ports.get(model),
+          aliases: options.aliases?.[model] ?? [],
           sleep_level: 1,
           env: {
             VLLM_SIM_STATE_DIR: join(dir, "gpu"),
