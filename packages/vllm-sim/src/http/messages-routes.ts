@@ -58,7 +58,8 @@ async function readMessages(ctx: SimContext, req: IncomingMessage, res: ServerRe
 /**
  * `POST /v1/messages` in Anthropic's shape, answered at once and without
  * streaming: enough for clients of that API to be tested through llmux. The
- * text is the simulator's deterministic answer for the same input.
+ * text is the simulator's greedy answer for the same input, whatever the
+ * temperature.
  */
 export async function messagesRoute(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const request = await readMessages(ctx, req, res);
@@ -72,8 +73,8 @@ export async function messagesRoute(ctx: SimContext, req: IncomingMessage, res: 
     messagesError(res, 400, "invalid_request_error", "stream: the simulator answers /v1/messages without streaming");
     return;
   }
-  const temperature = typeof request.body.temperature === "number" ? request.body.temperature : undefined;
-  const answer = generateAnswer({ model: request.model, input: request.input, temperature, seed: undefined, garbageWeights: ctx.engine.garbageWeights });
+  // Always the greedy answer, so that a test can compare answers across clients and switches.
+  const answer = generateAnswer({ model: request.model, input: request.input, temperature: 0, seed: undefined, garbageWeights: ctx.engine.garbageWeights });
   const tokens = answer.tokens.slice(0, maxTokens);
   sendJson(res, 200, {
     id: randomId("msg"),
