@@ -1,27 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { FakeMux } from "./helpers/fake-mux.js";
-import { FakeUpstream } from "./helpers/fake-upstream.js";
+import { describe, expect, it } from "vitest";
+import type { FakeMux } from "./helpers/fake-mux.js";
+import { useFakeProxy } from "./helpers/fake-proxy.js";
+import type { FakeUpstream } from "./helpers/fake-upstream.js";
 import { errorOf, postJson, rawRequest } from "./helpers/http.js";
-import { type ProxyOverrides, type StartedProxy, startProxy } from "./helpers/start-proxy.js";
+import type { ProxyOverrides } from "./helpers/start-proxy.js";
 
 describe("local routes, API keys and admin actions", () => {
   let upstream: FakeUpstream | undefined;
-  let started: StartedProxy | undefined;
-
-  afterEach(async () => {
-    await started?.proxy.destroy();
-    await upstream?.stop();
-    started = undefined;
-    upstream = undefined;
-  });
+  const fakeProxy = useFakeProxy(["alpha", "org/beta"], (mux) => mux.states.set("org/beta", "asleep"));
 
   async function setUp(overrides: ProxyOverrides = {}): Promise<{ mux: FakeMux; url: string }> {
-    upstream = new FakeUpstream();
-    const base = await upstream.start();
-    const mux = new FakeMux({ alpha: base, "org/beta": base });
-    mux.states.set("org/beta", "asleep");
-    started = await startProxy(mux, ["alpha", "org/beta"], overrides);
-    return { mux, url: started.url };
+    const stack = await fakeProxy(overrides);
+    upstream = stack.upstream;
+    return stack;
   }
 
   it("lists configured models with their state, waking nothing", async () => {

@@ -1,30 +1,27 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LLMUX_LOG, LogBook } from "../src/log-book.js";
-import { FakeMux } from "./helpers/fake-mux.js";
-import { FakeUpstream } from "./helpers/fake-upstream.js";
+import type { FakeMux } from "./helpers/fake-mux.js";
+import { useFakeProxy } from "./helpers/fake-proxy.js";
+import type { FakeUpstream } from "./helpers/fake-upstream.js";
 import { errorOf, postJson, rawRequest } from "./helpers/http.js";
 import { openSse, type SseReader } from "./helpers/sse-reader.js";
-import { type ProxyOverrides, type StartedProxy, startProxy } from "./helpers/start-proxy.js";
+import type { ProxyOverrides, StartedProxy } from "./helpers/start-proxy.js";
 
 describe("aliases, x-api-key, model-override, logs and the live status feed", () => {
   let upstream: FakeUpstream | undefined;
   let started: StartedProxy | undefined;
   const streams: SseReader[] = [];
+  const fakeProxy = useFakeProxy(["alpha", "beta"]);
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const stream of streams.splice(0)) stream.close();
-    await started?.proxy.destroy();
-    await upstream?.stop();
-    started = undefined;
-    upstream = undefined;
   });
 
   async function setUp(overrides: ProxyOverrides = {}): Promise<{ mux: FakeMux; url: string }> {
-    upstream = new FakeUpstream();
-    const base = await upstream.start();
-    const mux = new FakeMux({ alpha: base, beta: base });
-    started = await startProxy(mux, ["alpha", "beta"], { aliases: { alpha: ["gpt-4o-mini", "org/a:1"] }, ...overrides });
-    return { mux, url: started.url };
+    const stack = await fakeProxy({ aliases: { alpha: ["gpt-4o-mini", "org/a:1"] }, ...overrides });
+    upstream = stack.upstream;
+    started = stack.started;
+    return stack;
   }
 
   it("routes an alias to its model, sending vLLM the configured name and every other byte as sent", async () => {
@@ -71,8 +68,6 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
     const unknown = await postJson(url, "/v1/completions", { model: "beta" }, { "model-override": "nope" });
     expect(unknown.status).toBe(404);
     expect(errorOf(unknown).code).toBe("LLMUX_ERR_MODEL_NOT_FOUND");
-    await started?.proxy.destroy();
-    await upstream?.stop();
 
     const off = await setUp({ model_override_header: false });
     await postJson(off.url, "/v1/completions", { model: "beta" }, { "model-override": "alpha" });
