@@ -33,6 +33,8 @@ describe("llmux demo", () => {
       expect(lines[1]).toMatch(/^curl -sN .*"stream":true/);
     }
     expect(text).toContain("curl -s http://127.0.0.1:3000/llmux/status");
+    expect(text).toContain("Status page (live): http://127.0.0.1:3000/llmux/");
+    expect(text).toContain("curl -s http://127.0.0.1:3000/llmux/logs/llama-8b");
     expect(text).toContain("curl -s http://127.0.0.1:9090/metrics");
     expect(demoInstructions("http://127.0.0.1:3000", undefined)).not.toContain("/metrics");
   });

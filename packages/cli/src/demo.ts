@@ -124,7 +124,8 @@ export function demoInstructions(url: string, metricsUrl: string | undefined): s
     });
     lines.push(`curl -sN ${url}/v1/chat/completions -H 'Content-Type: application/json' -d '${body}'`);
   }
-  lines.push("", `curl -s ${url}/v1/models`, `curl -s ${url}/llmux/status`);
+  lines.push("", `curl -s ${url}/v1/models`, `curl -s ${url}/llmux/status`, `curl -s ${url}/llmux/logs/${DEMO_MODELS[0]?.name ?? "llama-8b"}`);
+  lines.push("", `Status page (live): ${url}/llmux/`);
   if (metricsUrl !== undefined) lines.push(`curl -s ${metricsUrl}/metrics`);
   lines.push("", "Ctrl-C stops llmux and every simulated vLLM.", "");
   return lines.join("\n");
