@@ -22,9 +22,16 @@ export function openEventStream(res: ServerResponse, closing: AbortSignal, onEnd
   if (closing.aborted) end();
 }
 
+/** A reader this far behind (bytes buffered for it) is cut off, so a stalled client cannot grow llmux's memory. */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 /** One SSE event; every line of `data` gets its own `data:` field, as the format requires. */
 export function writeEvent(res: ServerResponse, data: string, event?: string): void {
   if (res.writableEnded || res.destroyed) return;
+  if (res.writableLength > MAX_BUFFERED_BYTES) {
+    res.destroy();
+    return;
+  }
   const name = event === undefined ? "" : `event: ${event}\n`;
   res.write(`${name}${data.split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join("\n")}\n\n`);
 }
