@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { LLMUX_LOG, LogBook } from "../src/log-book.js";
 import type { FakeMux } from "./helpers/fake-mux.js";
@@ -113,6 +114,24 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
     // Closing the proxy ends a followed stream instead of waiting out the grace period.
     await started?.proxy.close();
     await follow.ended;
+  });
+
+  it("cuts off a follower that reads nothing once 4 MiB wait for it", async () => {
+    const logs = new LogBook({ lines: 10 });
+    const { url } = await setUp({ logs });
+    const socket = connect(Number(new URL(url).port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET /llmux/logs/alpha?follow=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    socket.pause();
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const line = "x".repeat(8000);
+    // 16 MB in all: more than the socket buffers on both sides and the 4 MiB allowance.
+    for (let index = 0; index < 2000; index += 1) logs.append("alpha", line);
+    socket.resume();
+    await closed;
+    expect(socket.bytesRead).toBeLessThan(16_000_000);
   });
 
   it("feeds the status page: a snake_case view at once and on every multiplexer event", async () => {
