@@ -12,15 +12,21 @@ const TYPES: Readonly<Record<string, string>> = {
 const UI_DIR = new URL("./ui/", import.meta.url);
 
 /**
- * The status page's static files (`/llmux/`, `/llmux/app.js`, `/llmux/style.css`):
+ * The status page's static files (`/llmux/`, `/llmux/app.js`, `/llmux/style.css`;
+ * `/llmux` redirects to `/llmux/`):
  * no data in them (that comes from `/llmux/events` with a key), so they need
  * no key. A strict content security policy keeps the page to its own files.
  */
 export async function servePageFile(res: ServerResponse, file: string, head: boolean): Promise<void> {
+  if (file === "") {
+    res.writeHead(308, { location: "/llmux/", "content-length": "0" });
+    res.end();
+    return;
+  }
   let body: Buffer;
   try {
     body = await readFile(new URL(file, UI_DIR));
-  } catch (error) {
+  } catch {
     throw new RouteNotFoundError(`/llmux/${file}`);
   }
   res.writeHead(200, {

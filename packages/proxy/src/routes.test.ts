@@ -57,6 +57,7 @@ describe("matchRoute", () => {
     expect(matchRoute("GET", "/llmux/logs/org/qwen-7b")).toEqual({ kind: "local", name: "logs", query: "", model: "org/qwen-7b" });
     expect(matchRoute("GET", "/llmux/")).toEqual({ kind: "local", name: "page", query: "", file: "index.html" });
     expect(matchRoute("GET", "/llmux/app.js")).toMatchObject({ name: "page", file: "app.js" });
+    expect(matchRoute("GET", "/llmux")).toMatchObject({ name: "page", file: "" });
     expect(codeOf(() => matchRoute("GET", "/llmux/secret.txt"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
     expect(matchRoute("POST", "/llmux/models/org/qwen-7b/sleep?level=2")).toEqual({
       kind: "admin",

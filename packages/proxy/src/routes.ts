@@ -119,6 +119,8 @@ export function matchRoute(method: string, target: string): Route {
 function localRoute(path: string, query: string): Extract<Route, { kind: "local" }> | undefined {
   const name = LOCAL_ROUTES.get(path);
   if (name !== undefined) return { kind: "local", name, query };
+  // The page's files are named relative to it, so its address needs the slash.
+  if (path === "/llmux") return { kind: "local", name: "page", query, file: "" };
   const file = PAGE_FILES.get(path);
   if (file !== undefined) return { kind: "local", name: "page", query, file };
   for (const [prefix, prefixed] of LOCAL_PREFIXES) {

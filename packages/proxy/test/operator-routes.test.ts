@@ -142,6 +142,8 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
     expect(page.headers["content-security-policy"]).toMatch(/default-src 'self'/);
     expect(page.body).toMatch(/<script src="app.js"/);
     expect((await rawRequest(url, { path: "/llmux/app.js" })).headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    const bare = await rawRequest(url, { path: "/llmux" });
+    expect([bare.status, bare.headers.location]).toEqual([308, "/llmux/"]);
 
     const live = await openSse(`${url}/llmux/events`);
     streams.push(live);
