@@ -151,6 +151,17 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await stateOf("m2")).toBe("asleep");
   });
+});
+
+describe("logs over HTTP from the built binary", () => {
+  let workspace: Workspace;
+  let llmux: LlmuxProcess;
+  beforeEach(() => {
+    workspace = createWorkspace();
+  });
+  afterEach(async () => {
+    await workspace.cleanup();
+  });
 
   it("serves logs over HTTP: llmux's own lines and a model's vLLM output, no key in them", async () => {
     const config = await simConfig(workspace, [{ name: "m1", sleepLevel: 1 }], { proxy: { admin_keys: [ADMIN_KEY] } });
