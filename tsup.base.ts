@@ -2,8 +2,9 @@ import { type Options, defineConfig } from "tsup";
 
 /**
  * The build every package shares: ESM for Node 20 with types and source maps.
- * `clean` stays off so a rebuild never leaves a moment without `dist/` while
- * another process (a test, the demo) runs the package's binary.
+ * `clean` empties `dist/` first: chunk names carry content hashes, so without
+ * it a rebuild leaves the old chunks beside the new ones and a tarball ships
+ * both.
  */
 export function packageBuild(entry: string[], overrides: Options = {}) {
   return defineConfig({
@@ -11,7 +12,7 @@ export function packageBuild(entry: string[], overrides: Options = {}) {
     format: ["esm"],
     dts: true,
     sourcemap: true,
-    clean: false,
+    clean: true,
     platform: "node",
     target: "node20",
     ...overrides,

@@ -1,8 +1,8 @@
 import { defineProject } from "vitest/config";
+import { workspaceSourceAliases } from "../vitest.sources.js";
 
 export default defineProject({
-  resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source"] } },
+  resolve: { alias: workspaceSourceAliases() },
   test: {
     name: "bench",
     include: ["src/**/*.test.ts"],
