@@ -7,3 +7,15 @@ export { defaultStateFilePath } from "./state-file.js";
 export { main } from "./program.js";
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";
 export { CliUsageError, ClosedError, ConfigFileError, StartupError, StateFileError, CLI_ERROR_CODES } from "./errors.js";
+// Embedders build the config they pass to startLlmux; the CLI package alone is enough for that.
+export {
+  ConfigError,
+  checkConfig,
+  parseConfig,
+  type GpuConfig,
+  type LlmuxConfig,
+  type ModelConfig,
+  type PolicyConfig,
+  type PolicyType,
+  type ProxyConfig,
+} from "@llmux/core";

@@ -17,6 +17,8 @@ describe("defaultStateFilePath", () => {
     expect(defaultStateFilePath(3000, { LLMUX_STATE_FILE: "/x/y.json", XDG_STATE_HOME: "/s" })).toBe("/x/y.json");
     expect(defaultStateFilePath(3000, { XDG_STATE_HOME: "/s" })).toBe("/s/llmux/3000.json");
     expect(defaultStateFilePath(4000, {})).toMatch(/\/\.local\/state\/llmux\/4000\.json$/);
+    // Port 0: a free port each run, so no shared name for two instances to fight over.
+    expect(defaultStateFilePath(0, { XDG_STATE_HOME: "/s" }, 1234)).toBe("/s/llmux/0-1234.json");
   });
 });
 

@@ -28,13 +28,15 @@ export interface StateFileContent {
 /**
  * Where the state file lives unless told: `$LLMUX_STATE_FILE`, else
  * `$XDG_STATE_HOME/llmux/<port>.json`, else `~/.local/state/llmux/<port>.json`.
- * Keyed by the proxy port because two llmux instances cannot share one.
+ * Keyed by the proxy port because two llmux instances cannot share one. With
+ * port 0 (a free port each run) no later run can tell which file was its
+ * predecessor's, so the name is per process (`0-<pid>.json`).
  */
-export function defaultStateFilePath(port: number, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStateFilePath(port: number, env: NodeJS.ProcessEnv = process.env, pid: number = process.pid): string {
   const override = env["LLMUX_STATE_FILE"];
   if (override) return override;
   const base = env["XDG_STATE_HOME"] || join(homedir(), ".local", "state");
-  return join(base, "llmux", `${port}.json`);
+  return join(base, "llmux", port === 0 ? `0-${pid}.json` : `${port}.json`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { parseConfig } from "@llmux/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig as parseConfigFromCli } from "../src/index.js";
 import { createLogger } from "../src/logger.js";
 import { startLlmux, type RunningLlmux } from "../src/start-llmux.js";
 import { chat, createWorkspace, simConfig, simPids, waitAllGone, type Workspace } from "./helpers/llmux-process.js";
@@ -51,6 +52,15 @@ describe("startLlmux (embedded)", () => {
     expect(await waitAllGone(pids, 10_000)).toEqual([]);
     expect(existsSync(workspace.stateFile)).toBe(false);
     await running.destroy(); // idempotent after close
+  });
+
+  it("with port 0, binds a free port and reports it in url; the config comes from @llmux/cli alone", async () => {
+    const config = parseConfigFromCli(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { port: 0 }));
+    expect(config.port).toBe(0);
+    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: workspace.stateFile });
+    const port = Number(new URL(running.url).port);
+    expect(port).toBeGreaterThan(0);
+    expect((await chat(running.url, "a")).body.model).toBe("a");
   });
 
   it("with handleSignals, installs handlers and removes them when closed", async () => {

@@ -2,6 +2,7 @@
 import { serve } from "./serve/serve.js";
 import { VERSION } from "./version.js";
 import { resolveKnobs } from "./serve/knobs.js";
+import { USAGE } from "./usage.js";
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--version" || argv[0] === "-v") {
@@ -13,6 +14,9 @@ if (argv[0] === "--version" || argv[0] === "-v") {
     // Bad knobs are reported by `serve`; --version stays useful.
   }
   process.stdout.write(`${version}\n`);
+} else if (argv.includes("--help") || argv.includes("-h")) {
+  // Like vLLM's argparse: help wins wherever it appears, and is not an error.
+  process.stdout.write(USAGE);
 } else if (argv[0] === "--sim-package-version") {
   process.stdout.write(`${VERSION}\n`);
 } else {

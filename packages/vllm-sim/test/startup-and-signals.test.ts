@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../src/testing/index.js";
+import { freePort, simBinPath } from "../src/testing/index.js";
 import { useSims, waitFor, waitHealthy } from "./helpers.js";
 
 describe("start-up and signals", () => {
@@ -31,12 +32,20 @@ describe("start-up and signals", () => {
     expect(s.events()[0]).toMatchObject({ event: "ready", pid: s.pid, model: "m" });
   });
 
-  it("prints the simulated vLLM version with --version", async () => {
-    const { spawnSync } = await import("node:child_process");
-    const { simBinPath } = await import("../src/testing/index.js");
+  it("prints the simulated vLLM version with --version", () => {
     const result = spawnSync(process.execPath, [simBinPath, "--version"], { encoding: "utf8", env: { ...process.env, VLLM_SIM_VERSION: "0.14.0" } });
     expect(result.stdout).toBe("0.14.0\n");
     expect(result.status).toBe(0);
+  });
+
+  it("prints its usage and exits 0 with --help or -h, also after serve", () => {
+    for (const args of [["--help"], ["-h"], ["serve", "org/model", "--help"]]) {
+      const result = spawnSync(process.execPath, [simBinPath, ...args], { encoding: "utf8" });
+      expect(result.status, args.join(" ")).toBe(0);
+      expect(result.stdout).toMatch(/^usage: vllm-sim serve <model_path>/);
+      expect(result.stdout).toContain("--served-model-name");
+      expect(result.stderr).toBe("");
+    }
   });
 
   it("exits 1 with a clear line when the port is taken", async () => {

@@ -101,6 +101,11 @@ describe("parseConfig", () => {
     expect(issues.find((i) => i.path === "port")?.message).toMatch(/expected a number <= 65535, found number 70000/);
   });
 
+  it("accepts port 0 for the proxy (a free port) but not for a model, whose port llmux must know to reach it", () => {
+    expect(parseConfig({ ...minimal, port: 0 }).port).toBe(0);
+    expect(issuesOf({ models: { a: { model_path: "x", port: 0 } } }).map((i) => i.path)).toEqual(['models["a"].port']);
+  });
+
   it("rejects duplicate ports and ports equal to port or metrics_port", () => {
     const issues = issuesOf({
       port: 3000,

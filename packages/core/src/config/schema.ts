@@ -72,7 +72,7 @@ export const proxySchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional().describe("Editor hint; ignored."),
-  port: port.default(3000),
+  port: z.int().min(0).max(65535).default(3000).describe("Proxy port; 0 picks a free port (the embedder reads it from the bound URL)."),
   host: z.string().min(1).default("0.0.0.0"),
   metrics_port: z.int().min(0).max(65535).default(9090).describe("0 disables the metrics listener."),
   metrics_host: z.string().min(1).default("0.0.0.0"),
