@@ -1,7 +1,11 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readApp, readJson, repoRoot } from "./files.js";
 
 const dockerfile = DockerfileParser.parse(readApp("Dockerfile"));
@@ -26,7 +30,9 @@ function resolve(text: string): string {
 }
 
 function jsonArguments(instruction: Instruction): string[] {
-  return JSON.parse(instruction.getArgumentsContent() ?? "null") as string[];
+  // HEALTHCHECK's arguments are its options, then CMD and the exec form.
+  const content = instruction.getArgumentsContent() ?? "null";
+  return JSON.parse(instruction.getKeyword() === "HEALTHCHECK" ? content.slice(content.indexOf("[")) : content) as string[];
 }
 
 function lastOf(keyword: string): Instruction {
@@ -100,12 +106,49 @@ describe("Dockerfile", () => {
     expect(jsonArguments(lastOf("ENTRYPOINT"))).toEqual(["llmux"]);
     expect(jsonArguments(lastOf("CMD"))).toEqual(["--config", "/etc/llmux/config.json"]);
     expect(lastOf("USER").getArgumentsContent()).toBe("llmux");
-    expect(lastOf("HEALTHCHECK").getArgumentsContent()).toContain("http://127.0.0.1:3000/health");
+    expect(jsonArguments(lastOf("HEALTHCHECK")).slice(0, 2)).toEqual(["node", "-e"]);
     expect(lastOf("EXPOSE").getArgumentsContent()?.split(/\s+/)).toEqual(["3000", "9090"]);
   });
 
   test("a .dockerignore keeps local builds and dependencies out of the context", () => {
     const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n");
     for (const entry of ["**/node_modules", "**/dist", ".git"]) expect(ignore).toContain(entry);
+  });
+});
+
+describe("HEALTHCHECK probe, run for real", () => {
+  const script = jsonArguments(lastOf("HEALTHCHECK"))[2] ?? "";
+  let dir: string;
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "llmux-healthcheck-"));
+    server = createServer((req, res) => res.writeHead(req.url === "/health" ? 200 : 404).end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Exit code of the probe as Docker runs it, with only `env` (and PATH) set. */
+  async function probe(env: Record<string, string>): Promise<number | null> {
+    const child = spawn(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: "ignore" });
+    return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  }
+
+  test("asks the port of the mounted config, and fails when nothing answers there", async () => {
+    const config = join(dir, "config.json");
+    writeFileSync(config, JSON.stringify({ port, models: {} }));
+    expect(await probe({ LLMUX_CONFIG: config })).toBe(0);
+    writeFileSync(config, JSON.stringify({ port: port === 65535 ? 65534 : port + 1, models: {} }));
+    expect(await probe({ LLMUX_CONFIG: config })).toBe(1);
+  });
+
+  test("LLMUX_HEALTH_PORT wins over the config (a --port on the command line)", async () => {
+    const config = join(dir, "other.json");
+    writeFileSync(config, JSON.stringify({ port: 1, models: {} }));
+    expect(await probe({ LLMUX_CONFIG: config, LLMUX_HEALTH_PORT: String(port) })).toBe(0);
   });
 });
