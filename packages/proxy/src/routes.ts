@@ -5,7 +5,7 @@ export type BodyKind = "json" | "multipart";
 
 /**
  * The inference paths llmux forwards, from the vLLM contract
- * (`shared/docs/vllm-api.md`). Exact matches only: vLLM's admin routes
+ * (`docs/vllm-api.md`). Exact matches only: vLLM's admin routes
  * (`/sleep`, `/wake_up`, `/collective_rpc`, …) and the simulator's `/_sim/*`
  * are not here, so they can never be reached through llmux.
  */
