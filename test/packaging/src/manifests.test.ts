@@ -22,10 +22,11 @@ describe.each(PUBLIC_PACKAGES)("packages/%s/package.json", (dir) => {
     }
   });
 
-  it("publishes dist, README, CHANGELOG and the root LICENSE, and checks dist before packing", () => {
+  it("publishes dist, README, CHANGELOG and the root LICENSE, and builds (or takes turbo's cached build) before packing", () => {
     expect(manifest.files).toEqual(expect.arrayContaining(["dist", "README.md", "CHANGELOG.md", "LICENSE"]));
     expect(readFileSync(join(repoRoot, "packages", dir, "LICENSE"), "utf8")).toBe(license);
-    expect(manifest.scripts?.["prepack"]).toBe("node ../../scripts/check-dist.mjs");
+    // Through turbo, so a pack from a fresh checkout builds the package and what it depends on first.
+    expect(manifest.scripts?.["prepack"]).toBe(`turbo run build --filter=${manifest.name} --output-logs=errors-only`);
   });
 
   it("depends on the other llmux packages with a caret range, so one copy serves them all", () => {
