@@ -18,7 +18,8 @@ export interface StartLlmuxOptions {
   /**
    * Where to record spawned vLLM process groups (and reap a crashed
    * predecessor's): default `$LLMUX_STATE_FILE`, else
-   * `$XDG_STATE_HOME/llmux/<port>.json`, else `~/.local/state/llmux/<port>.json`.
+   * `$XDG_STATE_HOME/llmux/<port>.json`, else `~/.local/state/llmux/<port>.json`
+   * (`0-<pid>.json` with port 0).
    * `false` disables the record (and the reaping). Ignored with a custom `engineFactory`.
    */
   stateFile?: string | false;
@@ -37,7 +38,7 @@ export interface StartLlmuxOptions {
 }
 
 export interface RunningLlmux {
-  /** The OpenAI-compatible endpoint, e.g. `http://127.0.0.1:3000`. */
+  /** The OpenAI-compatible endpoint, e.g. `http://127.0.0.1:3000`; with config port 0, the port the system picked. */
   url: string;
   /** The Prometheus endpoint's base URL; undefined when `metrics_port` is 0. */
   metricsUrl: string | undefined;
