@@ -110,6 +110,10 @@ describe("installed from the tarballs with npm, as the READMEs say", () => {
     const answer = (await response.json()) as { model: string; choices: Array<{ message: { content: string } }> };
     expect(response.status).toBe(200);
     expect(answer.choices[0]?.message.content).toMatch(new RegExp(`^\\[${answer.model}\\]`));
+    // The status page's files travel in the proxy's tarball (dist/ui), not only in the repository.
+    const page = await fetch(`${url}/llmux/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
     demo.kill("SIGINT");
     const outcome = await ended;
     expect(outcome.code, describeOutcome("llmux demo", outcome)).toBe(0);
