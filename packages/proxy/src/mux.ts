@@ -41,6 +41,10 @@ export interface ProxyConfigView {
   host: string;
   metrics_port: number;
   metrics_host: string;
+  /** Path of the Prometheus endpoint (default `/metrics`). */
+  metrics_path?: string;
+  /** Also serve `metrics_path` on `port` (the Gateway API Inference Extension's picker scrapes the inference port). */
+  metrics_on_proxy_port?: boolean;
   models: Record<string, unknown>;
   proxy: {
     max_body_bytes: number;

@@ -12,7 +12,9 @@ import { LiveStatus } from "./live-status.js";
 import { type LocalServices, serveLocal } from "./local-dispatch.js";
 import { type LogBook, createLogBook } from "./log-book.js";
 import { ProxyMetrics } from "./metrics.js";
-import { serveMetrics } from "./metrics-server.js";
+import { answerMetrics, serveMetrics } from "./metrics-server.js";
+import { engineLoadReader } from "./engine-load.js";
+import { gatewayViews, registerGatewayMetrics } from "./gateway-metrics.js";
 import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
 import { recordMuxEvent } from "./mux-metrics.js";
@@ -113,6 +115,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       view: (model) => modelViews(this.safeSnapshot()).get(model),
     });
     this.metrics.primeModels();
+    registerGatewayMetrics(this.metrics.registry, {
+      models: () => gatewayViews(modelViews(this.safeSnapshot())),
+      engineLoad: engineLoadReader({ engineUrl: (model) => engineUrl(this.config, model) }),
+    });
     this.registry = this.metrics.registry;
     // One subscription feeds the metrics and every live status page.
     this.unsubscribe = this.mux.on((event) => {
@@ -155,7 +161,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.state = "listening";
     const url = urlOf(await bind(this.server, this.config.port, this.config.host));
     if (this.config.metrics_port === 0) return { url };
-    this.metricsServer = serveMetrics(this.metrics);
+    this.metricsServer = serveMetrics(this.metrics, this.config.metrics_path);
     try {
       const metricsUrl = urlOf(await bind(this.metricsServer, this.config.metrics_port, this.config.metrics_host));
       return { url, metricsUrl };
@@ -246,6 +252,11 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       res.setHeader("connection", "close");
       throw new ProxyClosingError();
     }
+    if (this.config.metrics_on_proxy_port && (req.method === "GET" || req.method === "HEAD") && record.path === (this.config.metrics_path ?? "/metrics")) {
+      // Open like /health: the picker's scraper sends no credentials, and the metrics carry no content or keys.
+      req.resume();
+      return answerMetrics(this.metrics, req, res);
+    }
     const route = matchRoute(req.method ?? "GET", req.url ?? "/");
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
     switch (route.kind) {
@@ -311,6 +322,12 @@ function bind(server: Server, port: number, host: string): Promise<AddressInfo> 
 function closeServer(server: Server | undefined): Promise<void> {
   if (server === undefined || !server.listening) return Promise.resolve();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Where llmux reaches a model's engine: vLLM is always bound to 127.0.0.1 on the model's port. */
+function engineUrl(config: ProxyConfigView, model: string): string | undefined {
+  const port = (config.models[model] as { port?: unknown } | undefined)?.port;
+  return typeof port === "number" ? `http://127.0.0.1:${port}` : undefined;
 }
 
 /** A URL clients can use: a wildcard bind address is reached through loopback. */

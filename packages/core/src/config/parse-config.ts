@@ -24,6 +24,8 @@ export function parseConfig(input: unknown): LlmuxConfig {
     host: raw.host,
     metrics_port: raw.metrics_port,
     metrics_host: raw.metrics_host,
+    metrics_path: raw.metrics_path,
+    metrics_on_proxy_port: raw.metrics_on_proxy_port,
     vllm_command: raw.vllm_command,
     vllm_logging: raw.vllm_logging,
     models,
@@ -45,6 +47,12 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
       issues.push({ path: "metrics_port", message: `expected a port different from port, found ${config.metrics_port} for both` });
     }
     portOwners.set(config.metrics_port, "metrics_port");
+  }
+  if (config.metrics_on_proxy_port && isProxyRoute(config.metrics_path)) {
+    issues.push({
+      path: "metrics_path",
+      message: `expected a path the proxy does not already serve (metrics_on_proxy_port is true), found ${JSON.stringify(config.metrics_path)}`,
+    });
   }
   for (const [name, model] of Object.entries(config.models)) {
     if (!MODEL_NAME_PATTERN.test(name)) {
@@ -95,6 +103,18 @@ function aliasIssues(name: string, aliases: readonly string[], owners: Map<strin
     else owners.set(alias, path);
   });
   return issues;
+}
+
+/**
+ * Paths the proxy answers on `port` itself: its local routes, its admin
+ * prefix, and the inference paths it forwards (the proxy's route table is the
+ * source; a proxy test checks that every one of them is refused here).
+ */
+const PROXY_PATHS = ["/health", "/tokenize", "/detokenize", "/pooling", "/classify", "/score", "/rerank"];
+const PROXY_PREFIXES = ["/v1/", "/v2/", "/llmux/"];
+
+function isProxyRoute(path: string): boolean {
+  return PROXY_PATHS.includes(path) || PROXY_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
 /**

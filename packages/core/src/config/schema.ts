@@ -76,6 +76,15 @@ export const configSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
   metrics_port: z.int().min(0).max(65535).default(9090).describe("0 disables the metrics listener."),
   metrics_host: z.string().min(1).default("0.0.0.0"),
+  metrics_path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, { message: "expected an absolute path such as /metrics" })
+    .default("/metrics")
+    .describe("Path of the Prometheus endpoint, on metrics_port and (with metrics_on_proxy_port) on port."),
+  metrics_on_proxy_port: z
+    .boolean()
+    .default(false)
+    .describe("Also serve metrics_path on port, for scrapers that read the inference port (the Gateway API Inference Extension's endpoint picker does by default)."),
   vllm_command: z.string().min(1).default("vllm"),
   vllm_logging: z.boolean().default(false),
   models: z

@@ -18,6 +18,8 @@ export interface LlmuxConfig {
   host: string;
   metrics_port: number;
   metrics_host: string;
+  metrics_path: string;
+  metrics_on_proxy_port: boolean;
   vllm_command: string;
   vllm_logging: boolean;
   models: Record<string, ModelConfig>;
