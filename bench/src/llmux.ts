@@ -45,6 +45,8 @@ export interface LlmuxOptions {
   vllmCommand: string;
   models: Record<string, LlmuxModel>;
   policy?: Record<string, unknown>;
+  /** More top-level config fields (e.g. `metrics_on_proxy_port`). */
+  config?: Record<string, unknown>;
   env?: Record<string, string>;
   nodeArgs?: string[];
   /** Default `warn`; `info` gives one JSON line per switch with its phases. */
@@ -64,6 +66,7 @@ async function startLlmuxOnce(options: LlmuxOptions): Promise<RunningLlmux> {
     vllm_logging: false,
     models: options.models,
     policy: { request_timeout_secs: 120, ...options.policy },
+    ...options.config,
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const tracked = spawnTracked(

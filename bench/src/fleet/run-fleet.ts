@@ -1,0 +1,168 @@
+import type { TraceRequest } from "@llmux/core";
+import { seededRandom } from "@llmux/core";
+import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
+import { Agent, request } from "undici";
+import { type RunningLlmux, startLlmux } from "../llmux.js";
+import { knobArgs } from "../sim-process.js";
+import { percentile } from "../stats.js";
+import { type PodMetrics, extractPodMetrics, parseExposition } from "./picker-rules.js";
+import { type Router, emptyPodMetrics, metricPicker, modelHash, roundRobin } from "./routers.js";
+
+export type RouterName = "round-robin" | "model-hash" | "metric picker";
+
+export interface FleetOptions {
+  pods: number;
+  models: readonly string[];
+  trace: readonly TraceRequest[];
+  router: RouterName;
+  /** vllm-sim knobs of every model (timings scaled down for a shared machine). */
+  knobs: Record<string, number>;
+  /** How often each pod's `/metrics` is scraped (the picker's refresh interval). */
+  scrapeIntervalMs?: number;
+  affinityWeight?: number;
+  queueWeight?: number;
+  /** Seed of the picker's tie breaks. */
+  seed?: number;
+  policy?: Record<string, unknown>;
+}
+
+export interface FleetResult {
+  router: RouterName;
+  requests: number;
+  lost: number;
+  firstError: string | undefined;
+  switches: number;
+  switchesPerRequest: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The five slowest requests, for reading a tail: arrival (s), model, pod, latency. */
+  slowest: { t: number; model: string; pod: number; ms: number }[];
+}
+
+/** One llmux pod's config: every model, one simulated GPU of its own (the pod's temp state dir), metrics on the proxy port. */
+async function startPod(models: readonly string[], knobs: Record<string, number>, policy: Record<string, unknown>): Promise<RunningLlmux> {
+  const entries: [string, object][] = [];
+  for (const model of models) {
+    // 0.8 leaves room for every sleeper's reserve beside the awake model.
+    entries.push([model, { model_path: `sim/${model}`, port: await freePort(), sleep_level: 1, gpu_memory_utilization: 0.8, extra_args: knobArgs(knobs) }]);
+  }
+  return startLlmux({
+    port: await freePort(),
+    vllmCommand: simBinPath,
+    models: Object.fromEntries(entries),
+    policy,
+    config: { metrics_on_proxy_port: true },
+  });
+}
+
+async function scrape(url: string, dispatcher: Agent): Promise<string> {
+  const response = await request(`${url}/metrics`, { dispatcher, headersTimeout: 5000, bodyTimeout: 5000 });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`${url}/metrics answered ${response.statusCode}`);
+  return text;
+}
+
+/** Every switch a pod made (llmux_switches_total over all label sets). */
+function switchesOf(text: string): number {
+  return (parseExposition(text).get("llmux_switches_total")?.samples ?? []).reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/**
+ * Start `pods` llmux instances, replay `trace` through one router in real
+ * time, and count switches (from every pod's metrics), latency and lost
+ * requests. The pods are stopped at the end, also on failure.
+ */
+export async function runFleet(options: FleetOptions): Promise<FleetResult> {
+  const policy = { policy_type: "cost_aware", max_wait_secs: 5, request_timeout_secs: 120, ...options.policy };
+  const pods: RunningLlmux[] = [];
+  const dispatcher = new Agent({ connections: 256, headersTimeout: 130_000, bodyTimeout: 130_000 });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    pods.push(...(await Promise.all(Array.from({ length: options.pods }, () => startPod(options.models, options.knobs, policy)))));
+    const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
+    const refresh = (): void => {
+      pods.forEach((pod, index) => {
+        scrape(pod.url, dispatcher).then(
+          (text) => {
+            // A scrape the picker cannot read leaves its previous view, as the picker does.
+            try {
+              latest[index] = extractPodMetrics(text);
+            } catch {}
+          },
+          () => undefined,
+        );
+      });
+    };
+    refresh();
+    timer = setInterval(refresh, options.scrapeIntervalMs ?? 100);
+    const router = makeRouter(options, () => latest);
+    const latencies: number[] = [];
+    const timed: { t: number; model: string; pod: number; ms: number }[] = [];
+    let lost = 0;
+    let firstError: string | undefined;
+    const started = performance.now();
+    await Promise.all(
+      options.trace.map(async (item) => {
+        const wait = started + item.t * 1000 - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const index = router.pick(item.model);
+        const pod = pods[index] as RunningLlmux;
+        const begin = performance.now();
+        try {
+          const response = await request(`${pod.url}/v1/chat/completions`, {
+            method: "POST",
+            dispatcher,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ model: item.model, messages: [{ role: "user", content: "hi" }], max_tokens: item.tokens }),
+          });
+          const text = await response.body.text();
+          if (response.statusCode !== 200) {
+            lost++;
+            firstError ??= `${response.statusCode} ${text.slice(0, 200)}`;
+            return;
+          }
+        } catch (error) {
+          lost++;
+          firstError ??= (error as Error).message;
+          return;
+        }
+        latencies.push(performance.now() - begin);
+        timed.push({ t: item.t, model: item.model, pod: index, ms: Math.round(performance.now() - begin) });
+      }),
+    );
+    clearInterval(timer);
+    timer = undefined;
+    const switches = (await Promise.all(pods.map((pod) => scrape(pod.url, dispatcher)))).reduce((sum, text) => sum + switchesOf(text), 0);
+    return {
+      router: options.router,
+      requests: options.trace.length,
+      lost,
+      firstError,
+      switches,
+      switchesPerRequest: switches / Math.max(1, options.trace.length),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      slowest: timed.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    };
+  } finally {
+    if (timer) clearInterval(timer);
+    await Promise.all(pods.map((pod) => pod.stop()));
+    await dispatcher.close();
+  }
+}
+
+function makeRouter(options: FleetOptions, latest: () => readonly PodMetrics[]): Router {
+  switch (options.router) {
+    case "round-robin":
+      return roundRobin(options.pods);
+    case "model-hash":
+      return modelHash(options.pods);
+    case "metric picker":
+      return metricPicker({
+        metrics: latest,
+        affinityWeight: options.affinityWeight ?? 2,
+        queueWeight: options.queueWeight ?? 1,
+        random: seededRandom(options.seed ?? 1),
+      });
+  }
+}

@@ -1,0 +1,42 @@
+import { stopAll } from "../children.js";
+import { FLEET_KNOBS, FLEET_MODELS, FLEET_TUNING_SEEDS, fleetTrace } from "../scenarios/fleet.js";
+import { type RouterName, runFleet } from "./run-fleet.js";
+
+/**
+ * `node bench/dist/fleet/tune.js [affinity:queue ...]`: the fleet on the
+ * tuning seeds only (never the held-out one), for choosing the picker's
+ * weights. Prints one line per router and weighting.
+ */
+async function main(): Promise<void> {
+  const weightings = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["2:1", "1:1"]).map((pair) => pair.split(":").map(Number) as [number, number]);
+  for (const seed of FLEET_TUNING_SEEDS) {
+    const trace = fleetTrace(seed, true);
+    const runs: { router: RouterName; weights?: [number, number] }[] = [
+      { router: "round-robin" },
+      { router: "model-hash" },
+      ...weightings.map((weights) => ({ router: "metric picker" as const, weights })),
+    ];
+    for (const run of runs) {
+      const result = await runFleet({
+        pods: 4,
+        models: FLEET_MODELS,
+        trace,
+        router: run.router,
+        knobs: FLEET_KNOBS,
+        ...(run.weights ? { affinityWeight: run.weights[0], queueWeight: run.weights[1] } : {}),
+      });
+      const label = run.weights ? `${run.router} ${run.weights.join(":")}` : run.router;
+      process.stdout.write(
+        `seed ${seed} ${label}: ${result.requests} requests, ${result.switches} switches (${result.switchesPerRequest.toFixed(3)}/request), p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}${result.firstError ? ` (${result.firstError})` : ""}\n` +
+          `  slowest: ${result.slowest.map((one) => `${one.model}@${one.t}s pod ${one.pod} ${one.ms} ms`).join(", ")}\n`,
+      );
+    }
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll(5000));
