@@ -47,15 +47,15 @@ export function gatewayViews(views: ReadonlyMap<string, ProxyModelView>): Gatewa
 }
 
 /** The protocol's LoRA labels for a pod: awake models run, queued-for models wait, `max_lora` fit at once. */
-export function loraLabels(models: readonly GatewayModelView[]): { running_lora_adapters: string; waiting_lora_adapters: string; max_lora: string } {
+export function loraLabels(models: readonly GatewayModelView[]): { max_lora: string; running_lora_adapters: string; waiting_lora_adapters: string } {
   const running = models.filter((model) => model.state === "awake").map((model) => model.name);
   // An awake model with a queue is already "running": listing it twice would make the
   // picker's affinity scorer count it twice against max_lora.
   const waiting = models.filter((model) => model.queueDepth > 0 && model.state !== "awake").map((model) => model.name);
   return {
+    max_lora: String(maxAwake(models)),
     running_lora_adapters: running.sort().join(","),
     waiting_lora_adapters: waiting.sort().join(","),
-    max_lora: String(maxAwake(models)),
   };
 }
 

@@ -33,6 +33,8 @@ export async function startSimStack(
     proxy?: Record<string, unknown>;
     policy?: Record<string, unknown>;
     aliases?: Record<string, string[]>;
+    /** More top-level config fields. */
+    config?: Record<string, unknown>;
   } = {},
 ): Promise<SimStack> {
   const dir = await mkdtemp(join(tmpdir(), "llmux-proxy-test-"));
@@ -63,6 +65,7 @@ export async function startSimStack(
     ),
     policy: { request_timeout_secs: 60, stop_grace_secs: 2, ...options.policy },
     proxy: { keepalive_interval_secs: 0.2, shutdown_grace_secs: 2, ...options.proxy },
+    ...options.config,
   });
   // The schema wants real ports; the test binds free ones.
   const config: LlmuxConfig = { ...parsed, port: 0, metrics_port: await freePort() };
