@@ -8,6 +8,7 @@ export interface LlmuxModel {
   model_path: string;
   port: number;
   sleep_level?: 1 | 2 | 3;
+  gpu_memory_utilization?: number;
   extra_args?: string[];
   env?: Record<string, string>;
 }

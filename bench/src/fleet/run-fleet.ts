@@ -2,7 +2,7 @@ import type { TraceRequest } from "@llmux/core";
 import { seededRandom } from "@llmux/core";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { Agent, request } from "undici";
-import { type RunningLlmux, startLlmux } from "../llmux.js";
+import { type LlmuxModel, type RunningLlmux, startLlmux } from "../llmux.js";
 import { knobArgs } from "../sim-process.js";
 import { percentile } from "../stats.js";
 import { type PodMetrics, extractPodMetrics, parseExposition } from "./picker-rules.js";
@@ -41,7 +41,7 @@ export interface FleetResult {
 
 /** One llmux pod's config: every model, one simulated GPU of its own (the pod's temp state dir), metrics on the proxy port. */
 async function startPod(models: readonly string[], knobs: Record<string, number>, policy: Record<string, unknown>): Promise<RunningLlmux> {
-  const entries: [string, object][] = [];
+  const entries: [string, LlmuxModel][] = [];
   for (const model of models) {
     // 0.8 leaves room for every sleeper's reserve beside the awake model.
     entries.push([model, { model_path: `sim/${model}`, port: await freePort(), sleep_level: 1, gpu_memory_utilization: 0.8, extra_args: knobArgs(knobs) }]);
@@ -62,6 +62,21 @@ async function scrape(url: string, dispatcher: Agent): Promise<string> {
   return text;
 }
 
+async function ask(url: string, model: string, tokens: number, dispatcher: Agent): Promise<void> {
+  const response = await request(`${url}/v1/chat/completions`, {
+    method: "POST",
+    dispatcher,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: tokens }),
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`${model} answered ${response.statusCode}: ${text.slice(0, 200)}`);
+}
+
+async function countSwitches(pods: readonly RunningLlmux[], dispatcher: Agent): Promise<number> {
+  return (await Promise.all(pods.map((pod) => scrape(pod.url, dispatcher)))).reduce((sum, text) => sum + switchesOf(text), 0);
+}
+
 /** Every switch a pod made (llmux_switches_total over all label sets). */
 function switchesOf(text: string): number {
   return (parseExposition(text).get("llmux_switches_total")?.samples ?? []).reduce((sum, sample) => sum + sample.value, 0);
@@ -79,6 +94,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     pods.push(...(await Promise.all(Array.from({ length: options.pods }, () => startPod(options.models, options.knobs, policy)))));
+    // A fleet that has been running: every engine started once (and asleep), so
+    // the trace measures switches, not the first cold starts.
+    await Promise.all(pods.map(async (pod) => {
+      for (const model of options.models) await ask(pod.url, model, 1, dispatcher);
+    }));
+    const switchesBefore = await countSwitches(pods, dispatcher);
     const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
     const refresh = (): void => {
       pods.forEach((pod, index) => {
@@ -109,18 +130,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
         const pod = pods[index] as RunningLlmux;
         const begin = performance.now();
         try {
-          const response = await request(`${pod.url}/v1/chat/completions`, {
-            method: "POST",
-            dispatcher,
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ model: item.model, messages: [{ role: "user", content: "hi" }], max_tokens: item.tokens }),
-          });
-          const text = await response.body.text();
-          if (response.statusCode !== 200) {
-            lost++;
-            firstError ??= `${response.statusCode} ${text.slice(0, 200)}`;
-            return;
-          }
+          await ask(pod.url, item.model, item.tokens, dispatcher);
         } catch (error) {
           lost++;
           firstError ??= (error as Error).message;
@@ -132,7 +142,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     );
     clearInterval(timer);
     timer = undefined;
-    const switches = (await Promise.all(pods.map((pod) => scrape(pod.url, dispatcher)))).reduce((sum, text) => sum + switchesOf(text), 0);
+    const switches = (await countSwitches(pods, dispatcher)) - switchesBefore;
     return {
       router: options.router,
       requests: options.trace.length,

@@ -1,14 +1,19 @@
-import { stopAll } from "../children.js";
+import { installCleanupHandlers, stopAll } from "../children.js";
 import { FLEET_KNOBS, FLEET_MODELS, FLEET_TUNING_SEEDS, fleetTrace } from "../scenarios/fleet.js";
 import { type RouterName, runFleet } from "./run-fleet.js";
 
 /**
- * `node bench/dist/fleet/tune.js [affinity:queue ...]`: the fleet on the
+ * `node bench/dist/fleet/tune.js [affinity:queue ...] [policy=<JSON>]`: the fleet on the
  * tuning seeds only (never the held-out one), for choosing the picker's
  * weights. Prints one line per router and weighting.
  */
 async function main(): Promise<void> {
-  const weightings = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["2:1", "1:1"]).map((pair) => pair.split(":").map(Number) as [number, number]);
+  installCleanupHandlers();
+  const args = process.argv.slice(2);
+  const policyArg = args.find((arg) => arg.startsWith("policy="));
+  const policy = policyArg ? JSON.parse(policyArg.slice("policy=".length)) as Record<string, unknown> : undefined;
+  const pairs = args.filter((arg) => /^\d+(\.\d+)?:\d+(\.\d+)?$/.test(arg));
+  const weightings = (pairs.length > 0 ? pairs : ["2:1", "1:1"]).map((pair) => pair.split(":").map(Number) as [number, number]);
   for (const seed of FLEET_TUNING_SEEDS) {
     const trace = fleetTrace(seed, true);
     const runs: { router: RouterName; weights?: [number, number] }[] = [
@@ -23,6 +28,7 @@ async function main(): Promise<void> {
         trace,
         router: run.router,
         knobs: FLEET_KNOBS,
+        ...(policy ? { policy } : {}),
         ...(run.weights ? { affinityWeight: run.weights[0], queueWeight: run.weights[1] } : {}),
       });
       const label = run.weights ? `${run.router} ${run.weights.join(":")}` : run.router;
