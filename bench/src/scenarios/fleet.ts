@@ -13,6 +13,9 @@ export const FLEET_HELD_OUT_SEED = 2027;
 /** vllm-sim costs scaled down ~15× from a real level-1 switch, so a run fits a shared 2-core machine. */
 export const FLEET_KNOBS = { "startup-ms": 300, "sleep1-ms": 600, "wake1-ms": 300, "ttft-ms": 20, "tokens-per-sec": 400 };
 
+/** Every pod's llmux policy (chosen on the tuning seeds with tune.ts). */
+export const FLEET_POLICY: Record<string, unknown> = { policy_type: "fifo" };
+
 export function fleetTrace(seed: number, quick: boolean) {
   return hotSetTrace({ seed, models: FLEET_MODELS, hotCount: 4, durationSecs: quick ? 30 : 90, ratePerSec: 8, periodSecs: 20, dominance: 0.95 });
 }
@@ -27,7 +30,7 @@ export const fleetScenario: Scenario = {
     const results: FleetResult[] = [];
     for (const router of ROUTERS) {
       context.log(`  ${router}: ${trace.length} requests`);
-      results.push(await runFleet({ pods: 4, models: FLEET_MODELS, trace, router, knobs: FLEET_KNOBS }));
+      results.push(await runFleet({ pods: 4, models: FLEET_MODELS, trace, router, knobs: FLEET_KNOBS, policy: FLEET_POLICY }));
     }
     const values = (read: (result: FleetResult) => number): Record<string, number> => Object.fromEntries(results.map((result) => [result.router, read(result)]));
     const rows: Row[] = [
