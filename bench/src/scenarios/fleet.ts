@@ -14,7 +14,7 @@ export const FLEET_HELD_OUT_SEED = 2027;
 export const FLEET_KNOBS = { "startup-ms": 300, "sleep1-ms": 600, "wake1-ms": 300, "ttft-ms": 20, "tokens-per-sec": 400 };
 
 /** Every pod's llmux policy (chosen on the tuning seeds with tune.ts). */
-export const FLEET_POLICY: Record<string, unknown> = { policy_type: "fifo" };
+export const FLEET_POLICY: Record<string, unknown> = { policy_type: "cost_aware", max_wait_secs: 5 };
 
 export function fleetTrace(seed: number, quick: boolean) {
   return hotSetTrace({ seed, models: FLEET_MODELS, hotCount: 4, durationSecs: quick ? 30 : 90, ratePerSec: 8, periodSecs: 20, dominance: 0.95 });

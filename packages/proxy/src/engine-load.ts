@@ -1,5 +1,12 @@
 import { request } from "undici";
 import type { EngineLoad } from "./gateway-metrics.js";
+import type { ProxyConfigView } from "./mux.js";
+
+/** Where llmux reaches a model's engine: vLLM is always bound to 127.0.0.1 on the model's port. */
+export function engineUrl(config: ProxyConfigView, model: string): string | undefined {
+  const port = (config.models[model] as { port?: unknown } | undefined)?.port;
+  return typeof port === "number" ? `http://127.0.0.1:${port}` : undefined;
+}
 
 export interface EngineLoadReaderOptions {
   /** Base URL of a model's engine (`http://127.0.0.1:<port>`), or undefined when unknown. */

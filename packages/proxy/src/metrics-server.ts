@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { ProxyMetrics } from "./metrics.js";
+import type { ProxyConfigView } from "./mux.js";
 
 /** The listener on `metrics_port`: `GET <path>` in Prometheus text format, 404 for anything else. */
 export function serveMetrics(metrics: ProxyMetrics, path = "/metrics"): Server {
@@ -25,4 +26,10 @@ export function answerMetrics(metrics: ProxyMetrics, req: IncomingMessage, res: 
       res.writeHead(500, { "content-type": "text/plain" }).end(`metrics collection failed: ${String(error)}\n`);
     },
   );
+}
+
+/** A scrape of `metrics_path` on the proxy's own port, when `metrics_on_proxy_port` asks for one. */
+export function isMetricsScrape(config: ProxyConfigView, req: IncomingMessage): boolean {
+  if (!config.metrics_on_proxy_port || (req.method !== "GET" && req.method !== "HEAD")) return false;
+  return (req.url ?? "/").split("?")[0] === (config.metrics_path ?? "/metrics");
 }

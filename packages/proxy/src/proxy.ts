@@ -12,8 +12,8 @@ import { LiveStatus } from "./live-status.js";
 import { type LocalServices, serveLocal } from "./local-dispatch.js";
 import { type LogBook, createLogBook } from "./log-book.js";
 import { ProxyMetrics } from "./metrics.js";
-import { answerMetrics, serveMetrics } from "./metrics-server.js";
-import { engineLoadReader } from "./engine-load.js";
+import { answerMetrics, isMetricsScrape, serveMetrics } from "./metrics-server.js";
+import { engineLoadReader, engineUrl } from "./engine-load.js";
 import { gatewayViews, registerGatewayMetrics } from "./gateway-metrics.js";
 import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
@@ -219,6 +219,13 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (isMetricsScrape(this.config, req)) {
+      // Open like /health (the picker's scraper sends no credentials; the metrics carry no content or keys),
+      // and not a request of its own: a picker scraping every 50 ms would swamp llmux_requests_total.
+      req.resume();
+      void answerMetrics(this.metrics, req, res);
+      return;
+    }
     const startedAt = performance.now();
     const record = newRecord(req.method ?? "GET", pathOf(req.url ?? "/"));
     this.active.add(res);
@@ -251,11 +258,6 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     if (this.state !== "listening") {
       res.setHeader("connection", "close");
       throw new ProxyClosingError();
-    }
-    if (this.config.metrics_on_proxy_port && (req.method === "GET" || req.method === "HEAD") && record.path === (this.config.metrics_path ?? "/metrics")) {
-      // Open like /health: the picker's scraper sends no credentials, and the metrics carry no content or keys.
-      req.resume();
-      return answerMetrics(this.metrics, req, res);
     }
     const route = matchRoute(req.method ?? "GET", req.url ?? "/");
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
@@ -322,12 +324,6 @@ function bind(server: Server, port: number, host: string): Promise<AddressInfo> 
 function closeServer(server: Server | undefined): Promise<void> {
   if (server === undefined || !server.listening) return Promise.resolve();
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** Where llmux reaches a model's engine: vLLM is always bound to 127.0.0.1 on the model's port. */
-function engineUrl(config: ProxyConfigView, model: string): string | undefined {
-  const port = (config.models[model] as { port?: unknown } | undefined)?.port;
-  return typeof port === "number" ? `http://127.0.0.1:${port}` : undefined;
 }
 
 /** A URL clients can use: a wildcard bind address is reached through loopback. */

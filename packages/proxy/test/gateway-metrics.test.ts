@@ -158,6 +158,9 @@ describe("a pod's scrape with real engines", () => {
     expect((await long).status).toBe(200);
     expect((await other).status).toBe(200);
     expect(await lora()).toBe('max_lora="1",running_lora_adapters="b",waiting_lora_adapters=""');
+    // Scrapes are not requests: a picker scraping every 50 ms would swamp the request metrics and logs.
+    expect(stack.records.map((record) => record.path)).toEqual(["/v1/completions", "/v1/completions", "/v1/completions"]);
+    expect(series(await scrape(stack.url), "llmux_requests_total").map((one) => one.labels)).toEqual(['model="a",status="200"', 'model="b",status="200"']);
   }, 60_000);
 });
 
