@@ -105,9 +105,12 @@ describe("gateway metrics from engines", () => {
 describe("metrics_path on the proxy's port", () => {
   it("is refused at load time where the proxy already answers, and accepted where it does not", () => {
     const base = { models: { a: { model_path: "x", port: 8001 } }, metrics_on_proxy_port: true };
-    const taken = [...FORWARDED_ROUTES.keys(), "/health", "/v1/models", "/llmux/status", "/llmux/models/a/sleep"];
+    const local = ["/health", "/v1/models", "/models", "/llmux", "/llmux/", "/llmux/app.js", "/llmux/status", "/llmux/events", "/llmux/logs", "/llmux/logs/a", "/llmux/models/a/sleep"];
+    const taken = [...FORWARDED_ROUTES.keys(), ...local];
+    // The list above is every path the proxy answers: each one matches a route.
+    for (const path of local) expect(() => matchRoute(path.endsWith("/sleep") ? "POST" : "GET", path), path).not.toThrow();
     for (const path of taken) {
-      expect(() => parseConfig({ ...base, metrics_path: path }), path).toThrow(/metrics_path: expected a path the proxy does not already serve/);
+      expect(() => parseConfig({ ...base, metrics_path: path }), path).toThrow(/metrics_path: expected (a path the proxy does not already serve|an absolute path)/);
     }
     for (const path of ["/metrics", "/pool/metrics"]) {
       expect(parseConfig({ ...base, metrics_path: path }).metrics_path).toBe(path);

@@ -110,7 +110,7 @@ function aliasIssues(name: string, aliases: readonly string[], owners: Map<strin
  * prefix, and the inference paths it forwards (the proxy's route table is the
  * source; a proxy test checks that every one of them is refused here).
  */
-const PROXY_PATHS = ["/health", "/tokenize", "/detokenize", "/pooling", "/classify", "/score", "/rerank"];
+const PROXY_PATHS = ["/health", "/models", "/llmux", "/tokenize", "/detokenize", "/pooling", "/classify", "/score", "/rerank"];
 const PROXY_PREFIXES = ["/v1/", "/v2/", "/llmux/"];
 
 function isProxyRoute(path: string): boolean {
