@@ -1,3 +1,5 @@
+import { TimerHeap } from "./timer-heap.js";
+
 /** Time source and timers, injected so the same code runs in real and virtual time. */
 export interface Clock {
   /** Milliseconds; only differences matter. */
@@ -19,12 +21,6 @@ export const realClock: Clock = {
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
 };
 
-interface VirtualTimer {
-  id: number;
-  at: number;
-  callback: () => void;
-}
-
 /**
  * A clock whose time only moves when told to. `advance(ms)` fires due timers in
  * order and lets promise callbacks run between them, so async code driven by
@@ -33,10 +29,17 @@ interface VirtualTimer {
 export class VirtualClock implements Clock {
   #now: number;
   #nextId = 1;
-  #timers: VirtualTimer[] = [];
+  readonly #timers = new TimerHeap();
+  readonly #turns: number;
 
-  constructor(start = 0) {
+  /**
+   * `settleTurns`: macrotask turns let run around each timer. Code that only
+   * chains promises (the trace simulator) settles in one; tests that mix in
+   * real I/O keep the default.
+   */
+  constructor(start = 0, options: { settleTurns?: number } = {}) {
     this.#now = start;
+    this.#turns = options.settleTurns ?? 3;
   }
 
   now(): number {
@@ -44,30 +47,28 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), callback };
-    this.#timers.push(timer);
-    return { id: timer.id };
+    const id = this.#nextId++;
+    this.#timers.push({ id, at: this.#now + Math.max(0, ms), callback });
+    return { id };
   }
 
   clearTimeout(handle: TimerHandle): void {
     const id = (handle as { id?: number }).id;
-    this.#timers = this.#timers.filter((timer) => timer.id !== id);
+    if (id !== undefined) this.#timers.cancel(id);
   }
 
   /** Number of pending timers. */
   get pending(): number {
-    return this.#timers.length;
+    return this.#timers.size;
   }
 
   /** Time of the next pending timer, or undefined. */
   nextAt(): number | undefined {
-    let next: number | undefined;
-    for (const timer of this.#timers) if (next === undefined || timer.at < next) next = timer.at;
-    return next;
+    return this.#timers.peek()?.at;
   }
 
   /** Let queued promise callbacks run (several macrotask turns). */
-  async settle(turns = 3): Promise<void> {
+  async settle(turns = this.#turns): Promise<void> {
     for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
@@ -99,14 +100,8 @@ export class VirtualClock implements Clock {
     return true;
   }
 
-  #popDue(limit: number): VirtualTimer | undefined {
-    let best: VirtualTimer | undefined;
-    for (const timer of this.#timers) {
-      if (timer.at <= limit && (best === undefined || timer.at < best.at || (timer.at === best.at && timer.id < best.id))) {
-        best = timer;
-      }
-    }
-    if (best) this.#timers = this.#timers.filter((timer) => timer !== best);
-    return best;
+  #popDue(limit: number): { at: number; callback: () => void } | undefined {
+    const next = this.#timers.peek();
+    return next !== undefined && next.at <= limit ? this.#timers.pop() : undefined;
   }
 }

@@ -1,9 +1,11 @@
-import type { PolicyResult } from "./simulate-trace.js";
+import type { PolicyResult } from "./sim-results.js";
 
 const COLUMNS: [string, (r: PolicyResult) => string][] = [
   ["policy", (r) => r.policy],
   ["requests", (r) => String(r.requests)],
   ["failed", (r) => String(r.failed)],
+  ["cut off", (r) => String(r.preempted)],
+  ["429", (r) => String(r.refused)],
   ["wait p50 (s)", (r) => r.waitP50.toFixed(1)],
   ["wait p99 (s)", (r) => r.waitP99.toFixed(1)],
   ["wait max (s)", (r) => r.waitMax.toFixed(1)],
@@ -11,6 +13,8 @@ const COLUMNS: [string, (r: PolicyResult) => string][] = [
   ["latency p99 (s)", (r) => r.latencyP99.toFixed(1)],
   ["switches", (r) => String(r.switches)],
   ["switching", (r) => `${(r.switchingShare * 100).toFixed(0)}%`],
+  ["draining", (r) => `${(r.drainShare * 100).toFixed(0)}%`],
+  ["drain max (s)", (r) => r.drainMax.toFixed(1)],
 ];
 
 /** A plain-text table of simulation results, one row per policy. */

@@ -2,13 +2,8 @@ export { SimEngine, DEFAULT_SIM_COSTS, type SimEngineCall, type SimEngineCosts, 
 export { parseTrace, formatTrace, type TraceRequest } from "./trace.js";
 export { alternatingTrace, burstyTrace, seededRandom } from "./generate-trace.js";
 export { hotSetTrace, type HotSetTraceOptions } from "./hot-set-trace.js";
-export {
-  DEFAULT_SIM_SERVICE,
-  percentile,
-  simulateTrace,
-  traceConfig,
-  type PolicyResult,
-  type SimServiceOptions,
-  type SimulateTraceOptions,
-} from "./simulate-trace.js";
+export { familyConfig, simulateTrace, traceConfig, type SimulateTraceOptions } from "./simulate-trace.js";
+export { DEFAULT_SIM_SERVICE, type SimServiceOptions } from "./sim-server.js";
+export { percentile, type PolicyResult } from "./sim-results.js";
 export { formatResultsMarkdown, formatResultsTable } from "./format-table.js";
+export { familyTrace, HELD_OUT_SEEDS, LIGHT_LOAD, TRACE_SHAPES, TUNING_SEEDS, type FamilyTrace, type FamilyShape } from "./trace-family.js";

@@ -9,11 +9,16 @@ export interface SimEngineCosts {
   stopMs: number;
 }
 
+/**
+ * A 7–14B model on one GPU, from published vLLM sleep-mode figures (see the
+ * README): level-1 sleep 3–36 s (10 s here), wake 0.3–1.2 s (1 s); level-2
+ * sleep 0.3 s, wake about 8 s; a cold start 40–130 s (60 s).
+ */
 export const DEFAULT_SIM_COSTS: SimEngineCosts = {
-  startMs: 40_000,
-  sleepMs: { 1: 3_000, 2: 300 },
-  wakeMs: { 1: 1_000, 2: 4_000 },
-  stopMs: 1_000,
+  startMs: 60_000,
+  sleepMs: { 1: 10_000, 2: 300 },
+  wakeMs: { 1: 1_000, 2: 8_000 },
+  stopMs: 2_000,
 };
 
 export type SimFault = "fail_start" | "fail_sleep" | "hang_sleep" | "fail_wake" | "hang_wake";

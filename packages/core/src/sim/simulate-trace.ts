@@ -5,19 +5,10 @@ import { Multiplexer } from "../multiplexer.js";
 import type { Policy } from "../policy.js";
 import { POLICIES } from "../policies/index.js";
 import { SimEngine, type SimEngineCosts, DEFAULT_SIM_COSTS } from "./sim-engine.js";
+import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } from "./sim-server.js";
+import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
-
-/** How simulated engines serve requests. */
-export interface SimServiceOptions {
-  /** Time to first token, ms. */
-  ttftMs: number;
-  /** Generation rate per request, tokens/s. */
-  tokensPerSec: number;
-  /** Requests an engine runs at once (vLLM's batch); more wait inside the engine. */
-  maxConcurrency: number;
-}
-
-export const DEFAULT_SIM_SERVICE: SimServiceOptions = { ttftMs: 200, tokensPerSec: 40, maxConcurrency: 32 };
+import type { FamilyTrace } from "./trace-family.js";
 
 export interface SimulateTraceOptions {
   trace: readonly TraceRequest[];
@@ -25,35 +16,20 @@ export interface SimulateTraceOptions {
   config?: LlmuxConfig;
   /** Policies to compare; default: every built-in policy. */
   policies?: readonly Policy[];
+  /** Engine costs for every model (over the defaults). */
   costs?: Partial<SimEngineCosts>;
+  /** Engine costs per model (over `costs`). */
+  modelCosts?: Record<string, Partial<SimEngineCosts>>;
+  /** Service model for every model (over the defaults). */
   service?: Partial<SimServiceOptions>;
+  /** Service model per model (over `service`). */
+  modelService?: Record<string, Partial<SimServiceOptions>>;
   /**
    * Start every model once and put it to sleep before the trace begins (the
    * steady state of a running llmux), so first-use cold starts do not dominate
    * the comparison. Default true.
    */
   prewarm?: boolean;
-}
-
-export interface PolicyResult {
-  policy: string;
-  requests: number;
-  served: number;
-  failed: number;
-  /** Seconds from arrival to lease. */
-  waitP50: number;
-  waitP99: number;
-  waitMax: number;
-  /** Seconds from arrival to the last token. */
-  latencyP50: number;
-  latencyP99: number;
-  switches: number;
-  /** Share of the simulated time during which a switch was in progress, 0..1. */
-  switchingShare: number;
-  /** The longest switch (drain + sleep + wake), seconds: the "one switch" of the `max_wait_secs` bound. */
-  longestSwitchSecs: number;
-  /** Simulated seconds from the first arrival to the last completion. */
-  makespanSecs: number;
 }
 
 /**
@@ -68,6 +44,17 @@ export function traceConfig(trace: readonly TraceRequest[], policy: Record<strin
   });
 }
 
+/** The config for a family trace: as `traceConfig`, with each model's sleep level from the trace. */
+export function familyConfig(family: FamilyTrace, policy: Record<string, unknown> = {}): LlmuxConfig {
+  const names = Object.keys(family.sleepLevels).sort();
+  return parseConfig({
+    models: Object.fromEntries(
+      names.map((name, index) => [name, { model_path: `sim/${name}`, port: 8001 + index, sleep_level: family.sleepLevels[name] }]),
+    ),
+    policy: { request_timeout_secs: 3600, drain_timeout_secs: 300, max_wait_secs: 60, ...policy },
+  });
+}
+
 /** Run `trace` once per policy in virtual time against simulated engines. */
 export async function simulateTrace(options: SimulateTraceOptions): Promise<PolicyResult[]> {
   const config = options.config ?? traceConfig(options.trace);
@@ -77,78 +64,116 @@ export async function simulateTrace(options: SimulateTraceOptions): Promise<Poli
   return results;
 }
 
+/** What the event listener gathers about switches and drains. */
+interface SwitchTally {
+  switches: number;
+  longestSwitchMs: number;
+  longestCostMs: number;
+  switchSpans: [number, number][];
+  drainSpans: [number, number][];
+  drains: number[];
+}
+
+function watchSwitches(mux: Multiplexer, clock: VirtualClock, after: () => number): SwitchTally {
+  const tally: SwitchTally = { switches: 0, longestSwitchMs: 0, longestCostMs: 0, switchSpans: [], drainSpans: [], drains: [] };
+  mux.on((event) => {
+    if (event.type !== "switch-end" || clock.now() < after()) return;
+    const record = event.record;
+    const drainMs = maxOf(record.phases.filter((p) => p.phase === "drain").map((p) => p.durationMs));
+    if (record.result !== "aborted" && record.from.length > 0) {
+      tally.switches++;
+      tally.longestSwitchMs = Math.max(tally.longestSwitchMs, record.durationMs);
+      tally.longestCostMs = Math.max(tally.longestCostMs, record.durationMs - drainMs);
+    }
+    if (record.phases.some((p) => p.phase === "drain")) {
+      tally.drains.push(drainMs);
+      tally.drainSpans.push([record.startedAt, record.startedAt + drainMs]);
+    }
+    // Draining still serves requests: only the sleep/stop/wake/start time is lost to switching.
+    tally.switchSpans.push([record.startedAt + drainMs, record.startedAt + record.durationMs]);
+  });
+  return tally;
+}
+
 async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, policy: Policy): Promise<PolicyResult> {
-  const clock = new VirtualClock(0);
-  const costs = { ...DEFAULT_SIM_COSTS, ...options.costs };
-  const service = { ...DEFAULT_SIM_SERVICE, ...options.service };
+  const clock = new VirtualClock(0, { settleTurns: 1 });
+  const costsOf = (name: string): SimEngineCosts => ({ ...DEFAULT_SIM_COSTS, ...options.costs, ...options.modelCosts?.[name] });
   const mux = new Multiplexer({
     config,
     clock,
     policy,
-    engineFactory: (name, model) => new SimEngine({ name, url: `http://127.0.0.1:${model.port}`, clock, costs }),
+    engineFactory: (name, model) => new SimEngine({ name, url: `http://127.0.0.1:${model.port}`, clock, costs: costsOf(name) }),
   });
-  const switchSpans: [number, number][] = [];
   let offset = Infinity;
-  let switches = 0;
-  let longestSwitchMs = 0;
-  mux.on((event) => {
-    if (clock.now() < offset) return;
-    if (event.type === "switch-end" && event.record.result !== "aborted" && event.record.from.length > 0) {
-      switches++;
-      longestSwitchMs = Math.max(longestSwitchMs, event.record.durationMs);
+  const tally = watchSwitches(mux, clock, () => offset);
+  const servers = new Map<string, SimServer>();
+  const serverOf = (model: string): SimServer => {
+    let server = servers.get(model);
+    if (!server) {
+      const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...options.service, ...options.modelService?.[model] };
+      server = new SimServer(clock, service);
+      servers.set(model, server);
     }
-    if (event.type === "switch-end") {
-      // Draining still serves requests: only the sleep/stop/wake/start time is lost to switching.
-      const drainMs = Math.max(0, ...event.record.phases.filter((p) => p.phase === "drain").map((p) => p.durationMs));
-      switchSpans.push([event.record.startedAt + drainMs, event.record.startedAt + event.record.durationMs]);
-    }
-  });
-  const running = new Map<string, number>();
-  const backlog = new Map<string, (() => void)[]>();
+    return server;
+  };
   const waits: number[] = [];
   const latencies: number[] = [];
   let failed = 0;
+  let preempted = 0;
+  let refused = 0;
   let done = 0;
   let lastEnd = 0;
   const trace = options.trace;
 
-  const serve = (model: string, tokens: number, finish: () => void) => {
-    const begin = () => {
-      running.set(model, (running.get(model) ?? 0) + 1);
-      clock.setTimeout(() => {
-        running.set(model, (running.get(model) ?? 1) - 1);
-        backlog.get(model)?.shift()?.();
-        finish();
-      }, service.ttftMs + (service.tokensPerSec > 0 ? (tokens / service.tokensPerSec) * 1000 : 0));
-    };
-    if ((running.get(model) ?? 0) < service.maxConcurrency) begin();
-    else backlog.set(model, [...(backlog.get(model) ?? []), begin]);
-  };
-
-  if (options.prewarm ?? true) await prewarm(mux, clock);
-  offset = clock.now();
-  for (const request of trace) {
-    clock.setTimeout(() => {
-      const arrived = clock.now();
-      mux.acquire(request.model).then(
-        (lease) => {
-          waits.push(clock.now() - arrived);
-          serve(request.model, request.tokens, () => {
+  const arrive = (request: TraceRequest) => {
+    const arrived = clock.now();
+    mux.acquire(request.model).then(
+      (lease) => {
+        waits.push(clock.now() - arrived);
+        const job: SimJob = {
+          tokens: request.tokens,
+          finish: () => {
+            lease.signal.removeEventListener("abort", onAbort);
             lease.release();
             latencies.push(clock.now() - arrived);
             lastEnd = clock.now();
             done++;
-          });
-        },
-        () => {
+          },
+        };
+        // A revoked lease (a drain that timed out) is a request cut off: it stops and counts as failed, as real llmux answers it 503.
+        const onAbort = () => {
+          serverOf(request.model).cancel(job);
           failed++;
+          preempted++;
           done++;
-        },
-      );
+        };
+        lease.signal.addEventListener("abort", onAbort, { once: true });
+        serverOf(request.model).submit(job);
+      },
+      (error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code === "LLMUX_ERR_OVERLOADED") refused++;
+        failed++;
+        done++;
+      },
+    );
+  };
+
+  if (options.prewarm ?? true) await prewarm(mux, clock);
+  offset = clock.now();
+  // One pending arrival at a time keeps the timer heap small.
+  let index = 0;
+  const scheduleNext = () => {
+    const request = trace[index];
+    if (!request) return;
+    clock.setTimeout(() => {
+      index++;
+      arrive(request);
+      scheduleNext();
     }, offset + request.t * 1000 - clock.now());
-  }
+  };
+  scheduleNext();
   // Time moves only when nothing else can happen; each step fires the next timer.
-  for (let steps = 0; done < trace.length && steps < 10_000_000; steps++) {
+  for (let steps = 0; done < trace.length && steps < 50_000_000; steps++) {
     if (!(await clock.step())) break;
   }
   let closed = false;
@@ -161,19 +186,26 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
 
   const start = offset + (trace[0]?.t ?? 0) * 1000;
   const makespanSecs = Math.max(0, (lastEnd - start) / 1000);
+  const share = (spans: [number, number][]) => (makespanSecs > 0 ? unionMs(spans) / 1000 / makespanSecs : 0);
   return {
     policy: policy.name,
     requests: trace.length,
     served: latencies.length,
     failed,
+    preempted,
+    refused,
     waitP50: percentile(waits, 0.5) / 1000,
     waitP99: percentile(waits, 0.99) / 1000,
-    waitMax: Math.max(0, ...waits) / 1000,
+    waitMax: maxOf(waits) / 1000,
     latencyP50: percentile(latencies, 0.5) / 1000,
     latencyP99: percentile(latencies, 0.99) / 1000,
-    switches,
-    longestSwitchSecs: longestSwitchMs / 1000,
-    switchingShare: makespanSecs > 0 ? unionMs(switchSpans) / 1000 / makespanSecs : 0,
+    switches: tally.switches,
+    switchingShare: share(tally.switchSpans),
+    drainShare: share(tally.drainSpans),
+    drainP50: percentile(tally.drains, 0.5) / 1000,
+    drainMax: maxOf(tally.drains) / 1000,
+    longestSwitchSecs: tally.longestSwitchMs / 1000,
+    longestSwitchCostSecs: tally.longestCostMs / 1000,
     makespanSecs,
   };
 }
@@ -193,24 +225,4 @@ async function prewarm(mux: Multiplexer, clock: VirtualClock): Promise<void> {
     await drive(clock, mux.wakeModel(name));
     await drive(clock, mux.sleepModel(name, model.sleep_level));
   }
-}
-
-/** Nearest-rank percentile. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[rank] ?? 0;
-}
-
-function unionMs(spans: [number, number][]): number {
-  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let end = -Infinity;
-  for (const [from, to] of sorted) {
-    if (to <= end) continue;
-    total += to - Math.max(from, end);
-    end = to;
-  }
-  return total;
 }

@@ -1,0 +1,61 @@
+/** What one policy did on one trace. Times in seconds. */
+export interface PolicyResult {
+  policy: string;
+  requests: number;
+  served: number;
+  /** Every request not served: cut off by a drain timeout (preempted), refused (429) or failed otherwise. */
+  failed: number;
+  /** Of `failed`: leases revoked mid-generation (a drain that timed out). */
+  preempted: number;
+  /** Of `failed`: answered at once with a 429 (overload). */
+  refused: number;
+  /** Seconds from arrival to lease. */
+  waitP50: number;
+  waitP99: number;
+  waitMax: number;
+  /** Seconds from arrival to the last token. */
+  latencyP50: number;
+  latencyP99: number;
+  switches: number;
+  /** Share of the simulated time spent sleeping, stopping, waking or starting engines, 0..1. */
+  switchingShare: number;
+  /** Share of the simulated time spent draining (a switch waiting for generations in flight), 0..1. */
+  drainShare: number;
+  /** Drain durations, seconds. */
+  drainP50: number;
+  drainMax: number;
+  /** The longest switch (drain + sleep + wake), seconds. */
+  longestSwitchSecs: number;
+  /** The longest switch without its drain (sleep + wake), seconds. */
+  longestSwitchCostSecs: number;
+  /** Simulated seconds from the first arrival to the last completion. */
+  makespanSecs: number;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[rank] ?? 0;
+}
+
+/** Total length of the union of time spans. */
+export function unionMs(spans: readonly [number, number][]): number {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [from, to] of sorted) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total;
+}
+
+/** Largest value without spreading (a 30k-element spread overflows the call stack on some engines). */
+export function maxOf(values: Iterable<number>): number {
+  let max = 0;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}

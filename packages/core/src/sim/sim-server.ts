@@ -1,0 +1,91 @@
+import type { Clock, TimerHandle } from "../clock.js";
+
+/** How a simulated engine serves requests. */
+export interface SimServiceOptions {
+  /** Prefill: time to first token, ms. */
+  ttftMs: number;
+  /** Decode rate of one sequence, tokens/s. */
+  tokensPerSec: number;
+  /** Sequences the engine runs at once (vLLM's batch, `--max-num-seqs`); more wait inside the engine. */
+  maxConcurrency: number;
+}
+
+/**
+ * A 7–14B model on one GPU: 40 tokens/s per sequence (the low end of the
+ * published 40–80, as a full batch runs slower), 200 ms prefill, 64
+ * sequences at once (about what the KV cache of an 80 GB card holds at 4k
+ * tokens each).
+ */
+export const DEFAULT_SIM_SERVICE: SimServiceOptions = { ttftMs: 200, tokensPerSec: 40, maxConcurrency: 64 };
+
+/** One generation handed to a simulated engine. */
+export interface SimJob {
+  tokens: number;
+  /** Called when the last token is out. */
+  finish: () => void;
+  timer?: TimerHandle;
+  state?: "queued" | "running" | "done";
+}
+
+/** Service time of one generation, ms. */
+export function serviceMs(service: SimServiceOptions, tokens: number): number {
+  return service.ttftMs + (service.tokensPerSec > 0 ? (tokens / service.tokensPerSec) * 1000 : 0);
+}
+
+/**
+ * The serving side of one simulated engine: at most `maxConcurrency` jobs run,
+ * the rest queue inside the engine (as in vLLM's scheduler). A cancelled job
+ * stops at once and frees its place.
+ */
+export class SimServer {
+  readonly #clock: Clock;
+  readonly #service: SimServiceOptions;
+  readonly #queue: SimJob[] = [];
+  #head = 0;
+  #running = 0;
+
+  constructor(clock: Clock, service: SimServiceOptions) {
+    this.#clock = clock;
+    this.#service = service;
+  }
+
+  submit(job: SimJob): void {
+    job.state = "queued";
+    if (this.#running < this.#service.maxConcurrency) this.#begin(job);
+    else this.#queue.push(job);
+  }
+
+  /** Stop a job wherever it is; its place goes to the next one. */
+  cancel(job: SimJob): void {
+    if (job.state === "running") {
+      if (job.timer !== undefined) this.#clock.clearTimeout(job.timer);
+      job.state = "done";
+      this.#running--;
+      this.#next();
+    } else if (job.state === "queued") {
+      job.state = "done";
+    }
+  }
+
+  #begin(job: SimJob): void {
+    job.state = "running";
+    this.#running++;
+    job.timer = this.#clock.setTimeout(() => {
+      job.state = "done";
+      this.#running--;
+      this.#next();
+      job.finish();
+    }, serviceMs(this.#service, job.tokens));
+  }
+
+  #next(): void {
+    while (this.#running < this.#service.maxConcurrency && this.#head < this.#queue.length) {
+      const job = this.#queue[this.#head++] as SimJob;
+      if (job.state === "queued") this.#begin(job);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+}
