@@ -23,6 +23,7 @@ describe("error catalogue", () => {
       [new errors.SwitchFailedError("m", new Error("x")), "LLMUX_ERR_SWITCH_FAILED", 503],
       [new errors.MuxClosedError(), "LLMUX_ERR_MUX_CLOSED", 503],
       [new errors.DoesNotFitError("m", "d"), "LLMUX_ERR_DOES_NOT_FIT", 503],
+      [new errors.OverloadedError("m", "d", 3), "LLMUX_ERR_OVERLOADED", 429],
       [new errors.ConfigError([{ path: "port", message: "bad" }]), "LLMUX_ERR_CONFIG", undefined],
     ] as const;
     expect(samples.map(([, code]) => code).sort()).toEqual([...errors.CORE_ERROR_CODES].sort());

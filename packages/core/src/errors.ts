@@ -117,6 +117,12 @@ export class DoesNotFitError extends CoreError {
   }
 }
 
+export class OverloadedError extends CoreError {
+  constructor(model: string, detail: string, retryAfterSecs: number) {
+    super("LLMUX_ERR_OVERLOADED", `Too many requests are waiting for \`${model}\`: ${detail}. Retry in ${retryAfterSecs} s.`, { status: 429, retryAfterSecs });
+  }
+}
+
 /** Every code this package throws, for the README check and for callers. */
 export const CORE_ERROR_CODES = [
   "LLMUX_ERR_CONFIG",
@@ -130,6 +136,7 @@ export const CORE_ERROR_CODES = [
   "LLMUX_ERR_SWITCH_FAILED",
   "LLMUX_ERR_MUX_CLOSED",
   "LLMUX_ERR_DOES_NOT_FIT",
+  "LLMUX_ERR_OVERLOADED",
 ] as const;
 
 export function messageOf(error: unknown): string {

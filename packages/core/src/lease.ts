@@ -5,22 +5,36 @@ export interface Lease {
   readonly url: string;
   /** Aborts (reason: a coded error) when the model's process dies or the lease is preempted. */
   readonly signal: AbortSignal;
-  /** Give the lease back. Idempotent. */
-  release(): void;
+  /** Give the lease back; `usage.completionTokens` (when known) lets llmux measure the decode rate. Idempotent. */
+  release(usage?: LeaseUsage): void;
+}
+
+/** What the holder saw of the generation it ran under a lease. */
+export interface LeaseUsage {
+  completionTokens?: number;
 }
 
 export class LeaseImpl implements Lease {
   readonly model: string;
   readonly url: string;
   readonly grantedAt: number;
+  /** Clock ms by which the generation is expected to end (admission's estimate). */
+  readonly expectedEndAt: number;
   readonly #controller = new AbortController();
-  readonly #onRelease: (lease: LeaseImpl) => void;
+  readonly #onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void;
   #released = false;
 
-  constructor(model: string, url: string, grantedAt: number, onRelease: (lease: LeaseImpl) => void) {
+  constructor(
+    model: string,
+    url: string,
+    grantedAt: number,
+    expectedEndAt: number,
+    onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void,
+  ) {
     this.model = model;
     this.url = url;
     this.grantedAt = grantedAt;
+    this.expectedEndAt = expectedEndAt;
     this.#onRelease = onRelease;
   }
 
@@ -32,10 +46,10 @@ export class LeaseImpl implements Lease {
     return this.#released;
   }
 
-  release(): void {
+  release(usage?: LeaseUsage): void {
     if (this.#released) return;
     this.#released = true;
-    this.#onRelease(this);
+    this.#onRelease(this, usage, this.#controller.signal.aborted);
   }
 
   /** Abort the holder's request; the lease no longer counts as in flight. */
@@ -43,7 +57,7 @@ export class LeaseImpl implements Lease {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
     if (!this.#released) {
       this.#released = true;
-      this.#onRelease(this);
+      this.#onRelease(this, undefined, true);
     }
   }
 }

@@ -19,6 +19,8 @@ import type { Eviction, Policy, PolicyView } from "./policy.js";
 import { policyFor } from "./policies/index.js";
 import { Slot, type Waiter } from "./slot.js";
 import { SwitchRunner } from "./switch-runner.js";
+import { estimateMs, takeAdmissible } from "./admission.js";
+import { overloadOf } from "./overload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
 
@@ -37,6 +39,8 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Clock ms by which the lease must be granted; can only shorten `request_timeout_secs`. */
   deadline?: number;
+  /** The client's `max_tokens` (chat: `max_completion_tokens`): admission plans with it. */
+  maxTokens?: number;
 }
 
 const HISTORY = 20;
@@ -107,11 +111,17 @@ export class Multiplexer {
       this.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code });
       return Promise.reject(error);
     }
-    if (slot.state === "awake" && !slot.busy && slot.engine) {
-      return Promise.resolve(this.#grant(slot, now));
+    const maxTokens = options.maxTokens;
+    if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
+      return Promise.resolve(this.#grant(slot, now, maxTokens));
+    }
+    const overload = overloadOf(this, slot);
+    if (overload) {
+      this.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code });
+      return Promise.reject(overload);
     }
     return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = { model, arrivedAt: now, resolve, reject, timer: undefined, detach: () => {} };
+      const waiter: Waiter = { model, arrivedAt: now, maxTokens, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(
         this.config.policy.request_timeout_secs * 1000,
         options.deadline === undefined ? Infinity : options.deadline - now,
@@ -156,13 +166,15 @@ export class Multiplexer {
     waiter.detach();
   }
 
-  #grant(slot: Slot, arrivedAt: number): LeaseImpl {
+  #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined): LeaseImpl {
     const now = this.clock.now();
     const engine = slot.engine;
     if (!engine) throw new Error("internal: grant without engine");
-    const lease = new LeaseImpl(slot.name, engine.url, now, (released) => {
+    const lease = new LeaseImpl(slot.name, engine.url, now, now + estimateMs(slot, maxTokens), (released, usage, revoked) => {
       slot.leases.delete(released);
-      this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs: this.clock.now() - released.grantedAt });
+      const heldMs = this.clock.now() - released.grantedAt;
+      if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
+      this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
       slot.notifyIdle();
       this.schedule();
     });
@@ -226,13 +238,12 @@ export class Multiplexer {
   #scheduleOnce(): void {
     if (this.closing) return;
     const now = this.clock.now();
+    // A plan lasts while some model that is not up has requests waiting.
+    if (![...this.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {
+      for (const slot of this.slots.values()) slot.closeAt = null;
+    }
+    this.#admit(now);
     for (const slot of this.slots.values()) {
-      if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length > 0) {
-        for (const waiter of slot.waiters.splice(0)) {
-          this.#settleWaiter(waiter);
-          waiter.resolve(this.#grant(slot, waiter.arrivedAt));
-        }
-      }
       if (slot.waiters.length > 0 && slot.backoffUntil > now && !slot.busy) {
         const retry = Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000));
         this.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
@@ -250,12 +261,26 @@ export class Multiplexer {
       const decision = this.policy.decide(view);
       if (decision.action === "wait") {
         if (decision.recheckAt !== undefined) this.#recheck(decision.recheckAt);
+        for (const slot of this.slots.values()) slot.closeAt = decision.closeAt?.[slot.name] ?? null;
+        // A plan that ends later than the last one lets more in.
+        this.#admit(now);
         return;
       }
       if (!this.#valid(view, decision.model, decision.evict)) return;
       const slot = this.slots.get(decision.model);
       if (!slot) return;
       void this.#runner.run(slot, decision.evict, decision.reason);
+    }
+  }
+
+  /** Grant leases to the waiters of awake models that admission lets in. */
+  #admit(now: number): void {
+    for (const slot of this.slots.values()) {
+      if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
+      for (const waiter of takeAdmissible(slot, now)) {
+        this.#settleWaiter(waiter);
+        waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens));
+      }
     }
   }
 

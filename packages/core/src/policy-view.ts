@@ -1,6 +1,7 @@
 import { cloneCosts } from "./costs.js";
 import type { Multiplexer } from "./multiplexer.js";
 import type { PolicyView } from "./policy.js";
+import type { Slot } from "./slot.js";
 
 /** What a policy sees: copies, so a policy cannot change the multiplexer. */
 export function buildPolicyView(mux: Multiplexer): PolicyView {
@@ -22,8 +23,17 @@ export function buildPolicyView(mux: Multiplexer): PolicyView {
       lastAdmitAt: slot.lastAdmitAt,
       queue: slot.waiters.map((waiter) => waiter.arrivedAt),
       costs: cloneCosts(slot.costs),
+      admitLimit: slot.admitLimit,
+      inFlightEndsAt: inFlightEndsAt(slot),
+      drain: slot.service.drain(),
       busy: slot.busy,
       inBackoff: slot.backoffUntil > now,
     })),
   };
+}
+
+function inFlightEndsAt(slot: Slot): number | null {
+  let end: number | null = null;
+  for (const lease of slot.leases) if (end === null || lease.expectedEndAt > end) end = lease.expectedEndAt;
+  return end;
 }

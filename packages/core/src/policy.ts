@@ -1,6 +1,7 @@
 import type { PolicyConfig } from "./config/types.js";
 import type { ModelCosts } from "./costs.js";
 import type { ModelState } from "./model-state.js";
+import type { DrainSummary } from "./service-stats.js";
 
 /**
  * What a policy sees of one model. Everything a policy needs is here; it
@@ -23,6 +24,12 @@ export interface PolicyModelView {
   /** Arrival times (clock ms) of the requests waiting for it, oldest first. */
   queue: readonly number[];
   costs: ModelCosts;
+  /** Requests admitted into its vLLM at once (`max_concurrency`). */
+  admitLimit: number;
+  /** Clock ms by which its generations in flight are expected to end (admission's estimates), or null when none runs. */
+  inFlightEndsAt: number | null;
+  /** Its measured drains, or null before the first. */
+  drain: DrainSummary | null;
   /** Part of a switch or admin operation right now: neither a target nor evictable. */
   busy: boolean;
   /** A recent start-up failure: do not pick it. */
@@ -47,7 +54,17 @@ export interface Eviction {
 
 export type PolicyDecision =
   | { action: "switch"; model: string; evict: Eviction[]; reason: string }
-  | { action: "wait"; /** Ask again at this clock time even if nothing changes. */ recheckAt?: number };
+  | {
+      action: "wait";
+      /** Ask again at this clock time even if nothing changes. */
+      recheckAt?: number;
+      /**
+       * The plan: per awake model, the clock time of the next switch away
+       * from it. Until then it admits only requests expected to finish by
+       * then, so that switch's drain ends near the planned time.
+       */
+      closeAt?: Record<string, number>;
+    };
 
 /**
  * A switching policy: called whenever something changes and at least one

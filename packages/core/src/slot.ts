@@ -4,10 +4,13 @@ import { emptyCosts, type ModelCosts } from "./costs.js";
 import type { LeaseImpl } from "./lease.js";
 import type { ModelState } from "./model-state.js";
 import type { TimerHandle } from "./clock.js";
+import { ServiceStats } from "./service-stats.js";
 
 export interface Waiter {
   model: string;
   arrivedAt: number;
+  /** The client's `max_tokens`, when it sent one. */
+  maxTokens: number | undefined;
   resolve: (lease: LeaseImpl) => void;
   reject: (error: Error) => void;
   timer: TimerHandle | undefined;
@@ -30,6 +33,11 @@ export class Slot {
   awakeSince: number | null = null;
   lastAdmitAt: number | null = null;
   readonly costs: ModelCosts = emptyCosts();
+  readonly service = new ServiceStats();
+  /** Requests admitted into vLLM at once (`max_concurrency`). */
+  readonly admitLimit: number;
+  /** Clock ms of the next planned switch away from this model, set by the policy: admit only what finishes before it. */
+  closeAt: number | null = null;
   lastError: string | null = null;
   /** Cold starts that recover from a failure (see `failedSinceStart`); routine level-3 starts are not counted. */
   restarts = 0;
@@ -48,6 +56,7 @@ export class Slot {
     this.name = name;
     this.config = config;
     this.stateSince = now;
+    this.admitLimit = config.max_concurrency;
   }
 
   get fraction(): number {

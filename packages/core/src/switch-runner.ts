@@ -186,7 +186,9 @@ export class SwitchRunner {
         mux.revokeLeases(slot, new PreemptedError(slot.name, `drain did not finish within ${policy.drain_timeout_secs} s`));
       }
     }
-    phases.push({ phase: "drain", model: slot.name, durationMs: mux.clock.now() - started, ok: true });
+    const drainMs = mux.clock.now() - started;
+    slot.service.recordDrain(drainMs);
+    phases.push({ phase: "drain", model: slot.name, durationMs: drainMs, ok: true });
     if (signal.aborted) throw signal.reason;
   }
 

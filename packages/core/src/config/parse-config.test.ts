@@ -64,7 +64,21 @@ describe("parseConfig", () => {
       env: {},
       gpus: [0],
       startup_timeout_secs: 600,
+      max_concurrency: 256,
+      decode_tokens_per_sec: 40,
     });
+  });
+
+  it("max_concurrency defaults to --max-num-seqs in extra_args and may not exceed it", () => {
+    const models = (a: Record<string, unknown>) => ({ models: { a: { model_path: "x", port: 8001, ...a } } });
+    expect(parseConfig(models({ extra_args: ["--max-num-seqs", "48"] })).models.a?.max_concurrency).toBe(48);
+    expect(parseConfig(models({ extra_args: ["--max-num-seqs=32"] })).models.a?.max_concurrency).toBe(32);
+    expect(parseConfig(models({ max_concurrency: 8, extra_args: ["--max-num-seqs", "32"] })).models.a?.max_concurrency).toBe(8);
+    expect(() => parseConfig(models({ max_concurrency: 64, extra_args: ["--max-num-seqs", "32"] }))).toThrow(
+      /models\["a"\]\.max_concurrency: expected at most 32 \(--max-num-seqs in extra_args/,
+    );
+    expect(() => parseConfig(models({ extra_args: ["--max-num-seqs", "many"] }))).toThrow(/models\["a"\]\.extra_args\[1\]: expected a positive integer after --max-num-seqs/);
+    expect(() => parseConfig(models({ max_concurrency: 0 }))).toThrow(/models\["a"\]\.max_concurrency/);
   });
 
   it("a model's sleep_level defaults to the policy's; gpus to 0..tp-1", () => {

@@ -3,6 +3,8 @@ import { ConfigError, type ConfigIssue } from "../errors.js";
 import { closest, describeValue, formatPath, valueAt } from "./format-path.js";
 import { KNOWN_KEYS, MODEL_NAME_PATTERN, configSchema } from "./schema.js";
 import type { LlmuxConfig, ModelConfig } from "./types.js";
+import { maxNumSeqs } from "./max-num-seqs.js";
+import { DEFAULT_MAX_CONCURRENCY } from "../admission.js";
 
 /**
  * Validate a config object (parsed JSON), apply every default and return it.
@@ -15,9 +17,11 @@ export function parseConfig(input: unknown): LlmuxConfig {
   }
   const raw = result.data;
   const models: Record<string, ModelConfig> = {};
+  const limitIssues: ConfigIssue[] = [];
   for (const [name, model] of Object.entries(raw.models)) {
     const gpus = model.gpus ?? Array.from({ length: model.tensor_parallel_size }, (_, index) => index);
-    models[name] = { ...model, sleep_level: model.sleep_level ?? raw.policy.sleep_level, gpus };
+    const max_concurrency = admissionLimit(name, model.max_concurrency, model.extra_args, limitIssues);
+    models[name] = { ...model, sleep_level: model.sleep_level ?? raw.policy.sleep_level, gpus, max_concurrency };
   }
   const config: LlmuxConfig = {
     port: raw.port,
@@ -33,9 +37,33 @@ export function parseConfig(input: unknown): LlmuxConfig {
     gpu: raw.gpu,
     proxy: raw.proxy,
   };
-  const issues = crossCheck(config);
+  const issues = [...limitIssues, ...crossCheck(config)];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/**
+ * The admission limit: `max_concurrency`, else vLLM's `--max-num-seqs`, else
+ * the default. A limit above `--max-num-seqs` would queue inside vLLM, where
+ * llmux cannot plan a drain: refused.
+ */
+function admissionLimit(name: string, explicit: number | undefined, extraArgs: readonly string[], issues: ConfigIssue[]): number {
+  const seqs = maxNumSeqs(extraArgs);
+  let fromArgs: number | undefined;
+  if (seqs !== undefined) {
+    fromArgs = Number(seqs.value);
+    if (seqs.value === undefined || !/^[1-9][0-9]*$/.test(seqs.value)) {
+      issues.push({ path: formatPath(["models", name, "extra_args", seqs.index]), message: `expected a positive integer after --max-num-seqs, found ${describeValue(seqs.value)}` });
+      fromArgs = undefined;
+    }
+  }
+  if (explicit !== undefined && fromArgs !== undefined && explicit > fromArgs) {
+    issues.push({
+      path: formatPath(["models", name, "max_concurrency"]),
+      message: `expected at most ${fromArgs} (--max-num-seqs in extra_args: more would wait inside vLLM, where llmux cannot plan a drain), found ${explicit}`,
+    });
+  }
+  return explicit ?? fromArgs ?? DEFAULT_MAX_CONCURRENCY;
 }
 
 function crossCheck(config: LlmuxConfig): ConfigIssue[] {

@@ -29,15 +29,29 @@ export const modelSchema = z.strictObject({
     .optional()
     .describe("GPU indices (CUDA_VISIBLE_DEVICES). Default: 0 .. tensor_parallel_size-1."),
   startup_timeout_secs: positiveSecs.default(600),
+  max_concurrency: z
+    .int()
+    .min(1)
+    .optional()
+    .describe("Requests llmux lets into this model's vLLM at once; more wait in llmux's queue. Default: `--max-num-seqs` from extra_args, else 256."),
+  max_queue: z.int().min(0).optional().describe("Requests that may wait for this model; past it a new one is answered 429 at once. Default: no cap."),
+  decode_tokens_per_sec: z
+    .number()
+    .gt(0)
+    .default(40)
+    .describe("Expected decode rate of one sequence, until llmux has measured it (admission plans with it)."),
 });
 
 export const policySchema = z.strictObject({
-  policy_type: z.enum(["fifo", "cost_aware"]).default("fifo"),
+  policy_type: z.enum(["fifo", "cost_aware", "time_slice"]).default("fifo"),
   request_timeout_secs: positiveSecs.default(60).describe("Longest a request waits for its model."),
   drain_before_switch: z.boolean().default(true).describe("Wait for in-flight requests before sleeping a model; false aborts them."),
   sleep_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
   min_active_secs: secs.default(0).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
-  max_wait_secs: positiveSecs.default(30).describe("cost_aware: no request waits longer than this (plus one switch)."),
+  max_wait_secs: positiveSecs
+    .default(30)
+    .describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),
+  max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
   drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
   sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
   wake_timeout_secs: positiveSecs.default(300),

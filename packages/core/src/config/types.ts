@@ -6,10 +6,11 @@ export type GpuConfig = z.output<typeof gpuSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
 export type PolicyType = PolicyConfig["policy_type"];
 
-/** One model after defaults: `sleep_level` and `gpus` are always set. */
-export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus"> & {
+/** One model after defaults: `sleep_level`, `gpus` and `max_concurrency` are always set. */
+export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus" | "max_concurrency"> & {
   sleep_level: 1 | 2 | 3;
   gpus: number[];
+  max_concurrency: number;
 };
 
 /** A validated config with every default applied. */

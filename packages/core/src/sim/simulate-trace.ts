@@ -8,6 +8,7 @@ import { SimEngine, type SimEngineCosts, DEFAULT_SIM_COSTS } from "./sim-engine.
 import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } from "./sim-server.js";
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
+import { maxNumSeqs } from "../config/max-num-seqs.js";
 import type { FamilyTrace } from "./trace-family.js";
 
 export interface SimulateTraceOptions {
@@ -49,7 +50,10 @@ export function familyConfig(family: FamilyTrace, policy: Record<string, unknown
   const names = Object.keys(family.sleepLevels).sort();
   return parseConfig({
     models: Object.fromEntries(
-      names.map((name, index) => [name, { model_path: `sim/${name}`, port: 8001 + index, sleep_level: family.sleepLevels[name] }]),
+      names.map((name, index) => [
+        name,
+        { model_path: `sim/${name}`, port: 8001 + index, sleep_level: family.sleepLevels[name], extra_args: ["--max-num-seqs", String(DEFAULT_SIM_SERVICE.maxConcurrency)] },
+      ]),
     ),
     policy: { request_timeout_secs: 3600, drain_timeout_secs: 300, max_wait_secs: 60, ...policy },
   });
@@ -110,7 +114,10 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const serverOf = (model: string): SimServer => {
     let server = servers.get(model);
     if (!server) {
-      const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...options.service, ...options.modelService?.[model] };
+      // vLLM's batch is its --max-num-seqs when the config sets one.
+      const seqs = Number(maxNumSeqs(config.models[model]?.extra_args ?? [])?.value);
+      const batch = Number.isInteger(seqs) && seqs > 0 ? { maxConcurrency: seqs } : {};
+      const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...batch, ...options.service, ...options.modelService?.[model] };
       server = new SimServer(clock, service);
       servers.set(model, server);
     }
@@ -127,14 +134,14 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
 
   const arrive = (request: TraceRequest) => {
     const arrived = clock.now();
-    mux.acquire(request.model).then(
+    mux.acquire(request.model, request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens }).then(
       (lease) => {
         waits.push(clock.now() - arrived);
         const job: SimJob = {
           tokens: request.tokens,
           finish: () => {
             lease.signal.removeEventListener("abort", onAbort);
-            lease.release();
+            lease.release({ completionTokens: request.tokens });
             latencies.push(clock.now() - arrived);
             lastEnd = clock.now();
             done++;

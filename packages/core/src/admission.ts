@@ -1,0 +1,52 @@
+import type { Slot, Waiter } from "./slot.js";
+
+/** Requests llmux lets into one vLLM at once when neither `max_concurrency` nor `--max-num-seqs` says otherwise. */
+export const DEFAULT_MAX_CONCURRENCY = 256;
+
+/** Output length assumed for a request without `max_tokens` before any lease was measured: vLLM's usual context cap. */
+const UNKNOWN_OUTPUT_TOKENS = 4096;
+
+/** How many waiters one admission pass looks at past one that does not fit the plan. */
+const SCAN_LIMIT = 256;
+
+/**
+ * Expected generation time (ms) of a request for `slot`: its `max_tokens` at
+ * the measured decode time per token (the configured rate until measured);
+ * without `max_tokens`, the 90th percentile of the model's recent leases.
+ */
+export function estimateMs(slot: Slot, maxTokens: number | undefined): number {
+  const msPerToken = slot.service.msPerToken ?? 1000 / slot.config.decode_tokens_per_sec;
+  if (maxTokens !== undefined) return maxTokens * msPerToken;
+  return slot.service.heldP90() ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
+}
+
+/**
+ * May `waiter` go into vLLM now? Under the limit, and, once another model is
+ * due (`slot.closeAt`), only if it is expected to finish before the planned
+ * switch, so the drain ends near the planned time. Requests that waited
+ * through the switch that woke this model are its turn's reason and always go.
+ */
+function fitsPlan(slot: Slot, waiter: Waiter, now: number): boolean {
+  if (slot.closeAt === null) return true;
+  if (slot.awakeSince !== null && waiter.arrivedAt < slot.awakeSince) return true;
+  return now + estimateMs(slot, waiter.maxTokens) <= slot.closeAt;
+}
+
+/** Take out of `slot`'s queue, in arrival order, the waiters it may admit now. */
+export function takeAdmissible(slot: Slot, now: number): Waiter[] {
+  const room = slot.admitLimit - slot.leases.size;
+  if (room <= 0 || slot.waiters.length === 0) return [];
+  if (slot.closeAt === null && room >= slot.waiters.length) return slot.waiters.splice(0);
+  const taken: Waiter[] = [];
+  const kept: Waiter[] = [];
+  const waiters = slot.waiters;
+  let index = 0;
+  for (; index < waiters.length && taken.length < room && kept.length < SCAN_LIMIT; index++) {
+    const waiter = waiters[index] as Waiter;
+    (fitsPlan(slot, waiter, now) ? taken : kept).push(waiter);
+  }
+  if (taken.length === 0) return taken;
+  for (; index < waiters.length; index++) kept.push(waiters[index] as Waiter);
+  slot.waiters = kept;
+  return taken;
+}

@@ -1,0 +1,105 @@
+import { planEvictions } from "../budget.js";
+import { candidates, type Eviction, type Policy, type PolicyDecision, type PolicyModelView, type PolicyView } from "../policy.js";
+import { minActiveUntil, switchCostMs } from "./estimate.js";
+
+/** A model that could be brought up now. */
+interface Turn {
+  model: PolicyModelView;
+  evict: Eviction[];
+  /** Arrival of its oldest waiting request. */
+  oldest: number;
+  /** When its switch must start for its oldest request to keep the bound. */
+  dueAt: number;
+}
+
+/**
+ * Turns of bounded length. The awake model keeps the GPU until the oldest
+ * request waiting for another model has waited `max_wait_secs`, less one
+ * switch and one drain for every model whose request is older (those go
+ * first): then that model is due. Until then, the plan tells the awake model
+ * the time of that switch, and admission lets in only what is expected to
+ * finish by then, so the drain ends near the planned time. It also switches
+ * at once when the models it would evict have nothing in flight and nothing
+ * waiting, and when the target fits without evicting.
+ *
+ * The bound: a request whose model is not awake waits at most
+ * `max_wait_secs` + the drain of the model it replaces + the switch's
+ * measured sleep and wake. The drain is what the plan leaves: the
+ * generations that were already due when that model's turn began (they are
+ * admitted regardless), bounded by `drain_timeout_secs`.
+ */
+export const timeSlicePolicy: Policy = {
+  name: "time_slice",
+  decide(view: PolicyView): PolicyDecision {
+    const turns = buildTurns(view);
+    if (turns.length === 0) return { action: "wait" };
+    const free = turns.find((turn) => turn.evict.length === 0);
+    if (free) return { action: "switch", model: free.model.name, evict: free.evict, reason: "fits without eviction" };
+    const byAge = [...turns].sort((a, b) => a.oldest - b.oldest);
+    const due = byAge.find((turn) => turn.dueAt <= view.now);
+    const idle = byAge.find((turn) => turn.evict.every((eviction) => isIdle(view, eviction.model)));
+    // A due switch waits for the generations already running (the drain
+    // would wait for them anyway) while the model they run on keeps
+    // admitting what finishes by then: the GPU works instead of draining.
+    const dueNow = due && runningUntil(view, due.evict) <= view.now ? due : undefined;
+    const chosen = dueNow ?? idle;
+    if (chosen) {
+      const until = minActiveUntil(view, chosen.evict);
+      if (until === undefined || chosen.dueAt <= view.now) {
+        return { action: "switch", model: chosen.model.name, evict: chosen.evict, reason: dueNow ? "due: max_wait bound" : "evictees idle" };
+      }
+    }
+    const closeAt: Record<string, number> = {};
+    let recheckAt = Infinity;
+    for (const turn of turns) {
+      recheckAt = Math.min(recheckAt, Math.max(turn.dueAt, runningUntil(view, turn.evict)));
+      for (const eviction of turn.evict) {
+        const running = view.models.find((m) => m.name === eviction.model)?.inFlightEndsAt ?? -Infinity;
+        closeAt[eviction.model] = Math.min(closeAt[eviction.model] ?? Infinity, Math.max(turn.dueAt, running));
+      }
+    }
+    const until = chosen ? minActiveUntil(view, chosen.evict) : undefined;
+    if (until !== undefined) recheckAt = Math.min(recheckAt, until);
+    return { action: "wait", recheckAt: Math.max(view.now + 1, Math.ceil(recheckAt)), closeAt };
+  },
+};
+
+/** When the generations running on the models to evict are expected to end. */
+function runningUntil(view: PolicyView, evict: readonly Eviction[]): number {
+  let end = -Infinity;
+  for (const eviction of evict) {
+    const model = view.models.find((m) => m.name === eviction.model);
+    if (model?.state === "awake" && model.inFlight > 0 && model.inFlightEndsAt !== null) end = Math.max(end, model.inFlightEndsAt);
+  }
+  return end;
+}
+
+function buildTurns(view: PolicyView): Turn[] {
+  const maxWaitMs = view.config.max_wait_secs * 1000;
+  const waitingSince = view.models.filter((m) => m.queue.length > 0 && m.state !== "awake").map((m) => m.queue[0] ?? view.now);
+  const turns: Turn[] = [];
+  for (const model of candidates(view)) {
+    const evict = planEvictions(view, model);
+    if (!evict) continue;
+    const oldest = model.queue[0] ?? view.now;
+    const ahead = waitingSince.filter((at) => at < oldest).length;
+    const perTurnMs = switchCostMs(view, model, evict) + drainAllowanceMs(view, evict);
+    turns.push({ model, evict, oldest, dueAt: oldest + maxWaitMs - ahead * perTurnMs });
+  }
+  return turns;
+}
+
+/** The measured drain (90th percentile) of the models to evict; each model served first adds one. */
+function drainAllowanceMs(view: PolicyView, evict: readonly Eviction[]): number {
+  let allowance = 0;
+  for (const eviction of evict) {
+    const model = view.models.find((m) => m.name === eviction.model);
+    if (model?.drain) allowance = Math.max(allowance, model.drain.p90Ms);
+  }
+  return allowance;
+}
+
+function isIdle(view: PolicyView, name: string): boolean {
+  const model = view.models.find((m) => m.name === name);
+  return model === undefined || model.state !== "awake" || (model.inFlight === 0 && model.queue.length === 0);
+}
