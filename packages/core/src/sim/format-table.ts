@@ -15,6 +15,8 @@ const COLUMNS: [string, (r: PolicyResult) => string][] = [
   ["switching", (r) => `${(r.switchingShare * 100).toFixed(0)}%`],
   ["draining", (r) => `${(r.drainShare * 100).toFixed(0)}%`],
   ["drain max (s)", (r) => r.drainMax.toFixed(1)],
+  ["bound (s)", (r) => r.boundSecs.toFixed(0)],
+  ["over bound", (r) => String(r.overBound)],
 ];
 
 /** A plain-text table of simulation results, one row per policy. */

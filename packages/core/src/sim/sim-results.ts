@@ -30,6 +30,16 @@ export interface PolicyResult {
   longestSwitchCostSecs: number;
   /** Simulated seconds from the first arrival to the last completion. */
   makespanSecs: number;
+  /** The longest generation served (lease held), seconds. */
+  longestGenerationSecs: number;
+  /**
+   * `time_slice`'s documented bound on this run: `max_wait_secs` + the
+   * longest generation (what a due switch may wait for) + the longest
+   * switch (drain + sleep + wake), seconds.
+   */
+  boundSecs: number;
+  /** Served requests that waited longer than `boundSecs`. */
+  overBound: number;
 }
 
 /** Nearest-rank percentile. */

@@ -125,6 +125,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   };
   const waits: number[] = [];
   const latencies: number[] = [];
+  const generations: number[] = [];
   let failed = 0;
   let preempted = 0;
   let refused = 0;
@@ -137,10 +138,12 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     mux.acquire(request.model, request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens }).then(
       (lease) => {
         waits.push(clock.now() - arrived);
+        const grantedAt = clock.now();
         const job: SimJob = {
           tokens: request.tokens,
           finish: () => {
             lease.signal.removeEventListener("abort", onAbort);
+            generations.push(clock.now() - grantedAt);
             lease.release({ completionTokens: request.tokens });
             latencies.push(clock.now() - arrived);
             lastEnd = clock.now();
@@ -193,6 +196,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
 
   const start = offset + (trace[0]?.t ?? 0) * 1000;
   const makespanSecs = Math.max(0, (lastEnd - start) / 1000);
+  const boundMs = config.policy.max_wait_secs * 1000 + maxOf(generations) + tally.longestSwitchMs;
   const share = (spans: [number, number][]) => (makespanSecs > 0 ? unionMs(spans) / 1000 / makespanSecs : 0);
   return {
     policy: policy.name,
@@ -214,6 +218,9 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     longestSwitchSecs: tally.longestSwitchMs / 1000,
     longestSwitchCostSecs: tally.longestCostMs / 1000,
     makespanSecs,
+    longestGenerationSecs: maxOf(generations) / 1000,
+    boundSecs: boundMs / 1000,
+    overBound: waits.filter((wait) => wait > boundMs).length,
   };
 }
 
