@@ -41,6 +41,9 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         duration_ms: Math.round(record.durationMs),
         phases: record.phases.map((phase) => ({ ...phase, durationMs: Math.round(phase.durationMs) })),
         ...(record.error === undefined ? {} : { error: record.error }),
+        ...(record.drains === undefined
+          ? {}
+          : { measured_drains: record.drains.map((d) => ({ model: d.model, avg_ms: Math.round(d.avgMs), p90_ms: Math.round(d.p90Ms) })) }),
       };
       const summary = `switch ${record.id} to ${record.to} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}`;
       if (record.result === "ok") logger.info(fields, summary);

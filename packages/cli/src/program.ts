@@ -7,6 +7,7 @@ import { parseFraction, parseLevels, parseLogFormatOption, parseLogLevelOption, 
 import { runDemo } from "./run-demo.js";
 import { runServer } from "./run-server.js";
 import { runSimulate } from "./run-simulate.js";
+import { parseDuration, parsePositive } from "./simulate-costs.js";
 import { runValidate } from "./run-validate.js";
 import { VERSION } from "./version.js";
 
@@ -99,6 +100,16 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option("-c, --config <path>", "config whose models and policy settings to simulate (default: two-model defaults from the trace)")
     .option("--policies <names>", "comma-separated policies to compare (default: all)")
     .option("--json", "print the results as JSON")
+    .option("--from-status <url>", "use the per-model sleep, wake and start costs a running llmux measured (its /llmux/status)")
+    .option("--sleep1-secs <secs>", "level-1 sleep of every model (default 10)", parseDuration)
+    .option("--wake1-secs <secs>", "level-1 wake (default 1)", parseDuration)
+    .option("--sleep2-secs <secs>", "level-2 sleep (default 0.3)", parseDuration)
+    .option("--wake2-secs <secs>", "level-2 wake (default 8)", parseDuration)
+    .option("--start-secs <secs>", "cold start (default 60)", parseDuration)
+    .option("--stop-secs <secs>", "stop (default 2)", parseDuration)
+    .option("--tokens-per-sec <rate>", "decode rate of one sequence (default: the model's decode_tokens_per_sec, 40)", parsePositive)
+    .option("--prefill-ms <ms>", "time to first token (default 200)", parseDuration)
+    .option("--batch <n>", "sequences one engine runs at once (default: --max-num-seqs in extra_args, else 64)", parsePositive)
     .action(async (options) => {
       result.code = await runSimulate(options, io);
     });

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "./program.js";
 
@@ -37,9 +39,10 @@ describe("llmux simulate", () => {
     const cli = io();
     expect(await main(["simulate", "--trace", writeTrace()], cli)).toBe(0);
     const rows = cli.out().trim().split("\n");
-    expect(rows[0]).toMatch(/^policy\s+requests\s+failed\s+wait p50/);
+    expect(rows[0]).toMatch(/^policy\s+requests\s+failed\s+cut off\s+429\s+wait p50/);
     expect(rows.some((row) => /^fifo\s+40\s+0\s/.test(row))).toBe(true);
     expect(rows.some((row) => /^cost_aware\s+40\s+0\s/.test(row))).toBe(true);
+    expect(rows.some((row) => /^time_slice\s+40\s+0\s/.test(row))).toBe(true);
   });
 
   it("prints JSON for one chosen policy", async () => {
@@ -61,5 +64,43 @@ describe("llmux simulate", () => {
     cli = io();
     expect(await main(["simulate", "--trace", writeTrace(), "--policies", "lifo"], cli)).toBe(2);
     expect(cli.err()).toContain("unknown policy lifo");
+  });
+
+  it("takes the engines' costs and service model from flags", async () => {
+    const run = async (...flags: string[]) => {
+      const cli = io();
+      expect(await main(["simulate", "--trace", writeTrace(), "--policies", "fifo", "--json", ...flags], cli)).toBe(0);
+      return (JSON.parse(cli.out()) as Array<{ longestSwitchCostSecs: number; longestGenerationSecs: number }>)[0];
+    };
+    const slow = await run("--sleep1-secs", "20", "--wake1-secs", "5", "--tokens-per-sec", "10", "--prefill-ms", "0");
+    expect(slow?.longestSwitchCostSecs).toBe(25);
+    expect(slow?.longestGenerationSecs).toBe(5);
+    const fast = await run("--sleep1-secs", "1", "--wake1-secs", "0.5");
+    expect(fast?.longestSwitchCostSecs).toBe(1.5);
+    const cli = io();
+    expect(await main(["simulate", "--trace", writeTrace(), "--batch", "0"], cli)).toBe(2);
+    expect(cli.err()).toContain("expected a number > 0");
+  });
+
+  it("--from-status takes the costs a running llmux measured", async () => {
+    const status = {
+      models: [
+        { name: "a", costs: { sleepMs: { 1: 7000, 2: null }, wakeMs: { 1: 2000, 2: null }, coldStartMs: null, stopMs: null, samples: 3 } },
+        { name: "b", costs: { sleepMs: { 1: 7000, 2: null }, wakeMs: { 1: 2000, 2: null }, coldStartMs: null, stopMs: null, samples: 3 } },
+      ],
+    };
+    const server = createServer((_req, res) => res.end(JSON.stringify(status)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/llmux/status`;
+      const cli = io();
+      expect(await main(["simulate", "--trace", writeTrace(), "--policies", "fifo", "--json", "--from-status", url], cli)).toBe(0);
+      expect((JSON.parse(cli.out()) as Array<{ longestSwitchCostSecs: number }>)[0]?.longestSwitchCostSecs).toBe(9);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const cli = io();
+    expect(await main(["simulate", "--trace", writeTrace(), "--from-status", "http://127.0.0.1:1/llmux/status"], cli)).toBe(2);
+    expect(cli.err()).toContain("cannot read the measured costs");
   });
 });

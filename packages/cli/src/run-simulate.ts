@@ -1,15 +1,17 @@
 import { readFileSync } from "node:fs";
-import { POLICIES, formatResultsTable, parseTrace, simulateTrace, traceConfig, type Policy } from "@llmux/core";
+import { POLICIES, formatResultsTable, parseTrace, simulateTrace, traceConfig, type Policy, type SimEngineCostsInput } from "@llmux/core";
+import { costsFromFlags, costsFromStatus, serviceFromFlags, type SimulateModelFlags } from "./simulate-costs.js";
 import { isLlmuxError } from "@llmux/vllm-client";
 import type { CliIo } from "./cli-io.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { loadConfigOrReport } from "./run-server.js";
 
-export interface SimulateCommandOptions {
+export interface SimulateCommandOptions extends SimulateModelFlags {
   trace: string;
   config?: string | undefined;
   policies?: string | undefined;
   json?: boolean | undefined;
+  fromStatus?: string | undefined;
 }
 
 /**
@@ -54,7 +56,25 @@ export async function runSimulate(options: SimulateCommandOptions, io: CliIo): P
     if (typeof loaded === "number") return loaded;
     config = loaded;
   }
-  const results = await simulateTrace({ trace, config, ...(policies === undefined ? {} : { policies }) });
+  let modelCosts: Record<string, SimEngineCostsInput> | undefined;
+  if (options.fromStatus !== undefined) {
+    try {
+      const response = await fetch(options.fromStatus, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      modelCosts = costsFromStatus(await response.json());
+    } catch (error) {
+      io.stderr.write(`${options.fromStatus}: cannot read the measured costs: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const results = await simulateTrace({
+    trace,
+    config,
+    costs: costsFromFlags(options),
+    service: serviceFromFlags(options),
+    ...(modelCosts === undefined ? {} : { modelCosts }),
+    ...(policies === undefined ? {} : { policies }),
+  });
   io.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResultsTable(results)}\n`);
   return EXIT_OK;
 }

@@ -21,6 +21,8 @@ export interface SwitchRecord {
   phases: SwitchPhase[];
   result: "ok" | "failed" | "aborted";
   error?: string;
+  /** Per model drained: its measured drains after this one (moving average and 90th percentile, ms). */
+  drains?: { model: string; avgMs: number; p90Ms: number }[];
 }
 
 /** Every event the multiplexer emits. Times are clock ms; durations ms. */

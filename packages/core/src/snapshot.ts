@@ -2,6 +2,7 @@ import { cloneCosts, type ModelCosts } from "./costs.js";
 import type { SwitchRecord } from "./events.js";
 import type { ModelState } from "./model-state.js";
 import type { Multiplexer } from "./multiplexer.js";
+import type { Slot } from "./slot.js";
 
 export interface ModelSnapshot {
   name: string;
@@ -21,6 +22,10 @@ export interface ModelSnapshot {
   backoffSecs: number;
   gpus: number[];
   gpuMemoryUtilization: number;
+  /** Admission limit: requests in its vLLM at once. */
+  max_concurrency: number;
+  /** Measured drains (moving average and 90th percentile of recent ones), null before the first. */
+  drain: { avg_ms: number; p90_ms: number; samples: number } | null;
 }
 
 export interface GpuSnapshot {
@@ -70,6 +75,8 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
       backoffSecs: slot.backoffUntil > now ? Math.ceil((slot.backoffUntil - now) / 1000) : 0,
       gpus: [...slot.config.gpus],
       gpuMemoryUtilization: slot.fraction,
+      max_concurrency: slot.admitLimit,
+      drain: drainOf(slot),
     });
   }
   return {
@@ -80,4 +87,9 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
     gpus: [...gpus.values()].sort((a, b) => a.index - b.index).map((gpu) => ({ ...gpu, used: Math.round(gpu.used * 1e4) / 1e4 })),
     switches: mux.history.map((record) => ({ ...record, phases: [...record.phases] })),
   };
+}
+
+function drainOf(slot: Slot): ModelSnapshot["drain"] {
+  const drain = slot.service.drain();
+  return drain === null ? null : { avg_ms: Math.round(drain.avgMs), p90_ms: Math.round(drain.p90Ms), samples: drain.samples };
 }

@@ -154,6 +154,11 @@ export class SwitchRunner {
     } finally {
       const record: SwitchRecord = { id, from, to: target.name, startedAt, durationMs: clock.now() - startedAt, phases, result };
       if (error !== undefined) record.error = messageOf(error);
+      const drains = from.flatMap((model) => {
+        const drain = mux.slots.get(model)?.service.drain();
+        return drain ? [{ model, avgMs: drain.avgMs, p90Ms: drain.p90Ms }] : [];
+      });
+      if (drains.length > 0) record.drains = drains;
       mux.remember(record);
       mux.emit({ type: "switch-end", record });
     }

@@ -31,6 +31,14 @@ describe("extractModel (JSON)", () => {
     expect(extractModel("json", "Application/JSON; charset=utf-8", Buffer.from('{"model":"a"}'))).toEqual({ model: "a", stream: false });
   });
 
+  it("reads the client's token cap: max_completion_tokens first, then max_tokens; leaves a bad one to vLLM", () => {
+    const facts = (body: string) => extractModel("json", json, Buffer.from(body));
+    expect(facts('{"model":"a","max_tokens":512}')).toEqual({ model: "a", stream: false, maxTokens: 512 });
+    expect(facts('{"model":"a","max_tokens":512,"max_completion_tokens":64}')).toEqual({ model: "a", stream: false, maxTokens: 64 });
+    expect(facts('{"model":"a","max_tokens":-1}')).toEqual({ model: "a", stream: false });
+    expect(facts('{"model":"a","max_tokens":"9"}')).toEqual({ model: "a", stream: false });
+  });
+
   it("rejects malformed JSON, non-objects and a missing model with coded errors", () => {
     expect(codeOf(() => extractModel("json", json, Buffer.from('{"model":')))).toBe("LLMUX_ERR_INVALID_BODY");
     expect(codeOf(() => extractModel("json", json, Buffer.alloc(0)))).toBe("LLMUX_ERR_INVALID_BODY");

@@ -8,6 +8,8 @@ export interface RequestFacts {
   model: string;
   /** The client asked for a streamed (SSE) answer. */
   stream: boolean;
+  /** The client's cap on generated tokens (`max_completion_tokens`, else `max_tokens`), when it set one: core's admission plans with it. */
+  maxTokens?: number;
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
@@ -48,9 +50,13 @@ function fromJson(body: Buffer): RequestFacts {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new InvalidBodyError("The request body must be a JSON object.");
   }
-  const { model, stream } = parsed as { model?: unknown; stream?: unknown };
+  const { model, stream, max_tokens: maxTokens, max_completion_tokens: maxCompletionTokens } = parsed as Record<string, unknown>;
   if (typeof model !== "string" || model === "") throw new MissingModelError();
-  return { model, stream: stream === true };
+  const facts: RequestFacts = { model, stream: stream === true };
+  // vLLM reads max_completion_tokens first (chat); a value it would refuse is left for vLLM to answer.
+  const cap = [maxCompletionTokens, maxTokens].find((value) => typeof value === "number" && Number.isInteger(value) && value > 0);
+  if (typeof cap === "number") facts.maxTokens = cap;
+  return facts;
 }
 
 /** The `boundary` parameter of a multipart Content-Type (quoted or not). */

@@ -122,7 +122,7 @@ async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
   if (model === undefined) throw new ModelNotFoundError(requested);
   const upstreamBody = model === facts.model ? body : withModel(route.body, req.headers["content-type"], body, model);
 
-  const lease = await acquire(exchange, model, facts.stream);
+  const lease = await acquire(exchange, model, facts.stream, facts.maxTokens);
   deps.metrics.inFlightStarted(lease.model);
   try {
     await relay(exchange, route, upstreamBody, lease);
@@ -133,7 +133,7 @@ async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
 }
 
 /** Wait for a lease; a stream that waits longer than one keep-alive interval gets its 200 head and `: waiting` comments. */
-async function acquire(exchange: Exchange, model: string, stream: boolean): Promise<ProxyLease> {
+async function acquire(exchange: Exchange, model: string, stream: boolean, maxTokens: number | undefined): Promise<ProxyLease> {
   const { deps, res, record } = exchange;
   const queuedAt = deps.now();
   let keepalive: NodeJS.Timeout | undefined;
@@ -151,6 +151,7 @@ async function acquire(exchange: Exchange, model: string, stream: boolean): Prom
     return await deps.mux.acquire(model, {
       signal: exchange.cancel.signal,
       deadline: deps.deadline(deps.config.policy.request_timeout_secs * 1000),
+      ...(maxTokens === undefined ? {} : { maxTokens }),
     });
   } finally {
     if (keepalive !== undefined) clearInterval(keepalive);

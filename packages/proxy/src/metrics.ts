@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export interface ModelGaugeView {
   state: string;
   queueDepth: number;
+  /** Measured drains (core's snapshot), when there were any. */
+  drain?: unknown;
 }
 
 export interface ProxyMetricsOptions {
@@ -107,6 +109,19 @@ export class ProxyMetrics {
         for (const model of models) {
           const current = view(model)?.state;
           for (const state of states) this.set({ model, state }, state === current ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: "llmux_model_drain_seconds",
+      help: "Measured drains per model: moving average (`stat=avg`) and 90th percentile of recent ones (`stat=p90`).",
+      labelNames: ["model", "stat"],
+      registers,
+      collect() {
+        for (const model of models) {
+          const drain = view(model)?.drain as { avg_ms?: unknown; p90_ms?: unknown } | null | undefined;
+          if (typeof drain?.avg_ms === "number") this.set({ model, stat: "avg" }, drain.avg_ms / 1000);
+          if (typeof drain?.p90_ms === "number") this.set({ model, stat: "p90" }, drain.p90_ms / 1000);
         }
       },
     });

@@ -21,6 +21,25 @@ export const DEFAULT_SIM_COSTS: SimEngineCosts = {
   stopMs: 2_000,
 };
 
+/** Costs over the defaults: any field, and any level of the sleep and wake costs. */
+export type SimEngineCostsInput = Partial<Pick<SimEngineCosts, "startMs" | "stopMs">> & {
+  sleepMs?: Partial<SimEngineCosts["sleepMs"]>;
+  wakeMs?: Partial<SimEngineCosts["wakeMs"]>;
+};
+
+/** `base` with each override applied in turn, level by level. */
+export function mergeCosts(base: SimEngineCosts, ...overrides: (SimEngineCostsInput | undefined)[]): SimEngineCosts {
+  const merged: SimEngineCosts = { ...base, sleepMs: { ...base.sleepMs }, wakeMs: { ...base.wakeMs } };
+  for (const override of overrides) {
+    if (!override) continue;
+    if (override.startMs !== undefined) merged.startMs = override.startMs;
+    if (override.stopMs !== undefined) merged.stopMs = override.stopMs;
+    Object.assign(merged.sleepMs, override.sleepMs);
+    Object.assign(merged.wakeMs, override.wakeMs);
+  }
+  return merged;
+}
+
 export type SimFault = "fail_start" | "fail_sleep" | "hang_sleep" | "fail_wake" | "hang_wake";
 
 export type SimEngineState = "stopped" | "starting" | "awake" | "sleeping" | "asleep" | "waking";
@@ -52,11 +71,11 @@ export class SimEngine implements Engine {
   #stopping: Promise<void> | undefined;
   #pending: { reject: (error: Error) => void; timer: ReturnType<Clock["setTimeout"]> | undefined } | undefined;
 
-  constructor(options: { name: string; url: string; clock: Clock; costs?: Partial<SimEngineCosts>; faults?: SimFault[] }) {
+  constructor(options: { name: string; url: string; clock: Clock; costs?: SimEngineCostsInput; faults?: SimFault[] }) {
     this.name = options.name;
     this.url = options.url;
     this.#clock = options.clock;
-    this.#costs = { ...DEFAULT_SIM_COSTS, ...options.costs };
+    this.#costs = mergeCosts(DEFAULT_SIM_COSTS, options.costs);
     this.#faults.push(...(options.faults ?? []));
   }
 

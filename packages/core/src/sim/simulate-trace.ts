@@ -4,7 +4,7 @@ import type { LlmuxConfig } from "../config/types.js";
 import { Multiplexer } from "../multiplexer.js";
 import type { Policy } from "../policy.js";
 import { POLICIES } from "../policies/index.js";
-import { SimEngine, type SimEngineCosts, DEFAULT_SIM_COSTS } from "./sim-engine.js";
+import { SimEngine, type SimEngineCosts, type SimEngineCostsInput, DEFAULT_SIM_COSTS, mergeCosts } from "./sim-engine.js";
 import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } from "./sim-server.js";
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
@@ -18,9 +18,9 @@ export interface SimulateTraceOptions {
   /** Policies to compare; default: every built-in policy. */
   policies?: readonly Policy[];
   /** Engine costs for every model (over the defaults). */
-  costs?: Partial<SimEngineCosts>;
+  costs?: SimEngineCostsInput;
   /** Engine costs per model (over `costs`). */
-  modelCosts?: Record<string, Partial<SimEngineCosts>>;
+  modelCosts?: Record<string, SimEngineCostsInput>;
   /** Service model for every model (over the defaults). */
   service?: Partial<SimServiceOptions>;
   /** Service model per model (over `service`). */
@@ -101,7 +101,7 @@ function watchSwitches(mux: Multiplexer, clock: VirtualClock, after: () => numbe
 
 async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, policy: Policy): Promise<PolicyResult> {
   const clock = new VirtualClock(0, { settleTurns: 1 });
-  const costsOf = (name: string): SimEngineCosts => ({ ...DEFAULT_SIM_COSTS, ...options.costs, ...options.modelCosts?.[name] });
+  const costsOf = (name: string): SimEngineCosts => mergeCosts(DEFAULT_SIM_COSTS, options.costs, options.modelCosts?.[name]);
   const mux = new Multiplexer({
     config,
     clock,
@@ -114,10 +114,11 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const serverOf = (model: string): SimServer => {
     let server = servers.get(model);
     if (!server) {
-      // vLLM's batch is its --max-num-seqs when the config sets one.
+      // vLLM's batch is its --max-num-seqs when the config sets one; the decode rate is the model's decode_tokens_per_sec.
       const seqs = Number(maxNumSeqs(config.models[model]?.extra_args ?? [])?.value);
       const batch = Number.isInteger(seqs) && seqs > 0 ? { maxConcurrency: seqs } : {};
-      const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...batch, ...options.service, ...options.modelService?.[model] };
+      const rate = config.models[model] ? { tokensPerSec: config.models[model].decode_tokens_per_sec } : {};
+      const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...batch, ...rate, ...options.service, ...options.modelService?.[model] };
       server = new SimServer(clock, service);
       servers.set(model, server);
     }
