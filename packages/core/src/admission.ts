@@ -35,18 +35,14 @@ function fitsPlan(slot: Slot, waiter: Waiter, now: number): boolean {
 /** Take out of `slot`'s queue, in arrival order, the waiters it may admit now. */
 export function takeAdmissible(slot: Slot, now: number): Waiter[] {
   const room = slot.admitLimit - slot.leases.size;
-  if (room <= 0 || slot.waiters.length === 0) return [];
-  if (slot.closeAt === null && room >= slot.waiters.length) return slot.waiters.splice(0);
-  const taken: Waiter[] = [];
-  const kept: Waiter[] = [];
   const waiters = slot.waiters;
-  let index = 0;
-  for (; index < waiters.length && taken.length < room && kept.length < SCAN_LIMIT; index++) {
-    const waiter = waiters[index] as Waiter;
-    (fitsPlan(slot, waiter, now) ? taken : kept).push(waiter);
+  if (room <= 0 || waiters.length === 0) return [];
+  if (slot.closeAt === null) return waiters.takeFirst(room);
+  const chosen: number[] = [];
+  let skipped = 0;
+  for (let index = 0; index < waiters.length && chosen.length < room && skipped < SCAN_LIMIT; index++) {
+    if (fitsPlan(slot, waiters.at(index) as Waiter, now)) chosen.push(index);
+    else skipped++;
   }
-  if (taken.length === 0) return taken;
-  for (; index < waiters.length; index++) kept.push(waiters[index] as Waiter);
-  slot.waiters = kept;
-  return taken;
+  return waiters.takeAt(chosen);
 }

@@ -147,9 +147,7 @@ export class Multiplexer {
 
   /** @internal Remove a waiter from its queue and reject it. */
   rejectWaiter(slot: Slot, waiter: Waiter, error: Error & { code?: string }): void {
-    const index = slot.waiters.indexOf(waiter);
-    if (index === -1) return;
-    slot.waiters.splice(index, 1);
+    if (!slot.waiters.remove(waiter)) return;
     this.#settleWaiter(waiter);
     const now = this.clock.now();
     this.emit({ type: "rejected", model: slot.name, at: now, waitMs: now - waiter.arrivedAt, code: error.code ?? "ERROR" });

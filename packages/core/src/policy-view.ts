@@ -21,7 +21,8 @@ export function buildPolicyView(mux: Multiplexer): PolicyView {
       inFlight: slot.leases.size,
       awakeSince: slot.awakeSince,
       lastAdmitAt: slot.lastAdmitAt,
-      queue: slot.waiters.map((waiter) => waiter.arrivedAt),
+      // Not copied: policies are synchronous and only read it.
+      queue: slot.waiters.arrivals,
       costs: cloneCosts(slot.costs),
       admitLimit: slot.admitLimit,
       inFlightEndsAt: inFlightEndsAt(slot),

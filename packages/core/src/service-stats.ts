@@ -8,9 +8,11 @@ class Window {
   readonly #values: number[] = [];
   #next = 0;
   #sorted: number[] | null = null;
+  #addsSinceSort = 0;
 
   add(value: number): void {
-    this.#sorted = null;
+    // A quantile a few samples old is as good for planning, and sorting on every completion is not free.
+    if (++this.#addsSinceSort >= 10 || this.#values.length < WINDOW) this.#sorted = null;
     if (this.#values.length < WINDOW) this.#values.push(value);
     else this.#values[this.#next] = value;
     this.#next = (this.#next + 1) % WINDOW;
@@ -22,7 +24,10 @@ class Window {
 
   quantile(q: number): number | null {
     if (this.#values.length === 0) return null;
-    this.#sorted ??= [...this.#values].sort((a, b) => a - b);
+    if (this.#sorted === null) {
+      this.#sorted = [...this.#values].sort((a, b) => a - b);
+      this.#addsSinceSort = 0;
+    }
     const sorted = this.#sorted;
     return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? null;
   }

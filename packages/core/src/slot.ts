@@ -5,6 +5,7 @@ import type { LeaseImpl } from "./lease.js";
 import type { ModelState } from "./model-state.js";
 import type { TimerHandle } from "./clock.js";
 import { ServiceStats } from "./service-stats.js";
+import { WaiterQueue } from "./waiter-queue.js";
 
 export interface Waiter {
   model: string;
@@ -29,7 +30,7 @@ export class Slot {
   stopRequested = false;
   asleepLevel: 1 | 2 | null = null;
   readonly leases = new Set<LeaseImpl>();
-  waiters: Waiter[] = [];
+  readonly waiters = new WaiterQueue();
   awakeSince: number | null = null;
   lastAdmitAt: number | null = null;
   readonly costs: ModelCosts = emptyCosts();

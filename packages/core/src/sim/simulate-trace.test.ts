@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { POLICIES } from "../policies/index.js";
+import { HELD_OUT_SEEDS, familyTrace } from "./trace-family.js";
+import { familyConfig, simulateTrace, traceConfig } from "./simulate-trace.js";
+import type { TraceRequest } from "./trace.js";
+
+describe("simulateTrace accounting", () => {
+  it("served + failed = requests for every policy on a held-out trace", async () => {
+    const family = familyTrace("zipf-six", HELD_OUT_SEEDS[0] ?? 0, { durationSecs: 300 });
+    const results = await simulateTrace({ trace: family.requests, config: familyConfig(family) });
+    expect(results.map((result) => result.policy).sort()).toEqual(Object.keys(POLICIES).sort());
+    for (const result of results) {
+      expect(result.requests).toBe(family.requests.length);
+      expect(result.served + result.failed).toBe(result.requests);
+    }
+  });
+
+  it("counts requests cut off by a drain timeout as failed and frees their place in the engine", async () => {
+    // Two models, long outputs, a 2 s drain timeout and a batch of one: every switch cuts a generation off.
+    const trace: TraceRequest[] = [];
+    for (let i = 0; i < 20; i++) trace.push({ t: i * 3, model: i % 2 === 0 ? "a" : "b", tokens: 400 });
+    const config = traceConfig(trace, { drain_timeout_secs: 2 });
+    const [fifo] = await simulateTrace({ trace, config, policies: [POLICIES.fifo], service: { maxConcurrency: 1, tokensPerSec: 40 } });
+    if (!fifo) throw new Error("missing result");
+    expect(fifo.preempted).toBeGreaterThan(0);
+    expect(fifo.failed).toBe(fifo.preempted);
+    expect(fifo.served + fifo.failed).toBe(trace.length);
+    // A cut-off generation frees the engine: nothing served waits for the 10 s it would still have run.
+    expect(fifo.served).toBeGreaterThan(0);
+    expect(fifo.drainMax).toBeLessThanOrEqual(2);
+  });
+
+  it("reports drain time beside sleep and wake time", async () => {
+    const trace: TraceRequest[] = [
+      { t: 0, model: "a", tokens: 400 },
+      { t: 1, model: "b", tokens: 10 },
+    ];
+    const [fifo] = await simulateTrace({ trace, policies: [POLICIES.fifo], service: { tokensPerSec: 40, ttftMs: 0 } });
+    // a wakes (1 s) and starts its 10 s generation just as b arrives: the switch drains it for 10 s, then sleeps a (10 s) and wakes b (1 s).
+    expect(fifo?.drainMax).toBe(10);
+    expect(fifo?.longestSwitchCostSecs).toBe(11);
+    expect(fifo?.longestSwitchSecs).toBe(21);
+    expect(fifo?.drainShare).toBeGreaterThan(0);
+  });
+
+  it("takes per-model, per-level costs", async () => {
+    const trace: TraceRequest[] = [
+      { t: 0, model: "a", tokens: 10 },
+      { t: 5, model: "b", tokens: 10 },
+    ];
+    const [fifo] = await simulateTrace({
+      trace,
+      policies: [POLICIES.fifo],
+      costs: { sleepMs: { 1: 2_000 } },
+      modelCosts: { b: { wakeMs: { 1: 7_000 } } },
+    });
+    expect(fifo?.longestSwitchCostSecs).toBe(9);
+  });
+});
