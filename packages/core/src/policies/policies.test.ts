@@ -4,6 +4,7 @@ import { emptyCosts } from "../costs.js";
 import type { PolicyModelView, PolicyView } from "../policy.js";
 import { costAwarePolicy } from "./cost-aware.js";
 import { fifoPolicy } from "./fifo.js";
+import { timeSlicePolicy } from "./time-slice.js";
 
 const policyConfig = parseConfig({ models: { a: { model_path: "x", port: 8001 } }, policy: { max_wait_secs: 30 } }).policy;
 
@@ -143,5 +144,46 @@ describe("cost_aware", () => {
   it("skips models in backoff or busy", () => {
     const decision = costAwarePolicy.decide(view(0, [model("a", { inBackoff: true, queue: [0] }), model("b", { busy: true, queue: [0] })]));
     expect(decision).toEqual({ action: "wait" });
+  });
+});
+
+describe("time_slice", () => {
+  const awake = (overrides: Partial<PolicyModelView> = {}) =>
+    model("a", { state: "awake", asleepLevel: null, inFlight: 2, awakeSince: 0, lastAdmitAt: 99_000, inFlightEndsAt: 110_000, ...overrides });
+
+  it("keeps the awake model until a waiting model is due, and plans the switch for then", () => {
+    // b's oldest arrived at 90 s: due at 90 + 30 = 120 s; a admits only what ends by then.
+    expect(timeSlicePolicy.decide(view(100_000, [awake(), model("b", { queue: [90_000] })]))).toEqual({
+      action: "wait",
+      recheckAt: 120_000,
+      closeAt: { a: 120_000 },
+    });
+    expect(timeSlicePolicy.decide(view(120_000, [awake({ inFlightEndsAt: 119_000 }), model("b", { queue: [90_000] })]))).toMatchObject({
+      action: "switch",
+      model: "b",
+      reason: "due: max_wait bound",
+    });
+  });
+
+  it("when due, waits for the generations already running while the awake model admits what ends by then", () => {
+    const decision = timeSlicePolicy.decide(view(120_000, [awake({ inFlightEndsAt: 130_000 }), model("b", { queue: [90_000] })]));
+    expect(decision).toEqual({ action: "wait", recheckAt: 130_000, closeAt: { a: 130_000 } });
+  });
+
+  it("switches at once when the awake model has nothing in flight and nothing waiting", () => {
+    const decision = timeSlicePolicy.decide(view(100_000, [awake({ inFlight: 0, inFlightEndsAt: null }), model("b", { queue: [99_000] })]));
+    expect(decision).toMatchObject({ action: "switch", model: "b", reason: "evictees idle" });
+  });
+
+  it("brings a model's due time forward by one switch and one measured drain per model waiting longer", () => {
+    const a = awake({ drain: { avgMs: 1_000, p90Ms: 2_000, samples: 5 } });
+    const decision = timeSlicePolicy.decide(view(100_000, [a, model("b", { queue: [95_000] }), model("c", { queue: [90_000] })]));
+    // c: 90 + 30 = 120 s. b: 95 + 30 - (3 s sleep + 1 s wake + 2 s drain) = 119 s.
+    expect(decision).toEqual({ action: "wait", recheckAt: 119_000, closeAt: { a: 119_000 } });
+  });
+
+  it("serves the oldest due model first", () => {
+    const decision = timeSlicePolicy.decide(view(130_000, [awake({ inFlightEndsAt: 100_000 }), model("b", { queue: [95_000] }), model("c", { queue: [90_000] })]));
+    expect(decision).toMatchObject({ action: "switch", model: "c" });
   });
 });
