@@ -13,8 +13,8 @@ export const fifoPolicy: Policy = {
     const waiting = candidates(view).sort((a, b) => (a.queue[0] ?? 0) - (b.queue[0] ?? 0));
     const oldest = waiting[0];
     // Strict order: a request older than every candidate's (its model busy
-    // switching) keeps its turn.
-    const oldestOverall = Math.min(...view.models.filter((m) => m.queue.length > 0 && m.state !== "awake").map((m) => m.queue[0] ?? Infinity));
+    // switching, or awake with its admission limit reached) keeps its turn.
+    const oldestOverall = Math.min(...view.models.filter((m) => m.queue.length > 0).map((m) => m.queue[0] ?? Infinity));
     if (!oldest || (oldest.queue[0] ?? 0) > oldestOverall) return { action: "wait" };
     const evict = planEvictions(view, oldest);
     if (!evict) return { action: "wait" };

@@ -2,7 +2,7 @@ export { SimEngine, DEFAULT_SIM_COSTS, mergeCosts, type SimEngineCall, type SimE
 export { parseTrace, formatTrace, type TraceRequest } from "./trace.js";
 export { alternatingTrace, burstyTrace, seededRandom } from "./generate-trace.js";
 export { hotSetTrace, type HotSetTraceOptions } from "./hot-set-trace.js";
-export { familyConfig, simulateTrace, traceConfig, type SimulateTraceOptions } from "./simulate-trace.js";
+export { familyConfig, simulateTrace, traceConfig, withoutAdmissionLimit, type SimulateTraceOptions } from "./simulate-trace.js";
 export { DEFAULT_SIM_SERVICE, type SimServiceOptions } from "./sim-server.js";
 export { percentile, type PolicyResult } from "./sim-results.js";
 export { formatResultsMarkdown, formatResultsTable } from "./format-table.js";

@@ -59,6 +59,16 @@ export function familyConfig(family: FamilyTrace, policy: Record<string, unknown
   });
 }
 
+/**
+ * `config` as llmux ran before it held the queue: every request goes into
+ * vLLM at once (no admission limit). The fifo baseline of the comparisons
+ * runs this way, so it is the original llmux, not fifo under the new limit.
+ */
+export function withoutAdmissionLimit(config: LlmuxConfig): LlmuxConfig {
+  const models = Object.fromEntries(Object.entries(config.models).map(([name, model]) => [name, { ...model, max_concurrency: Number.MAX_SAFE_INTEGER }]));
+  return { ...config, models };
+}
+
 /** Run `trace` once per policy in virtual time against simulated engines. */
 export async function simulateTrace(options: SimulateTraceOptions): Promise<PolicyResult[]> {
   const config = options.config ?? traceConfig(options.trace);
