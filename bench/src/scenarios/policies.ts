@@ -2,11 +2,14 @@ import { readFileSync, readdirSync } from "node:fs";
 import {
   HELD_OUT_SEEDS,
   LIGHT_LOAD,
+  POLICIES,
   TRACE_SHAPES,
   familyConfig,
   familyTrace,
   parseTrace,
   simulateTrace,
+  traceConfig,
+  withoutAdmissionLimit,
   type PolicyResult,
 } from "@llmux/core";
 import { join } from "node:path";
@@ -49,7 +52,12 @@ export const policiesScenario: Scenario = {
       for (const seed of context.options.quick ? HELD_OUT_SEEDS.slice(0, 1) : HELD_OUT_SEEDS) {
         const family = familyTrace(shape, seed, context.options.quick ? { durationSecs: 600 } : {});
         context.log(`  trace ${family.name}`);
-        const results = await simulateTrace({ trace: family.requests, config: familyConfig(family) });
+        const config = familyConfig(family);
+        // fifo is the original llmux: every request let into vLLM at once.
+        const results = [
+          ...(await simulateTrace({ trace: family.requests, config: withoutAdmissionLimit(config), policies: [POLICIES.fifo] })),
+          ...(await simulateTrace({ trace: family.requests, config, policies: [POLICIES.cost_aware, POLICIES.time_slice] })),
+        ];
         byTrace[family.name] = results;
         const fifo = results.find((r) => r.policy === "fifo");
         const timeSlice = results.find((r) => r.policy === "time_slice");
@@ -66,7 +74,11 @@ export const policiesScenario: Scenario = {
     for (const file of files) {
       context.log(`  trace ${file}`);
       const trace = parseTrace(readFileSync(join(folder, file), "utf8"));
-      byTrace[file.replace(/\.jsonl$/, "")] = await simulateTrace({ trace, ...FIRST_MODEL });
+      const config = traceConfig(trace);
+      byTrace[file.replace(/\.jsonl$/, "")] = [
+        ...(await simulateTrace({ trace, config: withoutAdmissionLimit(config), policies: [POLICIES.fifo], ...FIRST_MODEL })),
+        ...(await simulateTrace({ trace, config, policies: [POLICIES.cost_aware, POLICIES.time_slice], ...FIRST_MODEL })),
+      ];
     }
     const policies = [...new Set(Object.values(byTrace).flatMap((results) => results.map((result) => result.policy)))];
     const columns = ["fifo", ...policies.filter((policy) => policy !== "fifo")];
@@ -81,6 +93,7 @@ export const policiesScenario: Scenario = {
         targets,
         notes: [
           "Virtual time: the same Multiplexer, admission and policies as in production, driving simulated engines; deterministic, so no repeats are needed.",
+          "fifo is the original llmux (no admission limit: every request goes into vLLM at once); cost_aware and time_slice run with llmux holding the queue.",
           "Family traces (name@seed) use the held-out seeds and core's default costs (published vLLM figures); the committed traces keep the first simulator's costs.",
         ],
       },
