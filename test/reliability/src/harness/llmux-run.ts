@@ -18,6 +18,8 @@ export interface ModelSpec {
   simArgs?: string[];
   env?: Record<string, string>;
   gpuMemoryUtilization?: number;
+  /** More fields of this model's config entry. */
+  config?: Record<string, unknown>;
 }
 
 export interface RunOptions {
@@ -91,6 +93,7 @@ export class LlmuxRun {
           RELIABILITY_FLAG_DIR: this.flagDir,
           ...model.env,
         },
+        ...model.config,
       };
     }
     this.config = {
