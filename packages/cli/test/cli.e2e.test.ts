@@ -65,9 +65,10 @@ describe("the llmux binary", () => {
     expect(url).toBe(`http://127.0.0.1:${port}`);
     await demo.waitForLine(() => demo.stdout.includes("Ctrl-C stops llmux"));
     const curls = demo.stdout.split("\n").filter((line) => /^curl -sN? /.test(line));
-    // Non-streaming and streaming per model, then /v1/models and status (metrics are off here).
-    expect(curls.length).toBe(8);
+    // Non-streaming and streaming per model, then /v1/models, status and the first model's logs (metrics are off here).
+    expect(curls.length).toBe(9);
     expect(demo.stdout).toContain(`curl -s ${url}/llmux/status`);
+    expect(demo.stdout).toMatch(new RegExp(`^curl -s ${url}/llmux/logs/\\S+$`, "m"));
     // The first pasted command, as a shell would run it.
     const body = /-d '(.*)'$/.exec(curls[0] ?? "")?.[1] ?? "";
     const { model } = JSON.parse(body) as { model: string };
