@@ -50,6 +50,9 @@ describe("parseConfig", () => {
         shutdown_grace_secs: 30,
         model_override_header: true,
         log_lines: 1000,
+        upstream_keepalive_secs: 4,
+        max_buffered_bytes: 536870912,
+        max_connections: 512,
       },
     });
     expect(config.models.qwen).toEqual({
@@ -151,6 +154,41 @@ describe("parseConfig", () => {
     expect(issues[0]?.message).toContain("127.0.0.1");
     // Flags that only share a prefix are not reserved.
     expect(() => parseConfig({ models: { a: { model_path: "x", port: 8001, extra_args: ["--hostname-override", "h", "--port-range", "1"] } } })).not.toThrow();
+  });
+
+  it("rejects every spelling that disables sleep mode or overrides llmux's flags", () => {
+    const spellings = ["--no-enable-sleep-mode", "--enable-sleep-mode=false", "--enable_sleep_mode", "--no_enable_sleep_mode", "--enable-sleep", "--uds=/tmp/x", "--served", "--host=0.0.0.0"];
+    const issues = issuesOf({ models: { a: { model_path: "x", port: 8001, extra_args: spellings } } });
+    expect(issues.map((issue) => issue.path)).toEqual(spellings.map((_, index) => `models["a"].extra_args[${index}]`));
+    expect(issues[0]?.message).toMatch(/expected no --no-enable-sleep-mode .*frees nothing/);
+  });
+
+  it("rejects env entries that override the variables llmux sets", () => {
+    const issues = issuesOf({ models: { a: { model_path: "x", port: 8001, env: { VLLM_SERVER_DEV_MODE: "0", CUDA_VISIBLE_DEVICES: "1", HF_HOME: "/h" } } } });
+    expect(issues.map((issue) => issue.path)).toEqual(['models["a"].env["VLLM_SERVER_DEV_MODE"]', 'models["a"].env["CUDA_VISIBLE_DEVICES"]']);
+  });
+
+  it("rejects durations longer than a timer can wait, in every duration field", () => {
+    const tooLong = 3e6;
+    const issues = issuesOf({
+      policy: { request_timeout_secs: tooLong, drain_timeout_secs: tooLong, sleep_timeout_secs: tooLong, wake_timeout_secs: tooLong, startup_backoff_secs: tooLong },
+      proxy: { keepalive_interval_secs: tooLong, idle_timeout_secs: tooLong, headers_timeout_secs: tooLong, shutdown_grace_secs: tooLong },
+      models: { a: { model_path: "x", port: 8001, startup_timeout_secs: tooLong } },
+    });
+    expect(issues).toHaveLength(10);
+    expect(issues.find((issue) => issue.path === "policy.request_timeout_secs")?.message).toMatch(/<= 2147483\.647 \(the longest duration a timer can wait, about 24\.8 days\), found number 3000000/);
+    expect(() => parseConfig({ ...minimal, policy: { request_timeout_secs: 2_147_483 } })).not.toThrow();
+  });
+
+  it("keeps the upstream keep-alive under uvicorn's 5 s", () => {
+    expect(parseConfig(minimal).proxy).toMatchObject({ upstream_keepalive_secs: 4, max_buffered_bytes: 536870912, max_connections: 512 });
+    expect(issuesOf({ ...minimal, proxy: { upstream_keepalive_secs: 5 } })[0]?.path).toBe("proxy.upstream_keepalive_secs");
+  });
+
+  it("rejects model names that are special on JavaScript objects (a __proto__ key is not silently dropped)", () => {
+    const input = JSON.parse('{"models": {"__proto__": {"model_path": "x", "port": 8001}, "constructor": {"model_path": "y", "port": 8002}, "ok": {"model_path": "z", "port": 8003}}}') as unknown;
+    expect(issuesOf(input).map((issue) => issue.path)).toEqual(['models["__proto__"]', 'models["constructor"]']);
+    expect(issuesOf({ models: { prototype: { model_path: "x", port: 8001 } } })[0]?.message).toMatch(/reserved by JavaScript/);
   });
 
   it("rejects invalid model names", () => {

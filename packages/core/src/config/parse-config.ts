@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { closest, describeValue, formatPath, valueAt } from "./format-path.js";
-import { KNOWN_KEYS, MODEL_NAME_PATTERN, configSchema } from "./schema.js";
+import { reservedEnv, reservedFlag, RESERVED_MODEL_NAMES } from "./reserved-args.js";
+import { KNOWN_KEYS, MAX_TIMER_SECS, MODEL_NAME_PATTERN, configSchema } from "./schema.js";
 import type { LlmuxConfig, ModelConfig } from "./types.js";
 import { maxNumSeqs } from "./max-num-seqs.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../admission.js";
@@ -11,6 +12,8 @@ import { DEFAULT_MAX_CONCURRENCY } from "../admission.js";
  * Throws `ConfigError` listing every problem with its JSON path.
  */
 export function parseConfig(input: unknown): LlmuxConfig {
+  const reservedNames = reservedModelNames(input);
+  if (reservedNames.length > 0) throw new ConfigError(reservedNames);
   const result = configSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, input)), { cause: result.error });
@@ -66,6 +69,18 @@ function admissionLimit(name: string, explicit: number | undefined, extraArgs: r
   return explicit ?? fromArgs ?? DEFAULT_MAX_CONCURRENCY;
 }
 
+/**
+ * `__proto__` and friends, checked on the raw input: once parsed into an
+ * object a `__proto__` key is gone (it sets the prototype instead).
+ */
+function reservedModelNames(input: unknown): ConfigIssue[] {
+  const models = (input as { models?: unknown } | null)?.models;
+  if (models === null || typeof models !== "object") return [];
+  return Object.keys(models)
+    .filter((name) => RESERVED_MODEL_NAMES.includes(name))
+    .map((name) => ({ path: formatPath(["models", name]), message: `expected a model name other than ${RESERVED_MODEL_NAMES.join(", ")} (reserved by JavaScript), found ${JSON.stringify(name)}` }));
+}
+
 function crossCheck(config: LlmuxConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const portOwners = new Map<number, string>([[config.port, "port"]]);
@@ -104,13 +119,17 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
       issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected distinct GPU indices, found ${JSON.stringify(model.gpus)}` });
     }
     model.extra_args.forEach((arg, index) => {
-      const flag = RESERVED_FLAGS.find((reserved) => arg === reserved || arg.startsWith(`${reserved}=`));
-      if (flag === undefined) return;
+      const reserved = reservedFlag(arg);
+      if (reserved === undefined) return;
       issues.push({
         path: formatPath(["models", name, "extra_args", index]),
-        message: `expected no ${flag} (llmux sets it: ${RESERVED_FLAGS_WHY[flag]}), found ${JSON.stringify(arg)}`,
+        message: `expected no ${reserved.flag} (llmux sets it: ${reserved.why}), found ${JSON.stringify(arg)}`,
       });
     });
+    for (const key of Object.keys(model.env)) {
+      const why = reservedEnv(key);
+      if (why !== undefined) issues.push({ path: formatPath(["models", name, "env", key]), message: `expected no ${key} (${why})` });
+    }
   }
   return issues;
 }
@@ -122,8 +141,8 @@ function aliasIssues(name: string, aliases: readonly string[], owners: Map<strin
   const issues: ConfigIssue[] = [];
   aliases.forEach((alias, index) => {
     const path = formatPath(["models", name, "aliases", index]);
-    if (!MODEL_NAME_PATTERN.test(alias)) {
-      issues.push({ path, message: `expected an alias of ${NAME_RULE}, found ${JSON.stringify(alias)}` });
+    if (!MODEL_NAME_PATTERN.test(alias) || RESERVED_MODEL_NAMES.includes(alias)) {
+      issues.push({ path, message: `expected an alias of ${NAME_RULE}, other than ${RESERVED_MODEL_NAMES.join(", ")}, found ${JSON.stringify(alias)}` });
       return;
     }
     const owner = owners.get(alias);
@@ -145,20 +164,6 @@ function isProxyRoute(path: string): boolean {
   return PROXY_PATHS.includes(path) || PROXY_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
-/**
- * Flags of `vllm serve` that llmux sets itself. vLLM's argument parser keeps
- * the last occurrence, so one in `extra_args` (which come last) would win.
- */
-const RESERVED_FLAGS = ["--host", "--port", "--uds", "--served-model-name", "--enable-sleep-mode"] as const;
-const RESERVED_FLAGS_WHY: Record<(typeof RESERVED_FLAGS)[number], string> = {
-  // vLLM's admin routes (/sleep, /collective_rpc, ...) have no authentication.
-  "--host": "vLLM is bound to 127.0.0.1 because its admin routes have no authentication",
-  "--port": "the model's `port` field",
-  "--uds": "llmux reaches vLLM over TCP on 127.0.0.1",
-  "--served-model-name": "the model's name in `models`",
-  "--enable-sleep-mode": "always on",
-};
-
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
   const found = valueAt(input, path);
@@ -177,7 +182,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
     case "too_big": {
       const bound = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
       const what = issue.origin === "array" || issue.origin === "string" ? `length ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}` : `a number ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`;
-      return [{ path: formatPath(path), message: `expected ${what}, found ${describeValue(found)}` }];
+      const why = issue.code === "too_big" && issue.maximum === MAX_TIMER_SECS ? " (the longest duration a timer can wait, about 24.8 days)" : "";
+      return [{ path: formatPath(path), message: `expected ${what}${why}, found ${describeValue(found)}` }];
     }
     case "invalid_value":
       return [{ path: formatPath(path), message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${describeValue(found)}` }];

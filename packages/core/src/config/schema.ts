@@ -4,8 +4,10 @@ import { z } from "zod";
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 const port = z.int().min(1).max(65535);
-const secs = z.number().min(0);
-const positiveSecs = z.number().gt(0);
+/** The longest timer Node.js can set (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_SECS = 2_147_483.647;
+const secs = z.number().min(0).max(MAX_TIMER_SECS);
+const positiveSecs = z.number().gt(0).max(MAX_TIMER_SECS);
 
 export const modelSchema = z.strictObject({
   model_path: z.string().min(1).describe("HuggingFace id or local path passed to `vllm serve`."),
@@ -64,6 +66,9 @@ export const gpuSchema = z.strictObject({
   sleep_reserve_gib: z.number().min(0).default(1).describe("Memory a sleeping vLLM process keeps per GPU (CUDA context)."),
 });
 
+/** uvicorn (vLLM's HTTP server) closes idle connections after 5 s; a reused one must be younger. */
+const UPSTREAM_KEEPALIVE_MAX_SECS = 4.5;
+
 export const proxySchema = z.strictObject({
   max_body_bytes: z.int().min(1).default(33554432),
   keepalive_interval_secs: positiveSecs.default(5),
@@ -82,6 +87,20 @@ export const proxySchema = z.strictObject({
     .max(100000)
     .default(1000)
     .describe("Lines kept for GET /llmux/logs: llmux's own, and each model's vLLM output (0 keeps none)."),
+  upstream_keepalive_secs: positiveSecs
+    .max(UPSTREAM_KEEPALIVE_MAX_SECS)
+    .default(4)
+    .describe("How long an idle connection to a vLLM server is kept for reuse; under uvicorn's 5 s so vLLM never closes one as llmux sends on it."),
+  max_buffered_bytes: z
+    .int()
+    .min(1)
+    .default(536870912)
+    .describe("Request bodies held in memory across all requests (read and waiting for their model); a request beyond it gets 503 at once."),
+  max_connections: z
+    .int()
+    .min(1)
+    .default(512)
+    .describe("Client connections served; beyond it (plus a reserve for /health, /status and admin routes) new requests get 503 and the connection is closed."),
 });
 
 export const configSchema = z.strictObject({
