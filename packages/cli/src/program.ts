@@ -79,6 +79,8 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     for (const [flag, value] of validateOnly) {
       if (value !== undefined) throw new CliUsageError(`--${flag} only applies with --validate`);
     }
+    // --levels has a default, so only its source tells whether someone typed it.
+    if (program.getOptionValueSource("levels") === "cli") throw new CliUsageError("--levels only applies with --validate");
     result.code = await runServer(options, io);
   });
 

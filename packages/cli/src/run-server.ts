@@ -78,7 +78,9 @@ export async function serveUntilSignal(
   try {
     running = await startLlmux(config, { logger, ...(stateFile === undefined ? {} : { stateFile }), ...(logs === undefined ? {} : { logs }) });
   } catch (error) {
-    logger.error({ err: error }, `llmux could not start: ${(error as Error).message}`);
+    // One line a person can read: the coded errors' messages already say what and where; a stack is for bugs.
+    if (isLlmuxError(error)) logger.error({ code: error.code }, `llmux could not start: ${error.message}`);
+    else logger.error({ err: error }, `llmux could not start: ${(error as Error)?.message ?? String(error)}`);
     return EXIT_FAILURE;
   }
   onListening?.({ url: running.url, metricsUrl: running.metricsUrl });

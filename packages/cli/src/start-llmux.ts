@@ -2,6 +2,7 @@ import { Multiplexer, checkConfig, type LlmuxConfig } from "@llmux/core";
 import { createLogBook, createProxy, type LogBook, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
+import { assertCommandRunnable } from "./check-command.js";
 import { ClosedError, StartupError } from "./errors.js";
 import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
 import { logMuxEvent } from "./mux-event-log.js";
@@ -69,6 +70,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
 
   for (const warning of checkConfig(config)) logger.warn({ config_check: true }, warning);
 
+  if (options.engineFactory === undefined) assertCommandRunnable(config.vllm_command);
   let stateFile: StateFile | undefined;
   if (options.engineFactory === undefined && options.stateFile !== false) {
     const path = options.stateFile ?? defaultStateFilePath(config.port);
@@ -99,8 +101,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     await mux.destroy(error instanceof Error ? error : undefined).catch(() => {});
     unsubscribe();
     stateFile?.release();
-    const reason = (error as Error)?.message ?? String(error);
-    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${reason}`, { cause: error });
+    throw new StartupError(listenFailure(config, error), { cause: error });
   }
 
   const graceMs = config.proxy.shutdown_grace_secs * 1000;
@@ -183,6 +184,24 @@ async function reapPredecessor(path: string, logger: Logger, graceMs: number): P
     else if (outcome.action === "failed") logger.error(fields, "could not stop an orphaned vLLM process group");
     else logger.info(fields, "recorded vLLM process is not running any more; left alone");
   }
+}
+
+/** Which listener failed (the endpoint or the metrics one) and why, in one line. */
+function listenFailure(config: LlmuxConfig, error: unknown): string {
+  const errno = error as NodeJS.ErrnoException & { port?: number };
+  const metrics = config.metrics_port !== 0 && errno.port === config.metrics_port;
+  const where = metrics ? `${config.metrics_host}:${config.metrics_port} (metrics_port)` : `${config.host}:${config.port} (port)`;
+  const why =
+    errno.code === "EADDRINUSE"
+      ? "the address is already in use"
+      : errno.code === "ENOTFOUND" || errno.code === "EAI_AGAIN"
+        ? `the host ${metrics ? config.metrics_host : config.host} does not resolve`
+        : errno.code === "EADDRNOTAVAIL"
+          ? "the address is not one of this machine's"
+          : errno.code === "EACCES"
+            ? "permission denied"
+            : (errno.message ?? String(error));
+  return `cannot listen on ${where}: ${why}`;
 }
 
 /** How long a forced step (abort requests, SIGKILL engines) may take before shutdown moves on. */

@@ -188,16 +188,18 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.state = "closing";
     this.unsubscribe();
     this.closing.abort();
-    const closed = Promise.all([closeServer(this.server), closeServer(this.metricsServer)]);
+    // The listener stays open while requests finish, so a load balancer's /health probe reads 503 "closing"
+    // instead of a refused connection; every other new request gets 503 and `connection: close`.
     this.server.closeIdleConnections();
-    this.metricsServer?.closeAllConnections();
     if (this.active.size > 0 && graceMs > 0) await this.idle(graceMs);
     if (this.active.size > 0) {
       this.shutdown.abort(new ProxyClosingError());
       // Aborted requests answer at once (an error or an SSE error event); give them a moment to flush.
       await this.idle(2_000);
     }
+    const closed = Promise.all([closeServer(this.server), closeServer(this.metricsServer)]);
     this.server.closeAllConnections();
+    this.metricsServer?.closeAllConnections();
     await closed;
     await this.agent.destroy().catch(() => undefined);
     this.state = "closed";
@@ -255,11 +257,13 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, startedAt: number): Promise<void> {
+    const route = matchRoute(req.method ?? "GET", req.url ?? "/");
     if (this.state !== "listening") {
       res.setHeader("connection", "close");
+      req.resume();
+      if (route.kind === "local" && route.name === "health") return health(this.localDeps, res);
       throw new ProxyClosingError();
     }
-    const route = matchRoute(req.method ?? "GET", req.url ?? "/");
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
     switch (route.kind) {
       case "forward":

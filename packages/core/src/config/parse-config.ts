@@ -13,11 +13,11 @@ import { DEFAULT_MAX_CONCURRENCY } from "../admission.js";
  */
 export function parseConfig(input: unknown): LlmuxConfig {
   const reservedNames = reservedModelNames(input);
-  if (reservedNames.length > 0) throw new ConfigError(reservedNames);
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, input)), { cause: result.error });
+    throw new ConfigError([...reservedNames, ...result.error.issues.flatMap((issue) => describeIssue(issue, input))], { cause: result.error });
   }
+  if (reservedNames.length > 0) throw new ConfigError(reservedNames);
   const raw = result.data;
   const models: Record<string, ModelConfig> = {};
   const limitIssues: ConfigIssue[] = [];
