@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
 import { BodyTimeoutError, BodyTooLargeError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
 import { extractModel, mediaType, withModel } from "./extract-model.js";
@@ -174,8 +175,8 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   const { deps, req, res, record } = exchange;
   const signal = exchange.cancel.signal;
   let response: Dispatcher.ResponseData;
-  try {
-    response = await deps.agent.request({
+  const send = (): Promise<Dispatcher.ResponseData> =>
+    deps.agent.request({
       origin: lease.url,
       path: route.path + route.query,
       method: "POST",
@@ -185,6 +186,15 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
       headersTimeout: deps.upstreamTimeoutMs,
       bodyTimeout: deps.upstreamTimeoutMs,
     });
+  try {
+    try {
+      response = await send();
+    } catch (error) {
+      // A kept-alive connection closed by vLLM as the request went out, before any response byte: vLLM never
+      // took it, so it goes once more on a fresh connection rather than failing the client with a 502.
+      if (signal.aborted || lease.signal.aborted || !isStaleConnectionError(error)) throw error;
+      response = await send();
+    }
   } catch (error) {
     throw classifyUpstreamError(error, lease.model, lease.signal);
   }

@@ -58,6 +58,12 @@ export interface ProxyConfigView {
     model_override_header?: boolean;
     /** Lines kept per log for `GET /llmux/logs` (default 1000). */
     log_lines?: number;
+    /** Default 4. */
+    upstream_keepalive_secs?: number;
+    /** Default 512 MiB. */
+    max_buffered_bytes?: number;
+    /** Default 512. */
+    max_connections?: number;
   };
   policy: { request_timeout_secs: number };
 }

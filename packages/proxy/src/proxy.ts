@@ -127,7 +127,9 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     });
     // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
     // No cap on connections per model: a cap would queue streams silently behind long ones.
-    this.agent = new Agent({ keepAliveTimeout: 30_000 });
+    // Idle connections are reused only while younger than uvicorn's 5 s idle close (see upstream_keepalive_secs).
+    const keepAliveMs = (this.config.proxy.upstream_keepalive_secs ?? 4) * 1000;
+    this.agent = new Agent({ keepAliveTimeout: keepAliveMs, keepAliveMaxTimeout: keepAliveMs });
     this.localDeps = {
       mux: this.mux,
       config: this.config,

@@ -7,6 +7,7 @@ import {
   ControlTimeoutError,
   ControlUnreachableError,
 } from "./errors.js";
+import { isStaleConnectionError } from "./stale-connection.js";
 import { VERSION } from "./version.js";
 
 export interface ControlClientOptions {
@@ -18,6 +19,8 @@ export interface ControlClientOptions {
   retryBaseMs?: number;
   /** Keep-alive connections to the engine. Default 4. */
   connections?: number;
+  /** How long an idle connection is kept for reuse. Default 4 000 ms, under uvicorn's 5 s. */
+  keepAliveMs?: number;
 }
 
 export interface ControlCallOptions {
@@ -70,7 +73,9 @@ export class VllmControlClient {
     this.#retryBaseMs = options.retryBaseMs ?? 100;
     this.#pool = new Pool(this.url, {
       connections: options.connections ?? 4,
-      keepAliveTimeout: 30_000,
+      // uvicorn closes idle connections after 5 s: reuse only younger ones, so a call rarely meets a closing socket.
+      keepAliveTimeout: options.keepAliveMs ?? 4_000,
+      keepAliveMaxTimeout: options.keepAliveMs ?? 4_000,
       // Our own per-call timer governs; undici's defaults (300 s) would cut a long wake.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -183,10 +188,17 @@ export class VllmControlClient {
 
   async #call(spec: RequestSpec, options: ControlCallOptions): Promise<ControlResponse> {
     const retries = spec.idempotent ? (options.retries ?? this.#retries) : 0;
+    let resent = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#once(spec, options);
       } catch (error) {
+        if (!resent && error instanceof ControlUnreachableError && error.beforeResponse && isStaleConnectionError(error)) {
+          // The engine closed a kept-alive connection as the call went out: it never saw the call, whatever the method.
+          resent = true;
+          attempt--;
+          continue;
+        }
         const retriable =
           error instanceof ControlUnreachableError || (error instanceof ControlHttpError && error.responseStatus >= 500);
         if (!retriable || attempt >= retries) throw error;
@@ -212,6 +224,7 @@ export class VllmControlClient {
     }, timeoutMs);
     const onAbort = (): void => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
+    let responded = false;
     try {
       const response = await this.#pool.request({
         method: spec.method,
@@ -223,6 +236,7 @@ export class VllmControlClient {
         body: spec.json === undefined ? null : JSON.stringify(spec.json),
         signal: controller.signal,
       });
+      responded = true;
       const body = await response.body.text();
       const accept = spec.accept ?? ((status: number) => status === 200);
       if (!accept(response.statusCode)) {
@@ -233,7 +247,7 @@ export class VllmControlClient {
       if (error instanceof ControlHttpError) throw error;
       if (timedOut) throw new ControlTimeoutError(spec.method, route, timeoutMs, { cause: error });
       if (signal?.aborted) throw new AbortedError(`${spec.method} ${route} was aborted`, { cause: signal.reason });
-      throw new ControlUnreachableError(spec.method, route, { cause: error });
+      throw new ControlUnreachableError(spec.method, route, { cause: error, beforeResponse: !responded });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

@@ -163,11 +163,14 @@ export class ControlTimeoutError extends LlmuxError {
 export class ControlUnreachableError extends LlmuxError {
   readonly method: string;
   readonly route: string;
-  constructor(method: string, route: string, options: ErrorOptions = {}) {
+  /** No response byte had arrived when the connection failed. */
+  readonly beforeResponse: boolean;
+  constructor(method: string, route: string, options: ErrorOptions & { beforeResponse?: boolean } = {}) {
     const reason = options.cause instanceof Error ? `: ${options.cause.message}` : "";
-    super("LLMUX_ERR_CONTROL_UNREACHABLE", `${method} ${route} could not reach the engine${reason}`, options);
+    super("LLMUX_ERR_CONTROL_UNREACHABLE", `${method} ${route} could not reach the engine${reason}`, { cause: options.cause });
     this.method = method;
     this.route = route;
+    this.beforeResponse = options.beforeResponse ?? false;
   }
 }
 

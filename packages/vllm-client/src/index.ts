@@ -6,6 +6,7 @@ export { buildVllmArgs, buildVllmEnv, formatCommandLine } from "./build-args.js"
 export { isBrokenSleepVersion } from "./version-check.js";
 export { LineBuffer } from "./line-buffer.js";
 export { assertPortFree } from "./port-check.js";
+export { isStaleConnectionError } from "./stale-connection.js";
 export { DEFAULTS as VLLM_SERVER_DEFAULTS, resolveOptions } from "./options.js";
 export type { VllmServerOptions, ResolvedVllmServerOptions } from "./options.js";
 export { serverOptionsFromConfig } from "./options-from-config.js";

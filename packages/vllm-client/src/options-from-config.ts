@@ -24,6 +24,10 @@ export interface ServerConfigEntry {
     sleep_timeout_secs?: number;
     wake_timeout_secs?: number;
     stop_grace_secs?: number;
+    drain_timeout_secs?: number;
+  };
+  proxy?: {
+    upstream_keepalive_secs?: number;
   };
 }
 
@@ -50,5 +54,7 @@ export function serverOptionsFromConfig(name: string, model: ModelEntry, config:
   set("sleepTimeoutMs", ms(config.policy?.sleep_timeout_secs));
   set("wakeTimeoutMs", ms(config.policy?.wake_timeout_secs));
   set("stopGraceMs", ms(config.policy?.stop_grace_secs));
+  set("idleWaitMs", ms(config.policy?.drain_timeout_secs));
+  set("keepAliveMs", ms(config.proxy?.upstream_keepalive_secs));
   return options;
 }

@@ -35,6 +35,13 @@ export interface VllmServerOptions {
   healthIntervalMs?: number;
   /** How many log lines to keep for error messages. Default 50. */
   keepLines?: number;
+  /** How long an idle control connection is reused. Default 4 000 ms (uvicorn closes them after 5 s). */
+  keepAliveMs?: number;
+  /**
+   * Longest `sleep()` waits, before `/sleep`, for vLLM's running-requests gauge to read 0 (a request whose client
+   * went away leaves the engine a moment later). Default 30 000 ms; past it the sleep fails (and llmux stops the engine).
+   */
+  idleWaitMs?: number;
 }
 
 /** The options with every default filled in. */
@@ -55,6 +62,8 @@ export const DEFAULTS = {
   wakeTimeoutMs: 600_000,
   healthIntervalMs: 50,
   keepLines: 50,
+  keepAliveMs: 4_000,
+  idleWaitMs: 30_000,
 } as const;
 
 export function resolveOptions(options: VllmServerOptions): ResolvedVllmServerOptions {
@@ -77,5 +86,7 @@ export function resolveOptions(options: VllmServerOptions): ResolvedVllmServerOp
     wakeTimeoutMs: options.wakeTimeoutMs ?? DEFAULTS.wakeTimeoutMs,
     healthIntervalMs: options.healthIntervalMs ?? DEFAULTS.healthIntervalMs,
     keepLines: options.keepLines ?? DEFAULTS.keepLines,
+    keepAliveMs: options.keepAliveMs ?? DEFAULTS.keepAliveMs,
+    idleWaitMs: options.idleWaitMs ?? DEFAULTS.idleWaitMs,
   };
 }

@@ -1,4 +1,5 @@
 import type { VllmControlClient } from "./control-client.js";
+import { confirmIdle } from "./confirm-idle.js";
 import type { SleepLevel } from "./engine.js";
 import {
   AbortedError,
@@ -74,13 +75,18 @@ class Recorder {
 export async function runSleepSequence(
   control: VllmControlClient,
   level: SleepLevel,
-  options: { pauseFirst: boolean; timeouts: SequenceTimeouts; signal?: AbortSignal; now?: Now },
+  options: { pauseFirst: boolean; timeouts: SequenceTimeouts; signal?: AbortSignal; now?: Now; idleWaitMs?: number },
 ): Promise<SleepReport> {
   const recorder = new Recorder(options.now ?? performance.now.bind(performance));
   const call = { timeoutMs: options.timeouts.sleepTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
   try {
     if (options.pauseFirst) {
       await recorder.time("POST /pause?wait_for_inflight_requests=true", () => control.pause(call));
+    } else if (options.idleWaitMs !== undefined) {
+      const waitMs = options.idleWaitMs;
+      await recorder.time("GET /metrics (until no request runs)", () =>
+        confirmIdle(control, level, { waitMs, callTimeoutMs: options.timeouts.callTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) }),
+      );
     }
     await recorder.time(`POST /sleep?level=${level}`, () => control.sleep(level, call));
   } catch (error) {

@@ -130,7 +130,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     const run = this.#requireRunning("sleep");
     const pauseFirst = options.pauseFirst ?? false;
     const report = await this.#guard(run, options.signal, (signal) =>
-      runSleepSequence(run.control, level, { pauseFirst, timeouts: this.options, signal }),
+      runSleepSequence(run.control, level, { pauseFirst, timeouts: this.options, signal, idleWaitMs: this.options.idleWaitMs }),
     );
     if (pauseFirst) this.#paused = true;
     this.#lastSleep = report;
@@ -259,7 +259,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       this.#state = "idle";
       throw error;
     }
-    const run: Run = { process: engineProcess, control: new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs }) };
+    const run: Run = { process: engineProcess, control: new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs, keepAliveMs: this.options.keepAliveMs }) };
     this.#run = run;
     this.#emit("spawn", { pid: engineProcess.pid, argv: [...engineProcess.argv] });
     return run;

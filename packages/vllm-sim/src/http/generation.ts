@@ -204,7 +204,10 @@ function finishStopped(
     } else sendError(res, 500, engineDeadMessage, "InternalServerError");
     return;
   }
-  ctx.engine.finish(id, "cancelled");
+  if (why === undefined && ctx.knobs.abortNoticeMs > 0) {
+    // vLLM notices a client that went away only at its next step; until then the request still runs.
+    setTimeout(() => ctx.engine.finish(id, "cancelled"), ctx.knobs.abortNoticeMs);
+  } else ctx.engine.finish(id, "cancelled");
   if (gone || why !== "paused") return;
   // /pause without waiting aborts running requests; they end with finish_reason "abort".
   if (stream) {

@@ -27,6 +27,10 @@ export interface SimKnobs {
   gpuCount: number;
   gpuTotalMib: number;
   gpuName: string;
+  /** Idle time after which a kept-alive connection is closed (uvicorn: 5 s). */
+  keepAliveMs: number;
+  /** Delay between a client going away and its request leaving the engine (vLLM notices at its next step). */
+  abortNoticeMs: number;
 }
 
 type TimingKey = "startupMs" | "sleep1Ms" | "sleep2Ms" | "wake1Ms" | "wake2Ms" | "reloadMs" | "ttftMs" | "tokensPerSec";
@@ -69,6 +73,8 @@ const knobTable: Record<string, { key: keyof SimKnobs; kind: "number" | "bool" |
   "gpu-total-mib": { key: "gpuTotalMib", kind: "number" },
   "gpu-name": { key: "gpuName", kind: "string" },
   profile: { key: "profile", kind: "string" },
+  "keepalive-ms": { key: "keepAliveMs", kind: "number" },
+  "abort-notice-ms": { key: "abortNoticeMs", kind: "number" },
 };
 
 export const knobNames: readonly string[] = Object.keys(knobTable);
@@ -111,6 +117,8 @@ export function resolveKnobs(flags: Record<string, string>, env: NodeJS.ProcessE
     gpuCount: 1,
     gpuTotalMib: 81_559,
     gpuName: "NVIDIA H100 80GB HBM3",
+    keepAliveMs: 5_000,
+    abortNoticeMs: 0,
   };
   const target = knobs as unknown as Record<string, unknown>;
   for (const [name, { key, kind }] of Object.entries(knobTable)) {

@@ -11,6 +11,7 @@ import { type ServeArgs, parseServeArgs } from "./args.js";
 import { parseDevMode } from "./dev-mode.js";
 import { createEventLog } from "./event-log.js";
 import { type SimKnobs, resolveKnobs } from "./knobs.js";
+import { closeIdleConnectionsAfter } from "./keep-alive.js";
 import { createLogger } from "./logger.js";
 import { checkStartupMemory, portTaken } from "./startup-checks.js";
 
@@ -151,7 +152,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     memoryMib: () => currentMib,
   };
   const server = createServer(createRouter(ctx, () => dying));
-  server.keepAliveTimeout = 5_000;
+  closeIdleConnectionsAfter(server, knobs.keepAliveMs);
   await new Promise<void>((resolve) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       const detail = error.code === "EADDRINUSE" ? `[Errno 98] Address already in use: ('${args.host}', ${args.port})` : error.message;
