@@ -62,8 +62,32 @@ async function findFreePort(from: number, taken: Set<number>): Promise<number> {
 }
 
 /**
+ * A port the kernel picks from its ephemeral range: unlike a fixed sequence
+ * (8101, 8102, …) two demos started side by side do not pick the same ones
+ * before either has spawned its engines.
+ */
+function ephemeralPort(taken: Set<number>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = address !== null && typeof address === "object" ? address.port : 0;
+      server.close(() => {
+        if (taken.has(port) || port === 0) ephemeralPort(taken).then(resolve, reject);
+        else {
+          taken.add(port);
+          resolve(port);
+        }
+      });
+    });
+  });
+}
+
+/**
  * The demo's config: three simulated models (one per sleep level) on free
- * local ports, `vllm_command` = the installed `vllm-sim`, and a temporary
+ * ephemeral local ports, `vllm_command` = the installed `vllm-sim`, and a temporary
  * simulated GPU of its own so that nothing else's state leaks in.
  */
 export async function buildDemoConfig(options: { port: number; metricsPort?: number | undefined }): Promise<DemoSetup> {
@@ -78,7 +102,7 @@ export async function buildDemoConfig(options: { port: number; metricsPort?: num
   for (const model of DEMO_MODELS) {
     models[model.name] = {
       model_path: model.modelPath,
-      port: await findFreePort(8101, taken),
+      port: await ephemeralPort(taken),
       sleep_level: model.sleepLevel,
       startup_timeout_secs: 60,
       env: { ...DEMO_SIM_ENV, VLLM_SIM_STATE_DIR: stateDir },

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
@@ -61,6 +62,31 @@ describe("llmux and its engines", () => {
     expect(simEvents("crash")).toEqual([]);
     // Every switch was a sleep and a wake, never a cold start after a crash: two processes in all.
     expect(new Set(simEvents("ready").map((event) => event["pid"])).size).toBe(2);
+  });
+
+  it("refuses to adopt another process's server that answers on the model's port", async () => {
+    const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_STARTUP_MS: "3000" } }]);
+    const port = (config["models"] as Record<string, { port: number }>)["a"]!.port;
+    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const url = await llmux.listening();
+    let foreignHits = 0;
+    const foreign = createServer((req, res) => {
+      if (req.url !== "/health") foreignHits++;
+      res.end(JSON.stringify({ version: "0.13.0" }));
+    });
+    try {
+      const answer = chat(url, "a");
+      // While the engine loads, another server takes the port (vLLM binds with SO_REUSEPORT, so it could too).
+      await sleep(500);
+      await new Promise<void>((resolve) => foreign.listen(port, "127.0.0.1", resolve));
+      const { status, body } = await answer;
+      expect(status).toBeGreaterThanOrEqual(500);
+      expect(body.error.code).toBe("LLMUX_ERR_MODEL_START_FAILED");
+      expect(body.error.message).toContain(`another process listens on 127.0.0.1:${port}`);
+      expect(foreignHits).toBe(0);
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   });
 
   it("loses no request to vLLM closing an idle kept-alive connection as llmux reuses it", async () => {

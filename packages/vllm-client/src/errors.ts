@@ -33,6 +33,25 @@ export class PortInUseError extends LlmuxError {
   }
 }
 
+/**
+ * Something other than the engine llmux spawned listens on the engine's port:
+ * its `/health` proves nothing, and calling it ready would send requests and
+ * `/sleep` to someone else's server. The start fails and the engine is stopped.
+ */
+export class ForeignListenerError extends LlmuxError {
+  readonly port: number;
+  readonly host: string;
+  constructor(host: string, port: number, options: ErrorOptions = {}) {
+    super(
+      "LLMUX_ERR_FOREIGN_LISTENER",
+      `another process listens on ${host}:${port} besides the vLLM server llmux started; refusing to use it (give the model a port nothing else uses)`,
+      options,
+    );
+    this.port = port;
+    this.host = host;
+  }
+}
+
 /** How a process ended, for the errors that report it. */
 type EndContext = StartContext & { exitCode?: number | null; signal?: NodeJS.Signals | null };
 
@@ -195,6 +214,7 @@ export class AbortedError extends LlmuxError {
 /** Every error class of this package, for documentation checks and `instanceof` switches. */
 export const errorCatalogue = {
   LLMUX_ERR_PORT_IN_USE: PortInUseError,
+  LLMUX_ERR_FOREIGN_LISTENER: ForeignListenerError,
   LLMUX_ERR_START_FAILED: StartFailedError,
   LLMUX_ERR_START_TIMEOUT: StartTimeoutError,
   LLMUX_ERR_SLEEP_FAILED: SleepFailedError,

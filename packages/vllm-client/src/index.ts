@@ -17,4 +17,5 @@ export { runSleepSequence, runWakeSequence } from "./sleep-wake-sequence.js";
 export type { ControlCallTiming, SequenceTimeouts, SleepReport, WakeReport } from "./sleep-wake-sequence.js";
 export { VllmServer } from "./vllm-server.js";
 export type { LogStream, VllmServerEvents, VllmServerState, VllmServerWarning } from "./vllm-server.js";
-export { groupAlive, signalGroup, waitGroupGone } from "./process-group.js";
+export { groupAlive, groupMembers, signalGroup, waitGroupGone } from "./process-group.js";
+export { listenerOwnership } from "./listener-owner.js";

@@ -31,13 +31,22 @@ export function groupAlive(pid: number): boolean {
 
 /** The states (`R`, `S`, `Z`, …) of the group's members from `/proc`, or undefined where `/proc` cannot be read. */
 function groupStates(pgid: number): string[] | undefined {
+  return scanGroup(pgid)?.map((member) => member.state);
+}
+
+/** The pids of the group's members (zombies included) from `/proc`, or undefined where `/proc` cannot be read. */
+export function groupMembers(pgid: number): number[] | undefined {
+  return scanGroup(pgid)?.map((member) => member.pid);
+}
+
+function scanGroup(pgid: number): Array<{ pid: number; state: string }> | undefined {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return undefined;
   }
-  const states: string[] = [];
+  const members: Array<{ pid: number; state: string }> = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -48,9 +57,9 @@ function groupStates(pgid: number): string[] | undefined {
     }
     // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid && fields[0] !== undefined) states.push(fields[0]);
+    if (Number(fields[2]) === pgid && fields[0] !== undefined) members.push({ pid: Number(entry), state: fields[0] });
   }
-  return states;
+  return members;
 }
 
 /**

@@ -10,10 +10,12 @@ import {
   EngineExitedError,
   EngineStateError,
   EngineStoppedError,
+  ForeignListenerError,
   StartFailedError,
   StartTimeoutError,
 } from "./errors.js";
 import { LineBuffer } from "./line-buffer.js";
+import { listenerOwnership } from "./listener-owner.js";
 import { LlmuxError } from "./llmux-error.js";
 import { resolveOptions, type ResolvedVllmServerOptions, type VllmServerOptions } from "./options.js";
 import { assertPortFree } from "./port-check.js";
@@ -283,7 +285,13 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
         throw new StartTimeoutError(startupTimeoutMs, { lastLines: this.lastLines() });
       }
       // Connection refused is normal while vLLM loads: nothing listens until it is ready.
-      if (await run.control.health({ timeoutMs: Math.min(callTimeoutMs, remaining), signal })) return;
+      if (await run.control.health({ timeoutMs: Math.min(callTimeoutMs, remaining), signal })) {
+        // A 200 proves only that someone answers on the port: vLLM binds with SO_REUSEPORT, so another server
+        // can share it. Only a port whose every listener is in our process group is our engine.
+        const owner = listenerOwnership(run.process.pid, this.options.port);
+        if (owner === "foreign") throw new ForeignListenerError(this.options.host, this.options.port);
+        if (owner !== "none") return;
+      }
       await delay(Math.min(healthIntervalMs, Math.max(0, deadline - performance.now())), undefined, { signal });
     }
   }
