@@ -170,6 +170,17 @@ export class ProxyClosingError extends ProxyError {
   }
 }
 
+/** The buffered-body budget or the connection cap is used up: refused at once, before the body is read. 503. */
+export class CapacityError extends ProxyError {
+  constructor(what: "buffered request bodies" | "client connections", limit: number) {
+    super("LLMUX_ERR_CAPACITY", `llmux is at its limit of ${what} (${limit}); retry shortly.`, {
+      status: 503,
+      type: "ServiceUnavailableError",
+      retryAfterSecs: 1,
+    });
+  }
+}
+
 /** `listen()` after `close()`/`destroy()`, or twice. Not an HTTP error. */
 export class ProxyStateError extends LlmuxError {
   constructor(message: string) {
@@ -204,6 +215,7 @@ export const PROXY_ERROR_CODES: readonly string[] = [
   "LLMUX_ERR_UPSTREAM_FAILED",
   "LLMUX_ERR_UPSTREAM_TIMEOUT",
   "LLMUX_ERR_PROXY_CLOSING",
+  "LLMUX_ERR_CAPACITY",
   "LLMUX_ERR_PROXY_STATE",
   "LLMUX_ERR_PROXY_INTERNAL",
 ];

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
-import { BodyTimeoutError, BodyTooLargeError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
+import type { BodyBudget } from "./body-budget.js";
+import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
 import { extractModel, mediaType, withModel } from "./extract-model.js";
 import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
 import type { ProxyMetrics } from "./metrics.js";
@@ -21,6 +22,8 @@ export interface ForwardDeps {
   /** Names and aliases clients may use. */
   names: ModelNames;
   agent: Dispatcher;
+  /** Shared by every request: the bytes of bodies held in memory. */
+  bodies: BodyBudget;
   metrics: ProxyMetrics;
   /** Aborts every forwarded request when the proxy is shut down (forcefully). */
   shutdown: AbortSignal;
@@ -105,15 +108,34 @@ export async function forwardRequest(
 
 async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
   const { deps, req, record } = exchange;
-  if (expectsContinue(req) && !(Number(req.headers["content-length"]) > deps.config.proxy.max_body_bytes)) {
-    // The server hands us `Expect: 100-continue` requests unanswered (checkContinue): invite the body only when it can be accepted.
-    exchange.res.writeContinue();
-    exchange.continueSent = true;
+  const declared = Number(req.headers["content-length"]);
+  // A declared body is reserved before a byte of it is read; a refused one is never read into memory.
+  let reserved = Number.isFinite(declared) && declared > 0 && declared <= deps.config.proxy.max_body_bytes ? declared : 0;
+  if (reserved > 0 && !deps.bodies.tryReserve(reserved)) throw new CapacityError("buffered request bodies", deps.bodies.limit);
+  try {
+    if (expectsContinue(req) && !(declared > deps.config.proxy.max_body_bytes)) {
+      // The server hands us `Expect: 100-continue` requests unanswered (checkContinue): invite the body only when it can be accepted.
+      exchange.res.writeContinue();
+      exchange.continueSent = true;
+    }
+    const body = await readBody(req, {
+      limit: deps.config.proxy.max_body_bytes,
+      idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000,
+    });
+    if (body.length !== reserved) {
+      deps.bodies.release(reserved);
+      reserved = 0;
+      if (!deps.bodies.tryReserve(body.length)) throw new CapacityError("buffered request bodies", deps.bodies.limit);
+      reserved = body.length;
+    }
+    await forwardBody(exchange, route, body);
+  } finally {
+    deps.bodies.release(reserved);
   }
-  const body = await readBody(req, {
-    limit: deps.config.proxy.max_body_bytes,
-    idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000,
-  });
+}
+
+async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer): Promise<void> {
+  const { deps, req, record } = exchange;
   record.bytesIn = body.length;
   const facts = extractModel(route.body, req.headers["content-type"], body);
   record.stream = facts.stream;
@@ -280,6 +302,11 @@ function fail(exchange: Exchange, error: unknown): void {
   if (reported instanceof BodyTooLargeError && (exchange.continueSent || !expectsContinue(exchange.req))) {
     // Drain what the client is still uploading before answering, so closing does not reset the connection
     // under an answer it has not read (see discardRestOfBody).
+    void discardRestOfBody(exchange.req, DISCARD_AFTER_413).then(() => sendError(res, reported, { connection: "close" }));
+    return;
+  }
+  if (reported instanceof CapacityError && !exchange.req.complete) {
+    // The body was never read: throw it away within bounds so closing does not reset the answer.
     void discardRestOfBody(exchange.req, DISCARD_AFTER_413).then(() => sendError(res, reported, { connection: "close" }));
     return;
   }

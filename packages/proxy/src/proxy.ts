@@ -1,12 +1,14 @@
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { finished } from "node:stream";
 import type { Registry } from "prom-client";
 import { Agent } from "undici";
 import { runAdminAction } from "./admin-routes.js";
 import { KeySet, checkAccess, clientKey } from "./auth.js";
-import { ProxyClosingError, ProxyStateError } from "./errors.js";
+import { BodyBudget } from "./body-budget.js";
+import { capConnections } from "./connection-cap.js";
+import { CapacityError, ProxyClosingError, ProxyStateError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
 import { LiveStatus } from "./live-status.js";
 import { type LocalServices, serveLocal } from "./local-dispatch.js";
@@ -56,6 +58,10 @@ export interface ListenResult {
   metricsUrl?: string;
 }
 
+/** Defaults of the config fields, for configs built without core's schema (tests, embedders). */
+const DEFAULT_MAX_BUFFERED_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 512;
+
 type ProxyEvents = { request: [record: RequestRecord] };
 
 /**
@@ -73,6 +79,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly server: Server;
   private metricsServer: Server | undefined;
   private readonly agent: Agent;
+  private readonly bodies: BodyBudget;
+  private readonly maxConnections: number;
+  /** True for a connection accepted past `max_connections`: served only for the local and admin routes. */
+  private readonly overCap: (socket: Socket) => boolean;
   private readonly apiKeys: KeySet;
   private readonly adminKeys: KeySet;
   private readonly shutdown = new AbortController();
@@ -153,6 +163,9 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       (req, res) => this.handle(req, res),
     );
     this.server.keepAliveTimeout = this.config.proxy.idle_timeout_secs * 1000;
+    this.bodies = new BodyBudget(this.config.proxy.max_buffered_bytes ?? DEFAULT_MAX_BUFFERED_BYTES);
+    this.maxConnections = this.config.proxy.max_connections ?? DEFAULT_MAX_CONNECTIONS;
+    this.overCap = capConnections(this.server, this.maxConnections);
     // Without this listener Node answers `Expect: 100-continue` at once, inviting bodies we may refuse (413).
     this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
   }
@@ -260,10 +273,15 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, startedAt: number): Promise<void> {
     const route = matchRoute(req.method ?? "GET", req.url ?? "/");
+    if (this.overCap(req.socket) && route.kind !== "local" && route.kind !== "admin") {
+      res.setHeader("connection", "close");
+      req.resume();
+      throw new CapacityError("client connections", this.maxConnections);
+    }
     if (this.state !== "listening") {
       res.setHeader("connection", "close");
       req.resume();
-      if (route.kind === "local" && route.name === "health") return health(this.localDeps, res);
+      if (route.kind === "local" && route.name === "health") return serveLocal(this.localDeps, req, res, route);
       throw new ProxyClosingError();
     }
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
@@ -275,6 +293,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
             config: this.config,
             names: this.names,
             agent: this.agent,
+            bodies: this.bodies,
             metrics: this.metrics,
             shutdown: this.shutdown.signal,
             upstreamTimeoutMs: this.upstreamTimeoutMs,
