@@ -14,7 +14,7 @@ describe("close and destroy", () => {
     await upstream?.stop();
   });
 
-  it("close() lets an in-flight stream finish, refuses new connections, and is idempotent", async () => {
+  it("close() lets an in-flight stream finish, answers /health 503 and new requests 503 meanwhile, and is idempotent", async () => {
     upstream = new FakeUpstream();
     upstream.behaviour = { kind: "gated-stream" };
     const mux = new FakeMux({ alpha: await upstream.start() });
@@ -24,7 +24,13 @@ describe("close and destroy", () => {
     let closed = false;
     const closing = started.proxy.close().then(() => (closed = true));
     const again = started.proxy.close();
-    await expect(rawRequest(started.url, { path: "/health" })).rejects.toThrow();
+    // The listener stays open while the stream finishes: a probe reads "closing", not a refused connection.
+    const health = await rawRequest(started.url, { path: "/health" });
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.body)).toEqual({ status: "closing" });
+    const refused = await rawRequest(started.url, { method: "POST", path: "/v1/chat/completions", body: JSON.stringify({ model: "alpha" }), headers: { "content-type": "application/json" } });
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body).error.code).toBe("LLMUX_ERR_PROXY_CLOSING");
     expect(closed).toBe(false);
     upstream.openGate();
     expect(sseData(await client.ended)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', "[DONE]"]);

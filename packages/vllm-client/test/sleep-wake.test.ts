@@ -14,7 +14,8 @@ describe("VllmServer sleep and wake", () => {
     await server.sleep(1);
     expect(await server.control.isSleeping()).toBe(true);
     await server.wakeUp(1);
-    expect(routes(server.lastSleep?.calls)).toEqual(["POST /sleep?level=1"]);
+    // Without pauseFirst, vLLM's running-requests gauge must read 0 before /sleep (vLLM #28714).
+    expect(routes(server.lastSleep?.calls)).toEqual(["GET /metrics (until no request runs)", "POST /sleep?level=1"]);
     expect(routes(server.lastWake?.calls)).toEqual(["POST /wake_up", "GET /is_sleeping"]);
     expect(await server.control.isSleeping()).toBe(false);
     expect(await ask(server)).toBe(reference);
