@@ -150,3 +150,38 @@ describe("VllmControlClient", () => {
     expect((error as Error).cause).toEqual(new Error("caller gave up"));
   });
 });
+
+describe("VllmControlClient and connections the engine closes", () => {
+  it("sends a POST once more when its connection is reset before any response byte, and only once", async () => {
+    let resets = 1;
+    const { url, seen } = await peer((req, res) => {
+      if (resets > 0) {
+        resets--;
+        // Like uvicorn closing an idle connection as the call arrives: no answer, the socket just goes.
+        req.socket.destroy();
+        return;
+      }
+      res.end("{}");
+    });
+    const control = client(url);
+    await control.sleep(1);
+    expect(seen).toEqual(["POST /sleep?level=1", "POST /sleep?level=1"]);
+
+    resets = 5;
+    seen.length = 0;
+    const error = await control.sleep(1).catch((caught: unknown) => caught);
+    expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_UNREACHABLE")).toBe(true);
+    expect(seen).toEqual(["POST /sleep?level=1", "POST /sleep?level=1"]);
+  });
+
+  it("never resends a POST whose answer had begun", async () => {
+    const { url, seen } = await peer((_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("{");
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const error = await client(url).sleep(1).catch((caught: unknown) => caught);
+    expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_UNREACHABLE")).toBe(true);
+    expect(seen).toEqual(["POST /sleep?level=1"]);
+  });
+});
