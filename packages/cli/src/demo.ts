@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simBinPath } from "@llmux/vllm-sim/testing";
+import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 
 /** One demo model: its name, sleep level and what it pretends to be. */
 interface DemoModel {
@@ -62,30 +62,6 @@ async function findFreePort(from: number, taken: Set<number>): Promise<number> {
 }
 
 /**
- * A port the kernel picks from its ephemeral range: unlike a fixed sequence
- * (8101, 8102, …) two demos started side by side do not pick the same ones
- * before either has spawned its engines.
- */
-function ephemeralPort(taken: Set<number>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = address !== null && typeof address === "object" ? address.port : 0;
-      server.close(() => {
-        if (taken.has(port) || port === 0) ephemeralPort(taken).then(resolve, reject);
-        else {
-          taken.add(port);
-          resolve(port);
-        }
-      });
-    });
-  });
-}
-
-/**
  * The demo's config: three simulated models (one per sleep level) on free
  * ephemeral local ports, `vllm_command` = the installed `vllm-sim`, and a temporary
  * simulated GPU of its own so that nothing else's state leaks in.
@@ -102,7 +78,8 @@ export async function buildDemoConfig(options: { port: number; metricsPort?: num
   for (const model of DEMO_MODELS) {
     models[model.name] = {
       model_path: model.modelPath,
-      port: await ephemeralPort(taken),
+      // Kernel-chosen, not a fixed 8101, 8102, …: two demos side by side would pick the same ones before either spawns.
+      port: await freePort(),
       sleep_level: model.sleepLevel,
       startup_timeout_secs: 60,
       env: { ...DEMO_SIM_ENV, VLLM_SIM_STATE_DIR: stateDir },
