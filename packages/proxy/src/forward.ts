@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
-import type { BodyBudget } from "./body-budget.js";
+import { type BodyBudget, withinBudget } from "./body-budget.js";
 import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
 import { extractModel, mediaType, withModel } from "./extract-model.js";
 import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
@@ -107,31 +107,19 @@ export async function forwardRequest(
 }
 
 async function run(exchange: Exchange, route: ForwardRoute): Promise<void> {
-  const { deps, req, record } = exchange;
+  const { deps, req } = exchange;
   const declared = Number(req.headers["content-length"]);
   // A declared body is reserved before a byte of it is read; a refused one is never read into memory.
-  let reserved = Number.isFinite(declared) && declared > 0 && declared <= deps.config.proxy.max_body_bytes ? declared : 0;
-  if (reserved > 0 && !deps.bodies.tryReserve(reserved)) throw new CapacityError("buffered request bodies", deps.bodies.limit);
-  try {
+  const reservable = Number.isFinite(declared) && declared <= deps.config.proxy.max_body_bytes ? declared : 0;
+  const read = (): Promise<Buffer> => {
     if (expectsContinue(req) && !(declared > deps.config.proxy.max_body_bytes)) {
       // The server hands us `Expect: 100-continue` requests unanswered (checkContinue): invite the body only when it can be accepted.
       exchange.res.writeContinue();
       exchange.continueSent = true;
     }
-    const body = await readBody(req, {
-      limit: deps.config.proxy.max_body_bytes,
-      idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000,
-    });
-    if (body.length !== reserved) {
-      deps.bodies.release(reserved);
-      reserved = 0;
-      if (!deps.bodies.tryReserve(body.length)) throw new CapacityError("buffered request bodies", deps.bodies.limit);
-      reserved = body.length;
-    }
-    await forwardBody(exchange, route, body);
-  } finally {
-    deps.bodies.release(reserved);
-  }
+    return readBody(req, { limit: deps.config.proxy.max_body_bytes, idleTimeoutMs: deps.config.proxy.idle_timeout_secs * 1000 });
+  };
+  await withinBudget(deps.bodies, reservable, read, (body) => forwardBody(exchange, route, body));
 }
 
 async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer): Promise<void> {
