@@ -39,18 +39,20 @@ export function canEverFit(target: PolicyModelView): boolean {
 
 /**
  * The default way to make room for `target`: sleep awake models sharing its
- * GPUs (idle ones first, then the fewest in-flight, then the longest awake),
+ * GPUs (lowest priority first, then idle ones, the fewest in-flight, the
+ * longest awake; never a pinned one),
  * then stop sleepers whose reserves still block it. Returns null when room
  * can only be made by touching a busy model or a locked GPU (wait).
  */
 export function planEvictions(view: PolicyView, target: PolicyModelView): Eviction[] | null {
   const evictions: Eviction[] = [];
   if (fitsAfter(view, target, evictions)) return checkLocks(view, target, evictions);
-  const sharing = view.models.filter((model) => model.name !== target.name && model.gpus.some((gpu) => target.gpus.includes(gpu)));
+  const sharing = view.models.filter((model) => model.name !== target.name && !model.pinned && model.gpus.some((gpu) => target.gpus.includes(gpu)));
   const awake = sharing
     .filter((model) => model.state === "awake" && !model.busy)
     .sort(
       (a, b) =>
+        a.priority - b.priority ||
         Number(a.queue.length > 0 || a.inFlight > 0) - Number(b.queue.length > 0 || b.inFlight > 0) ||
         a.inFlight - b.inFlight ||
         (a.awakeSince ?? 0) - (b.awakeSince ?? 0),
@@ -59,7 +61,7 @@ export function planEvictions(view: PolicyView, target: PolicyModelView): Evicti
     evictions.push({ model: model.name, action: model.sleepLevel === 3 ? "stop" : "sleep" });
     if (fitsAfter(view, target, evictions)) return checkLocks(view, target, evictions);
   }
-  const sleepers = sharing.filter((model) => model.state === "asleep" && !model.busy);
+  const sleepers = sharing.filter((model) => model.state === "asleep" && !model.busy).sort((a, b) => a.priority - b.priority);
   for (const model of sleepers) {
     evictions.push({ model: model.name, action: "stop" });
     if (fitsAfter(view, target, evictions)) return checkLocks(view, target, evictions);

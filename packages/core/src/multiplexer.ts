@@ -287,7 +287,7 @@ export class Multiplexer {
     if (!model || model.busy || model.queue.length === 0 || (model.state !== "stopped" && model.state !== "asleep")) return false;
     for (const eviction of evict) {
       const other = view.models.find((m) => m.name === eviction.model);
-      if (!other || other.busy || other.name === target) return false;
+      if (!other || other.busy || other.pinned || other.name === target) return false;
       if (other.state !== "awake" && !(other.state === "asleep" && eviction.action === "stop")) return false;
       if (other.gpus.some((gpu) => view.lockedGpus.has(gpu))) return false;
     }

@@ -29,6 +29,8 @@ export function buildPolicyView(mux: Multiplexer): PolicyView {
       drain: slot.service.drain(),
       busy: slot.busy,
       inBackoff: slot.backoffUntil > now,
+      pinned: slot.config.pinned,
+      priority: slot.config.priority,
     })),
   };
 }

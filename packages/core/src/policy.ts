@@ -34,6 +34,10 @@ export interface PolicyModelView {
   busy: boolean;
   /** A recent start-up failure: do not pick it. */
   inBackoff: boolean;
+  /** Never an evictee (`pinned`). */
+  pinned: boolean;
+  /** Higher wins: evicted last, served first within the policy's bound. */
+  priority: number;
 }
 
 export interface PolicyView {

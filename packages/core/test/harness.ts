@@ -25,7 +25,7 @@ export interface Harness {
 export function makeConfig(overrides: Record<string, unknown> = {}, models = ["a", "b", "c"], modelExtra: Record<string, unknown> = {}): LlmuxConfig {
   const modelEntries = Object.fromEntries(models.map((name, index) => [name, { model_path: `org/${name}`, port: 8001 + index, ...modelExtra }]));
   const { policy, ...rest } = overrides as { policy?: Record<string, unknown> };
-  return parseConfig({ models: modelEntries, policy: { sleep_level: 1, ...policy }, ...rest });
+  return parseConfig({ models: modelEntries, policy: { sleep_level: 1, min_active_secs: 0, ...policy }, ...rest });
 }
 
 export function harness(options: { config?: LlmuxConfig; policy?: Policy; costs?: Partial<SimEngineCosts> } = {}): Harness {

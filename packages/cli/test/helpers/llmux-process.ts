@@ -72,6 +72,8 @@ export async function simConfig(
     vllm_command: simBinPath,
     models: entries,
     ...extra,
+    // These tests switch on purpose; the anti-thrash default would only slow them.
+    policy: { min_active_secs: 0, ...(extra["policy"] as Record<string, unknown> | undefined) },
   };
 }
 

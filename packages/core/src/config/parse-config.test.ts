@@ -31,7 +31,7 @@ describe("parseConfig", () => {
         request_timeout_secs: 60,
         drain_before_switch: true,
         sleep_level: 3,
-        min_active_secs: 0,
+        min_active_secs: 5,
         max_wait_secs: 30,
         drain_timeout_secs: 30,
         sleep_timeout_secs: 120,
@@ -69,6 +69,12 @@ describe("parseConfig", () => {
       startup_timeout_secs: 600,
       max_concurrency: 256,
       decode_tokens_per_sec: 40,
+      idle_timeout_secs: 0,
+      asleep_timeout_secs: 0,
+      preload: false,
+      warmup: false,
+      pinned: false,
+      priority: 0,
     });
   });
 
@@ -82,6 +88,23 @@ describe("parseConfig", () => {
     );
     expect(() => parseConfig(models({ extra_args: ["--max-num-seqs", "many"] }))).toThrow(/models\["a"\]\.extra_args\[1\]: expected a positive integer after --max-num-seqs/);
     expect(() => parseConfig(models({ max_concurrency: 0 }))).toThrow(/models\["a"\]\.max_concurrency/);
+  });
+
+  it("lifecycle timeouts default to the policy's; pinned models must fit together", () => {
+    const config = parseConfig({
+      policy: { idle_timeout_secs: 300, asleep_timeout_secs: 3600 },
+      models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002, idle_timeout_secs: 0 } },
+    });
+    expect(config.models.a).toMatchObject({ idle_timeout_secs: 300, asleep_timeout_secs: 3600 });
+    expect(config.models.b).toMatchObject({ idle_timeout_secs: 0, asleep_timeout_secs: 3600 });
+    expect(() => parseConfig({ models: { a: { model_path: "x", port: 8001, idle_timeout_secs: 2_147_484 } } })).toThrow(
+      /models\["a"\]\.idle_timeout_secs: expected a number <= 2147483.647/,
+    );
+    const pinned = { model_path: "x", pinned: true, gpu_memory_utilization: 0.5 };
+    expect(parseConfig({ models: { a: { ...pinned, port: 8001 }, b: { ...pinned, port: 8002 } } }).models.b?.pinned).toBe(true);
+    expect(() =>
+      parseConfig({ models: { a: { ...pinned, port: 8001 }, b: { ...pinned, port: 8002, gpu_memory_utilization: 0.6 } } }),
+    ).toThrow(/models\["b"\]\.pinned: expected pinned models that fit together, found a, b needing 110% of GPU 0/);
   });
 
   it("a model's sleep_level defaults to the policy's; gpus to 0..tp-1", () => {

@@ -24,7 +24,14 @@ export function parseConfig(input: unknown): LlmuxConfig {
   for (const [name, model] of Object.entries(raw.models)) {
     const gpus = model.gpus ?? Array.from({ length: model.tensor_parallel_size }, (_, index) => index);
     const max_concurrency = admissionLimit(name, model.max_concurrency, model.extra_args, limitIssues);
-    models[name] = { ...model, sleep_level: model.sleep_level ?? raw.policy.sleep_level, gpus, max_concurrency };
+    models[name] = {
+      ...model,
+      sleep_level: model.sleep_level ?? raw.policy.sleep_level,
+      gpus,
+      max_concurrency,
+      idle_timeout_secs: model.idle_timeout_secs ?? raw.policy.idle_timeout_secs,
+      asleep_timeout_secs: model.asleep_timeout_secs ?? raw.policy.asleep_timeout_secs,
+    };
   }
   const config: LlmuxConfig = {
     port: raw.port,
@@ -130,6 +137,30 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
       const why = reservedEnv(key);
       if (why !== undefined) issues.push({ path: formatPath(["models", name, "env", key]), message: `expected no ${key} (${why})` });
     }
+  }
+  issues.push(...pinnedFitIssues(config));
+  return issues;
+}
+
+/** Pinned models are never evicted, so they must all fit on their GPUs together, beside the reserves nothing else needs. */
+function pinnedFitIssues(config: LlmuxConfig): ConfigIssue[] {
+  const used = new Map<number, string[]>();
+  const share = new Map<number, number>();
+  for (const [name, model] of Object.entries(config.models)) {
+    if (!model.pinned) continue;
+    for (const gpu of model.gpus) {
+      share.set(gpu, (share.get(gpu) ?? 0) + model.gpu_memory_utilization);
+      used.set(gpu, [...(used.get(gpu) ?? []), name]);
+    }
+  }
+  const issues: ConfigIssue[] = [];
+  for (const [gpu, total] of share) {
+    if (total <= 1 + 1e-9) continue;
+    const names = used.get(gpu) ?? [];
+    issues.push({
+      path: formatPath(["models", names.at(-1) ?? "", "pinned"]),
+      message: `expected pinned models that fit together, found ${names.join(", ")} needing ${(total * 100).toFixed(0)}% of GPU ${gpu}`,
+    });
   }
   return issues;
 }

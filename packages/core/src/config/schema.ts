@@ -42,6 +42,21 @@ export const modelSchema = z.strictObject({
     .gt(0)
     .default(40)
     .describe("Expected decode rate of one sequence, until llmux has measured it (admission plans with it)."),
+  idle_timeout_secs: secs
+    .optional()
+    .describe("Sleep this model (at its sleep_level) after this long without a request; 0 = never. Default: policy.idle_timeout_secs."),
+  asleep_timeout_secs: secs
+    .optional()
+    .describe("Stop this model after this long asleep, freeing the host RAM a sleeper holds; 0 = never. Default: policy.asleep_timeout_secs."),
+  preload: z.boolean().default(false).describe("Start this model when llmux starts (then warm it up and leave it awake or asleep), so its first request costs a wake."),
+  warmup: z.boolean().default(false).describe("Send a 1-token request after every cold start and wake, before the first client request is admitted (reported as switch phase `warmup`)."),
+  pinned: z.boolean().default(false).describe("Never evict this model once awake; every pinned model must fit at once."),
+  priority: z
+    .int()
+    .min(-1000)
+    .max(1000)
+    .default(0)
+    .describe("Higher wins: evictions take lower priorities first; among waiting models the policy prefers higher priorities within its fairness bound."),
 });
 
 export const policySchema = z.strictObject({
@@ -49,11 +64,13 @@ export const policySchema = z.strictObject({
   request_timeout_secs: positiveSecs.default(60).describe("Longest a request waits for its model."),
   drain_before_switch: z.boolean().default(true).describe("Wait for in-flight requests before sleeping a model; false aborts them."),
   sleep_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
-  min_active_secs: secs.default(0).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
+  min_active_secs: secs.default(5).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
   max_wait_secs: positiveSecs
     .default(30)
     .describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),
   max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
+  idle_timeout_secs: secs.default(0).describe("Sleep an awake model (at its sleep_level) after this long without a request; 0 = never."),
+  asleep_timeout_secs: secs.default(0).describe("Stop a sleeping model after this long asleep; 0 = never."),
   drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
   sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
   wake_timeout_secs: positiveSecs.default(300),

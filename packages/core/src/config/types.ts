@@ -6,11 +6,13 @@ export type GpuConfig = z.output<typeof gpuSchema>;
 export type ProxyConfig = z.output<typeof proxySchema>;
 export type PolicyType = PolicyConfig["policy_type"];
 
-/** One model after defaults: `sleep_level`, `gpus` and `max_concurrency` are always set. */
-export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus" | "max_concurrency"> & {
+/** One model after defaults: `sleep_level`, `gpus`, `max_concurrency` and the idle timeouts are always set. */
+export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus" | "max_concurrency" | "idle_timeout_secs" | "asleep_timeout_secs"> & {
   sleep_level: 1 | 2 | 3;
   gpus: number[];
   max_concurrency: number;
+  idle_timeout_secs: number;
+  asleep_timeout_secs: number;
 };
 
 /** A validated config with every default applied. */

@@ -6,7 +6,7 @@ import { costAwarePolicy } from "./cost-aware.js";
 import { fifoPolicy } from "./fifo.js";
 import { timeSlicePolicy } from "./time-slice.js";
 
-const policyConfig = parseConfig({ models: { a: { model_path: "x", port: 8001 } }, policy: { max_wait_secs: 30 } }).policy;
+const policyConfig = parseConfig({ models: { a: { model_path: "x", port: 8001 } }, policy: { max_wait_secs: 30, min_active_secs: 0 } }).policy;
 
 function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyModelView {
   const costs = emptyCosts();
@@ -29,6 +29,8 @@ function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyMo
     drain: null,
     busy: false,
     inBackoff: false,
+    pinned: false,
+    priority: 0,
     ...overrides,
   };
 }
@@ -185,5 +187,32 @@ describe("time_slice", () => {
   it("serves the oldest due model first", () => {
     const decision = timeSlicePolicy.decide(view(130_000, [awake({ inFlightEndsAt: 100_000 }), model("b", { queue: [95_000] }), model("c", { queue: [90_000] })]));
     expect(decision).toMatchObject({ action: "switch", model: "c" });
+  });
+});
+
+describe("pinning and priority", () => {
+  const awakeSince = 0;
+  it("never evicts a pinned model, and waits when only evicting it would make room", () => {
+    const models = [model("a", { state: "awake", asleepLevel: null, awakeSince, pinned: true }), model("b", { queue: [50_000] })];
+    expect(fifoPolicy.decide(view(100_000, models))).toEqual({ action: "wait" });
+    expect(costAwarePolicy.decide(view(100_000, models)).action).toBe("wait");
+    const third = [...models, model("c", { state: "awake", asleepLevel: null, awakeSince, gpus: [1] }), model("d", { queue: [40_000], gpus: [1] })];
+    expect(fifoPolicy.decide(view(100_000, third))).toMatchObject({ action: "switch", model: "d", evict: [{ model: "c" }] });
+  });
+
+  it("evicts the lowest priority first", () => {
+    const models = [
+      model("a", { state: "awake", asleepLevel: null, awakeSince, fraction: 0.45, priority: 1 }),
+      model("b", { state: "awake", asleepLevel: null, awakeSince: 10_000, fraction: 0.45, priority: -1 }),
+      model("c", { queue: [50_000], fraction: 0.45 }),
+    ];
+    expect(fifoPolicy.decide(view(100_000, models))).toMatchObject({ action: "switch", model: "c", evict: [{ model: "b" }] });
+  });
+
+  it("fifo serves the waiting model of higher priority before an older request", () => {
+    const models = [model("a", { queue: [10_000] }), model("b", { queue: [20_000], priority: 5 })];
+    expect(fifoPolicy.decide(view(100_000, models))).toMatchObject({ action: "switch", model: "b" });
+    const equal = [model("a", { queue: [10_000] }), model("b", { queue: [20_000] })];
+    expect(fifoPolicy.decide(view(100_000, equal))).toMatchObject({ action: "switch", model: "a" });
   });
 });

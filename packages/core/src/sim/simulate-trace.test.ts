@@ -35,7 +35,9 @@ describe("simulateTrace accounting", () => {
       { t: 0, model: "a", tokens: 400 },
       { t: 1, model: "b", tokens: 10 },
     ];
-    const [fifo] = await simulateTrace({ trace, policies: [POLICIES.fifo], service: { tokensPerSec: 40, ttftMs: 0 } });
+    // Without the anti-thrash delay, so the switch starts as b arrives.
+    const config = traceConfig(trace, { min_active_secs: 0 });
+    const [fifo] = await simulateTrace({ trace, config, policies: [POLICIES.fifo], service: { tokensPerSec: 40, ttftMs: 0 } });
     // a wakes (1 s) and starts its 10 s generation just as b arrives: the switch drains it for 10 s, then sleeps a (10 s) and wakes b (1 s).
     expect(fifo?.drainMax).toBe(10);
     expect(fifo?.longestSwitchCostSecs).toBe(11);

@@ -63,7 +63,7 @@ export async function startSimStack(
         },
       ]),
     ),
-    policy: { request_timeout_secs: 60, stop_grace_secs: 2, ...options.policy },
+    policy: { request_timeout_secs: 60, stop_grace_secs: 2, min_active_secs: 0, ...options.policy },
     proxy: { keepalive_interval_secs: 0.2, shutdown_grace_secs: 2, ...options.proxy },
     ...options.config,
   });

@@ -103,7 +103,7 @@ export class LlmuxRun {
       metrics_port: options.metrics === true ? await distinctPort() : 0,
       vllm_command: options.chaosWrapper === true ? this.writeChaosWrapper() : simBinPath,
       models,
-      policy: { request_timeout_secs: 60, stop_grace_secs: 2, ...options.policy },
+      policy: { request_timeout_secs: 60, stop_grace_secs: 2, min_active_secs: 0, ...options.policy },
       proxy: { shutdown_grace_secs: 5, ...options.proxy },
     };
     const configPath = join(this.dir, "config.json");
