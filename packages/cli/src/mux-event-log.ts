@@ -67,6 +67,12 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
     case "preempted":
       logger.warn({ model: event.model, leases: event.leases, reason: event.reason }, `${event.model}: ${event.leases} in-flight request(s) aborted: ${event.reason}`);
       return;
+    case "idle":
+      logger.info(
+        { model: event.model, from: event.from, action: event.action, idle_ms: Math.round(event.idleMs) },
+        `${event.model}: ${event.from} for ${(event.idleMs / 1000).toFixed(0)}s, ${event.action === "stop" ? "stopping" : "putting to sleep"}`,
+      );
+      return;
     case "rejected":
       logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
       return;

@@ -37,6 +37,8 @@ export type MuxEvent =
   | { type: "admitted"; model: string; at: number; waitMs: number }
   | { type: "rejected"; model: string; at: number; waitMs: number; code: string }
   | { type: "released"; model: string; at: number; heldMs: number }
-  | { type: "preempted"; model: string; at: number; leases: number; reason: string };
+  | { type: "preempted"; model: string; at: number; leases: number; reason: string }
+  /** `idle_timeout_secs` (from awake) or `asleep_timeout_secs` (from asleep) ran out: llmux sleeps or stops the model. */
+  | { type: "idle"; model: string; at: number; from: "awake" | "asleep"; action: "sleep" | "stop"; idleMs: number };
 
 export type MuxListener = (event: MuxEvent) => void;

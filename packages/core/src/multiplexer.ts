@@ -21,6 +21,7 @@ import { Slot, type Waiter } from "./slot.js";
 import { SwitchRunner } from "./switch-runner.js";
 import { estimateMs, takeAdmissible } from "./admission.js";
 import { overloadOf } from "./overload.js";
+import { IdleTimer } from "./idle-timer.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
 
@@ -60,6 +61,7 @@ export class Multiplexer {
   /** @internal */ closing = false;
   readonly #listeners = new Set<MuxListener>();
   readonly #runner: SwitchRunner;
+  readonly #idle = new IdleTimer(this);
   #recheckTimer: TimerHandle | undefined;
   #recheckAt: number | undefined;
   #scheduling = false;
@@ -170,6 +172,7 @@ export class Multiplexer {
     if (!engine) throw new Error("internal: grant without engine");
     const lease = new LeaseImpl(slot.name, engine.url, now, now + estimateMs(slot, maxTokens), (released, usage, revoked) => {
       slot.leases.delete(released);
+      slot.lastReleaseAt = this.clock.now();
       const heldMs = this.clock.now() - released.grantedAt;
       if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
       this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
@@ -228,6 +231,7 @@ export class Multiplexer {
         this.#rescheduleWanted = false;
         this.#scheduleOnce();
       } while (this.#rescheduleWanted);
+      this.#idle.arm();
     } finally {
       this.#scheduling = false;
     }
@@ -363,6 +367,7 @@ export class Multiplexer {
 
   async #shutdown(graceMs: number, error?: Error): Promise<void> {
     this.closing = true;
+    this.#idle.cancel();
     if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
     for (const slot of this.slots.values()) this.rejectAllWaiters(slot, () => new MuxClosedError(error));
     const slots = [...this.slots.values()];

@@ -33,6 +33,8 @@ export class Slot {
   readonly waiters = new WaiterQueue();
   awakeSince: number | null = null;
   lastAdmitAt: number | null = null;
+  /** When its last lease ended: the start of its idle time. */
+  lastReleaseAt: number | null = null;
   readonly costs: ModelCosts = emptyCosts();
   readonly service = new ServiceStats();
   /** Requests admitted into vLLM at once (`max_concurrency`). */
