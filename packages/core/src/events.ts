@@ -2,8 +2,8 @@ import type { EngineExit } from "@llmux/vllm-client";
 import type { ModelState } from "./model-state.js";
 
 export interface SwitchPhase {
-  /** `drain`, `sleep`, `stop`, `wake`, `start`. */
-  phase: "drain" | "sleep" | "stop" | "wake" | "start";
+  /** `drain`, `sleep`, `stop`, `wake`, `start`, `warmup` (a 1-token request after a start or wake, with `warmup` on). */
+  phase: "drain" | "sleep" | "stop" | "wake" | "start" | "warmup";
   model: string;
   durationMs: number;
   /** Sleep/wake level, when it applies. */

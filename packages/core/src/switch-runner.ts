@@ -6,6 +6,7 @@ import type { Multiplexer } from "./multiplexer.js";
 import { planEvictions } from "./budget.js";
 import type { Eviction } from "./policy.js";
 import type { Slot } from "./slot.js";
+import { warmUpIfWanted } from "./warmup.js";
 import { withTimeout } from "./with-timeout.js";
 
 interface ActiveSwitch {
@@ -270,6 +271,7 @@ export class SwitchRunner {
         const durationMs = clock.now() - started;
         recordCost(slot.costs, level === 1 ? "wake1" : "wake2", durationMs);
         phases.push({ phase: "wake", model: slot.name, level, durationMs, ok: true });
+        await warmUpIfWanted(mux, slot, engine, phases, signal);
         mux.setState(slot, "awake");
         return;
       } catch (error) {
@@ -311,6 +313,7 @@ export class SwitchRunner {
       const durationMs = clock.now() - started;
       recordCost(slot.costs, "coldStart", durationMs);
       phases.push({ phase: "start", model: slot.name, durationMs, ok: true });
+      await warmUpIfWanted(mux, slot, engine, phases, signal);
       mux.setState(slot, "awake");
     } catch (error) {
       phases.push({ phase: "start", model: slot.name, durationMs: clock.now() - started, ok: false });

@@ -55,3 +55,27 @@ describe("idle timeouts", () => {
     expect(stateOf(h, "b")).toBe("awake");
   });
 });
+
+describe("warm-up", () => {
+  it("sends one request after each start and wake, before any client is admitted, as the switch phase warmup", async () => {
+    h = harness({ config: makeConfig({}, ["a", "b"], { warmup: true }), costs: { warmupMs: 700 } });
+    const a = track(h.mux.acquire("a"));
+    await h.clock.advance(5_000 + 500);
+    // Started, still warming up: not admitted yet.
+    expect(a.settled).toBe(false);
+    expect(h.engine("a").calls.map((c) => c.op)).toEqual(["start", "warmup"]);
+    await h.clock.advance(300);
+    expect(a.value?.model).toBe("a");
+    a.value?.release();
+    const b = track(h.mux.acquire("b"));
+    await h.clock.advance(10_000);
+    b.value?.release();
+    const again = track(h.mux.acquire("a"));
+    await h.clock.advance(10_000);
+    again.value?.release();
+    expect(h.engine("a").calls.map((c) => c.op)).toEqual(["start", "warmup", "sleep", "wake", "warmup"]);
+    const last = h.mux.snapshot().switches.at(-1);
+    expect(last?.phases.map((p) => p.phase)).toEqual(["drain", "sleep", "wake", "warmup"]);
+    expect(last?.phases.at(-1)).toMatchObject({ model: "a", durationMs: 700, ok: true });
+  });
+});

@@ -23,7 +23,7 @@ const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const SWITCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
 /** Phases of a switch; `stop` is a level-3 sleep. */
-export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start";
+export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start" | "warmup";
 
 /**
  * The proxy's Prometheus metrics, in a Registry of their own (no global

@@ -138,6 +138,15 @@ export class VllmControlClient {
     await this.#call({ method: "POST", path: "/reset_prefix_cache", idempotent: false }, options);
   }
 
+  /**
+   * `POST /v1/completions` for one token of `model`: the first request after a
+   * start or wake pays for lazy initialisation (CUDA graphs, caches), so a
+   * caller sends this one before admitting clients.
+   */
+  async warmUp(model: string, options: ControlCallOptions = {}): Promise<void> {
+    await this.#call({ method: "POST", path: "/v1/completions", json: { model, prompt: "Hi", max_tokens: 1 }, idempotent: true }, options);
+  }
+
   /** `POST /pause?wait_for_inflight_requests=true`: resolves once running requests finished; new ones hang until `resume()`. */
   async pause(options: ControlCallOptions = {}): Promise<void> {
     await this.#call({ method: "POST", path: "/pause?wait_for_inflight_requests=true", idempotent: false }, options);

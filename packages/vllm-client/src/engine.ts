@@ -46,6 +46,8 @@ export interface Engine {
    * level, then confirm `/is_sleeping` is false (and `/resume` if paused).
    */
   wakeUp(level: SleepLevel, options?: EngineCallOptions): Promise<void>;
+  /** Send one 1-token request (used by `warmup`); optional for engines that need none. */
+  warmUp?(options?: EngineCallOptions): Promise<void>;
   /** SIGTERM the process group, SIGKILL after a grace period. Idempotent; resolves when the process is gone. */
   stop(): Promise<void>;
   /** Called once when the process exits, expected or not. Returns an unsubscribe function. */

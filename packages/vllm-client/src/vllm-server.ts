@@ -153,6 +153,12 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     this.#emit("wake", report);
   }
 
+  /** A 1-token completion, so the next request does not pay for the engine's lazy initialisation. */
+  async warmUp(options: EngineCallOptions = {}): Promise<void> {
+    const run = this.#requireRunning("warm up");
+    await this.#guard(run, options.signal, (signal) => run.control.warmUp(this.options.name, { timeoutMs: this.options.callTimeoutMs, signal }));
+  }
+
   /** `/pause?wait_for_inflight_requests=true`, for callers that cannot guarantee a drain before `sleep()`. */
   async pause(options: EngineCallOptions = {}): Promise<void> {
     const run = this.#requireRunning("pause");

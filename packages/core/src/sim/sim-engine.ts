@@ -7,6 +7,8 @@ export interface SimEngineCosts {
   sleepMs: { 1: number; 2: number };
   wakeMs: { 1: number; 2: number };
   stopMs: number;
+  /** A 1-token warm-up request. */
+  warmupMs?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export type SimFault = "fail_start" | "fail_sleep" | "hang_sleep" | "fail_wake" 
 export type SimEngineState = "stopped" | "starting" | "awake" | "sleeping" | "asleep" | "waking";
 
 export interface SimEngineCall {
-  op: "start" | "sleep" | "wake" | "stop";
+  op: "start" | "sleep" | "wake" | "stop" | "warmup";
   at: number;
   level?: SleepLevel;
   pauseFirst?: boolean;
@@ -126,6 +128,13 @@ export class SimEngine implements Engine {
     if (fail) throw new Error("simulated wake failure (HTTP 500)");
     this.state = "awake";
     this.sleepLevel = null;
+  }
+
+  async warmUp(options: EngineCallOptions = {}): Promise<void> {
+    this.calls.push({ op: "warmup", at: this.#clock.now() });
+    this.#assertRunning();
+    if (this.state !== "awake") throw new Error(`warm-up reached a ${this.state} engine`);
+    await this.#wait(this.#costs.warmupMs ?? 200, options.signal, false);
   }
 
   stop(): Promise<void> {
