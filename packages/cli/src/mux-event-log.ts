@@ -67,6 +67,10 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
     case "preempted":
       logger.warn({ model: event.model, leases: event.leases, reason: event.reason }, `${event.model}: ${event.leases} in-flight request(s) aborted: ${event.reason}`);
       return;
+    case "preload":
+      if (event.state === "failed") logger.error({ model: event.model, preload: event.state, error: event.error }, `${event.model}: preload failed: ${event.error ?? ""}`);
+      else logger.info({ model: event.model, preload: event.state }, `${event.model}: preload ${event.state}`);
+      return;
     case "idle":
       logger.info(
         { model: event.model, from: event.from, action: event.action, idle_ms: Math.round(event.idleMs) },

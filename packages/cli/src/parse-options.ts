@@ -26,6 +26,13 @@ export function parsePortOrZero(value: string): number {
   return value === "0" ? 0 : parsePort(value);
 }
 
+/** `a,b` → `["a", "b"]`: model names (checked against the config once it is loaded). */
+export function parseNameList(value: string): string[] {
+  const names = value.split(",").map((item) => item.trim());
+  if (names.some((name) => name === "")) throw new InvalidArgumentError(`expected comma-separated model names, found "${value}"`);
+  return [...new Set(names)];
+}
+
 /** `1,2` → `[1, 2]`: the sleep levels the validator exercises (3 = stop and cold start). */
 export function parseLevels(value: string): Array<1 | 2 | 3> {
   const levels = value.split(",").map((item) => item.trim());

@@ -3,7 +3,7 @@ import { processIo, type CliIo } from "./cli-io.js";
 import { CliUsageError } from "./errors.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { LOG_LEVELS } from "./logger.js";
-import { parseFraction, parseLevels, parseLogFormatOption, parseLogLevelOption, parsePort, parsePortOrZero } from "./parse-options.js";
+import { parseFraction, parseLevels, parseLogFormatOption, parseNameList, parseLogLevelOption, parsePort, parsePortOrZero } from "./parse-options.js";
 import { runDemo } from "./run-demo.js";
 import { runServer } from "./run-server.js";
 import { runSimulate } from "./run-simulate.js";
@@ -41,6 +41,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option("-c, --config <path>", "config file (default: $LLMUX_CONFIG, else config.json)")
     .option("-p, --port <port>", "port of the OpenAI-compatible endpoint (overrides the config's port)", parsePort)
     .option("--state-file <path>", "record of spawned vLLM processes (default: $LLMUX_STATE_FILE, else ~/.local/state/llmux/<port>.json)")
+    .addOption(new Option("--preload <models>", "start these models (comma-separated names) at start-up, as `preload: true` does").argParser(parseNameList))
     .option("--validate <model>", "validate that <model> sleeps and wakes correctly, print the report and exit")
     .addOption(
       new Option("--levels <levels>", "with --validate: sleep levels to test (3 = stop and cold start)")
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .addOption(new Option("--min-restore <fraction>", "with --validate: share of the freed memory a wake must bring back (default 0.8)").argParser(parseFraction));
   addLogOptions(program).action(async (options) => {
     if (options.validate !== undefined) {
+      if (options.preload !== undefined) throw new CliUsageError("--preload does not apply with --validate");
       result.code = await runValidate(
         {
           config: options.config,

@@ -16,6 +16,8 @@ export interface ServeOptions {
   logLevel?: LogLevel | undefined;
   logFormat?: LogFormat | undefined;
   stateFile?: string | undefined;
+  /** `--preload`: models to bring up at start-up besides those with `preload: true`. */
+  preload?: string[] | undefined;
 }
 
 /** The config path: `--config`, else `$LLMUX_CONFIG`, else `config.json`. */
@@ -57,6 +59,14 @@ export async function runServer(options: ServeOptions, io: CliIo): Promise<numbe
       : undefined;
   const config = loadConfigOrReport(configPath, options.port, io, hint);
   if (typeof config === "number") return config;
+  for (const name of options.preload ?? []) {
+    const model = config.models[name];
+    if (!model) {
+      io.stderr.write(`--preload: unknown model "${name}" (configured: ${Object.keys(config.models).join(", ")})\n`);
+      return EXIT_USAGE;
+    }
+    model.preload = true;
+  }
   const logs = createLogBook(config);
   const logger = createLogger({
     ...(options.logLevel ? { level: options.logLevel } : {}),

@@ -159,7 +159,24 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     { url: bound.url, metrics_url: bound.metricsUrl, models: Object.keys(config.models) },
     `llmux listening on ${bound.url}`,
   );
+  startPreload(mux, logger);
   return running;
+}
+
+/** Bring up the `preload` models in the background: `/health` answers meanwhile and `/llmux/status` shows the progress. */
+function startPreload(mux: Multiplexer, logger: Logger): void {
+  const names = Object.entries(mux.config.models).filter(([, model]) => model.preload).map(([name]) => name);
+  if (names.length === 0) return;
+  const started = Date.now();
+  logger.info({ models: names }, `preloading ${names.join(", ")}`);
+  mux.preload(names).then(
+    () => {
+      const progress = mux.snapshot().preload;
+      const failed = progress.models.filter((model) => model.state === "failed").map((model) => model.name);
+      logger.info({ duration_ms: Date.now() - started, failed }, `preload done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    },
+    (error: unknown) => logger.warn({ err: error }, "preload stopped"),
+  );
 }
 
 /** Reap what the previous owner of `path` left behind, unless that owner is still running. */

@@ -39,6 +39,7 @@ export type MuxEvent =
   | { type: "released"; model: string; at: number; heldMs: number }
   | { type: "preempted"; model: string; at: number; leases: number; reason: string }
   /** `idle_timeout_secs` (from awake) or `asleep_timeout_secs` (from asleep) ran out: llmux sleeps or stops the model. */
+  | { type: "preload"; model: string; at: number; state: "loading" | "loaded" | "failed"; error?: string }
   | { type: "idle"; model: string; at: number; from: "awake" | "asleep"; action: "sleep" | "stop"; idleMs: number };
 
 export type MuxListener = (event: MuxEvent) => void;

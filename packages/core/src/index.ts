@@ -8,6 +8,7 @@ export type { DrainSummary } from "./service-stats.js";
 export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord } from "./events.js";
 export type { ModelState } from "./model-state.js";
 export type { GpuSnapshot, ModelSnapshot, MuxSnapshot } from "./snapshot.js";
+export type { PreloadModelState, PreloadProgress } from "./preload.js";
 export type { ModelCosts } from "./costs.js";
 export { COST_PRIORS } from "./costs.js";
 export { realClock, VirtualClock, type Clock, type TimerHandle } from "./clock.js";

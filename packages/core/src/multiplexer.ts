@@ -22,6 +22,7 @@ import { SwitchRunner } from "./switch-runner.js";
 import { estimateMs, takeAdmissible } from "./admission.js";
 import { overloadOf } from "./overload.js";
 import { IdleTimer } from "./idle-timer.js";
+import { idleProgress, runPreload, type PreloadProgress } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
 
@@ -59,6 +60,7 @@ export class Multiplexer {
   /** @internal */ readonly lockedGpus = new Set<number>();
   /** @internal */ readonly history: SwitchRecord[] = [];
   /** @internal */ closing = false;
+  /** @internal */ readonly preloadProgress: PreloadProgress = idleProgress();
   readonly #listeners = new Set<MuxListener>();
   readonly #runner: SwitchRunner;
   readonly #idle = new IdleTimer(this);
@@ -331,6 +333,17 @@ export class Multiplexer {
   async wakeModel(name: string): Promise<void> {
     const slot = this.#slotOrThrow(name);
     await this.#runner.adminWake(slot);
+  }
+
+  /**
+   * Bring models up at start-up (default: those with `preload: true`), pinned
+   * first and then from the lowest priority up, each warmed up when `warmup`
+   * is on; the ones that do not fit beside the later ones end asleep at their
+   * level. Resolves when done (failures are in the snapshot's `preload`, not thrown).
+   */
+  preload(names: readonly string[] = [...this.slots.values()].filter((s) => s.config.preload).map((s) => s.name)): Promise<void> {
+    for (const name of names) this.#slotOrThrow(name);
+    return runPreload(this, names, this.preloadProgress);
   }
 
   /** Admin: stop a model's process (level 3). */

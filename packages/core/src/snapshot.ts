@@ -2,6 +2,7 @@ import { cloneCosts, type ModelCosts } from "./costs.js";
 import type { SwitchRecord } from "./events.js";
 import type { ModelState } from "./model-state.js";
 import type { Multiplexer } from "./multiplexer.js";
+import type { PreloadProgress } from "./preload.js";
 import type { Slot } from "./slot.js";
 
 export interface ModelSnapshot {
@@ -43,6 +44,8 @@ export interface MuxSnapshot {
   gpus: GpuSnapshot[];
   /** The last switches, oldest first. */
   switches: SwitchRecord[];
+  /** Progress of the start-up preload. */
+  preload: PreloadProgress;
 }
 
 export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
@@ -86,6 +89,7 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
     models,
     gpus: [...gpus.values()].sort((a, b) => a.index - b.index).map((gpu) => ({ ...gpu, used: Math.round(gpu.used * 1e4) / 1e4 })),
     switches: mux.history.map((record) => ({ ...record, phases: [...record.phases] })),
+    preload: { ...mux.preloadProgress, models: mux.preloadProgress.models.map((model) => ({ ...model })) },
   };
 }
 

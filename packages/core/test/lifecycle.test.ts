@@ -79,3 +79,42 @@ describe("warm-up", () => {
     expect(last?.phases.at(-1)).toMatchObject({ model: "a", durationMs: 700, ok: true });
   });
 });
+
+describe("preload", () => {
+  it("brings models up pinned first then lowest priority up; the ones that do not fit end asleep, and status shows progress", async () => {
+    const config = makeConfig({}, ["a", "b", "c"], { warmup: true });
+    Object.assign(config.models["a"]!, { preload: true, priority: 5 });
+    Object.assign(config.models["b"]!, { preload: true, pinned: true, gpus: [1] });
+    Object.assign(config.models["c"]!, { preload: true, priority: -1 });
+    h = harness({ config });
+    const done = track(h.mux.preload());
+    await h.clock.advance(1_000);
+    expect(h.mux.snapshot().preload).toMatchObject({ state: "running", total: 3, done: 0, models: [{ name: "b", state: "loading" }, { name: "c", state: "pending" }, { name: "a", state: "pending" }] });
+    await h.clock.advance(60_000);
+    expect(done.settled).toBe(true);
+    expect(h.mux.snapshot().preload).toMatchObject({ state: "done", total: 3, done: 3 });
+    const states = Object.fromEntries(h.mux.snapshot().models.map((m) => [m.name, m.state]));
+    expect(states).toEqual({ a: "awake", b: "awake", c: "asleep" });
+    // Each was warmed up after its start; c was slept to make room for a.
+    expect(h.engine("c").calls.map((call) => call.op)).toEqual(["start", "warmup", "sleep"]);
+    // The next request for c costs a wake, not a cold start.
+    const c = track(h.mux.acquire("c"));
+    await h.clock.advance(10_000);
+    expect(c.value?.model).toBe("c");
+    c.value?.release();
+    expect(h.engines.get("c")).toHaveLength(1);
+    // Pinned b was never evicted.
+    expect(h.engine("b").calls.map((call) => call.op)).toEqual(["start", "warmup"]);
+  });
+
+  it("a model that fails to start is reported and the others still load", async () => {
+    h = harness({ config: makeConfig({}, ["a", "b"]) });
+    h.nextFaults.set("a", ["fail_start"]);
+    (h.config.models["b"] as { gpus: number[] }).gpus = [1];
+    const done = track(h.mux.preload(["a", "b"]));
+    await h.clock.advance(30_000);
+    expect(done.settled).toBe(true);
+    expect(h.mux.snapshot().preload.models).toMatchObject([{ name: "a", state: "failed" }, { name: "b", state: "loaded", error: null }]);
+    expect(h.mux.snapshot().preload.models[0]?.error).toMatch(/start/);
+  });
+});
