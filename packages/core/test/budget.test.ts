@@ -11,7 +11,7 @@ afterEach(async () => {
 describe("Multiplexer: GPU budget", () => {
   it("switches on disjoint GPUs run at the same time; on a shared GPU they take turns", async () => {
     const config = parseConfig({
-      policy: { sleep_level: 2 },
+      policy: { sleep_level: 2, min_active_secs: 0 },
       models: {
         a: { model_path: "a", port: 8001, gpus: [0] },
         b: { model_path: "b", port: 8002, gpus: [1] },

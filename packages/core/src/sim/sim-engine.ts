@@ -24,7 +24,7 @@ export const DEFAULT_SIM_COSTS: SimEngineCosts = {
 };
 
 /** Costs over the defaults: any field, and any level of the sleep and wake costs. */
-export type SimEngineCostsInput = Partial<Pick<SimEngineCosts, "startMs" | "stopMs">> & {
+export type SimEngineCostsInput = Partial<Pick<SimEngineCosts, "startMs" | "stopMs" | "warmupMs">> & {
   sleepMs?: Partial<SimEngineCosts["sleepMs"]>;
   wakeMs?: Partial<SimEngineCosts["wakeMs"]>;
 };
@@ -36,6 +36,7 @@ export function mergeCosts(base: SimEngineCosts, ...overrides: (SimEngineCostsIn
     if (!override) continue;
     if (override.startMs !== undefined) merged.startMs = override.startMs;
     if (override.stopMs !== undefined) merged.stopMs = override.stopMs;
+    if (override.warmupMs !== undefined) merged.warmupMs = override.warmupMs;
     Object.assign(merged.sleepMs, override.sleepMs);
     Object.assign(merged.wakeMs, override.wakeMs);
   }
