@@ -8,6 +8,7 @@ import { runAdminAction } from "./admin-routes.js";
 import { KeySet, checkAccess, clientKey } from "./auth.js";
 import { BodyBudget } from "./body-budget.js";
 import { capConnections } from "./connection-cap.js";
+import { defaultMaxConnections } from "./fd-limit.js";
 import { CapacityError, ProxyClosingError, ProxyStateError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
 import { LiveStatus } from "./live-status.js";
@@ -60,7 +61,6 @@ export interface ListenResult {
 
 /** Defaults of the config fields, for configs built without core's schema (tests, embedders). */
 const DEFAULT_MAX_BUFFERED_BYTES = 512 * 1024 * 1024;
-const DEFAULT_MAX_CONNECTIONS = 512;
 
 type ProxyEvents = { request: [record: RequestRecord] };
 
@@ -164,7 +164,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     );
     this.server.keepAliveTimeout = this.config.proxy.idle_timeout_secs * 1000;
     this.bodies = new BodyBudget(this.config.proxy.max_buffered_bytes ?? DEFAULT_MAX_BUFFERED_BYTES);
-    this.maxConnections = this.config.proxy.max_connections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxConnections = this.config.proxy.max_connections ?? defaultMaxConnections();
     this.overCap = capConnections(this.server, this.maxConnections);
     // Without this listener Node answers `Expect: 100-continue` at once, inviting bodies we may refuse (413).
     this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));

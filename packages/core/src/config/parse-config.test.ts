@@ -52,7 +52,6 @@ describe("parseConfig", () => {
         log_lines: 1000,
         upstream_keepalive_secs: 4,
         max_buffered_bytes: 536870912,
-        max_connections: 512,
       },
     });
     expect(config.models.qwen).toEqual({
@@ -204,7 +203,9 @@ describe("parseConfig", () => {
   });
 
   it("keeps the upstream keep-alive under uvicorn's 5 s", () => {
-    expect(parseConfig(minimal).proxy).toMatchObject({ upstream_keepalive_secs: 4, max_buffered_bytes: 536870912, max_connections: 512 });
+    expect(parseConfig(minimal).proxy).toMatchObject({ upstream_keepalive_secs: 4, max_buffered_bytes: 536870912 });
+    // Derived from the open-files limit by the proxy at start-up.
+    expect(parseConfig(minimal).proxy.max_connections).toBeUndefined();
     expect(issuesOf({ ...minimal, proxy: { upstream_keepalive_secs: 5 } })[0]?.path).toBe("proxy.upstream_keepalive_secs");
   });
 

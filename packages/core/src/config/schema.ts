@@ -116,8 +116,8 @@ export const proxySchema = z.strictObject({
   max_connections: z
     .int()
     .min(1)
-    .default(512)
-    .describe("Client connections served; beyond it (plus a reserve for /health, /status and admin routes) new requests get 503 and the connection is closed."),
+    .optional()
+    .describe("Client connections served (default: half of the open-files limit left after 128 for llmux itself, between 64 and 16384); beyond it (plus a reserve for /health, /status and admin routes) new requests get 503 and the connection is closed."),
 });
 
 export const configSchema = z.strictObject({
