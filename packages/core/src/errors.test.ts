@@ -20,6 +20,7 @@ describe("error catalogue", () => {
       [new errors.ModelBackoffError("m", 5, new Error("x")), "LLMUX_ERR_MODEL_BACKOFF", 503],
       [new errors.EngineCrashedError("m", "exit code 1"), "LLMUX_ERR_ENGINE_CRASHED", 502],
       [new errors.PreemptedError("m", "r"), "LLMUX_ERR_PREEMPTED", 503],
+      [new errors.RequestPausedError("m", 2), "LLMUX_ERR_REQUEST_PAUSED", 503],
       [new errors.SwitchFailedError("m", new Error("x")), "LLMUX_ERR_SWITCH_FAILED", 503],
       [new errors.MuxClosedError(), "LLMUX_ERR_MUX_CLOSED", 503],
       [new errors.DoesNotFitError("m", "d"), "LLMUX_ERR_DOES_NOT_FIT", 503],

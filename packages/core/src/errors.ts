@@ -95,6 +95,21 @@ export class PreemptedError extends CoreError {
   }
 }
 
+/**
+ * The reason a preemptible lease aborts when a switch pauses its request: the
+ * holder keeps what was generated and asks again with `resume` (the request
+ * goes back to the head of its model's queue). Reaches a client only from a
+ * holder that cannot resume.
+ */
+export class RequestPausedError extends CoreError {
+  constructor(model: string, drainSecs: number) {
+    super("LLMUX_ERR_REQUEST_PAUSED", `The request to model \`${model}\` was paused after ${drainSecs} s of drain for a switch.`, {
+      status: 503,
+      retryAfterSecs: 1,
+    });
+  }
+}
+
 export class SwitchFailedError extends CoreError {
   constructor(model: string, cause: unknown, retryAfterSecs?: number) {
     super(
@@ -133,6 +148,7 @@ export const CORE_ERROR_CODES = [
   "LLMUX_ERR_MODEL_BACKOFF",
   "LLMUX_ERR_ENGINE_CRASHED",
   "LLMUX_ERR_PREEMPTED",
+  "LLMUX_ERR_REQUEST_PAUSED",
   "LLMUX_ERR_SWITCH_FAILED",
   "LLMUX_ERR_MUX_CLOSED",
   "LLMUX_ERR_DOES_NOT_FIT",

@@ -23,6 +23,8 @@ export interface SwitchRecord {
   error?: string;
   /** Per model drained: its measured drains after this one (moving average and 90th percentile, ms). */
   drains?: { model: string; avgMs: number; p90Ms: number }[];
+  /** Requests paused to end the drain early (their `requestId`s), resumed when their model is awake again. */
+  paused?: { model: string; requests: string[] }[];
 }
 
 /** Every event the multiplexer emits. Times are clock ms; durations ms. */
@@ -40,6 +42,10 @@ export type MuxEvent =
   | { type: "preempted"; model: string; at: number; leases: number; reason: string }
   /** `idle_timeout_secs` (from awake) or `asleep_timeout_secs` (from asleep) ran out: llmux sleeps or stops the model. */
   | { type: "preload"; model: string; at: number; state: "loading" | "loaded" | "failed"; error?: string }
-  | { type: "idle"; model: string; at: number; from: "awake" | "asleep"; action: "sleep" | "stop"; idleMs: number };
+  | { type: "idle"; model: string; at: number; from: "awake" | "asleep"; action: "sleep" | "stop"; idleMs: number }
+  /** A switch paused these requests after the model's `max_drain_secs`; each is resumed from the head of the queue. */
+  | { type: "paused"; model: string; at: number; requests: string[]; drainMs: number }
+  /** A paused request was admitted again; `pausedMs` is how long it waited. */
+  | { type: "resumed"; model: string; at: number; requestId: string; pausedMs: number; preemptions: number };
 
 export type MuxListener = (event: MuxEvent) => void;

@@ -5,6 +5,8 @@ export interface Lease {
   readonly url: string;
   /** Aborts (reason: a coded error) when the model's process dies or the lease is preempted. */
   readonly signal: AbortSignal;
+  /** Set when the lease was granted as `preemptible`: a switch may pause it (reason `LLMUX_ERR_REQUEST_PAUSED`). */
+  readonly preemptible: boolean;
   /** Give the lease back; `usage.completionTokens` (when known) lets llmux measure the decode rate. Idempotent. */
   release(usage?: LeaseUsage): void;
 }
@@ -20,6 +22,9 @@ export class LeaseImpl implements Lease {
   readonly grantedAt: number;
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
+  preemptible = false;
+  /** The holder's name for the request, for the switch log. */
+  requestId: string | undefined;
   readonly #controller = new AbortController();
   readonly #onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void;
   #released = false;

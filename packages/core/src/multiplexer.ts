@@ -43,6 +43,20 @@ export interface AcquireOptions {
   deadline?: number;
   /** The client's `max_tokens` (chat: `max_completion_tokens`): admission plans with it. */
   maxTokens?: number;
+  /**
+   * The holder can resume the request after a pause (it keeps what was generated
+   * and asks again with `resume`): a switch may pause it after the model's
+   * `max_drain_secs` instead of waiting for it.
+   */
+  preemptible?: boolean;
+  /** The request's name in the switch log and events. */
+  requestId?: string;
+  /**
+   * The request was paused and goes on: it goes to the head of the queue with
+   * its first arrival time. `preemptions` counts the pauses so far; at
+   * `policy.max_preemptions` the lease is no longer preemptible.
+   */
+  resume?: { arrivedAt: number; pausedAt: number; preemptions: number };
 }
 
 const HISTORY = 20;
@@ -116,16 +130,21 @@ export class Multiplexer {
       return Promise.reject(error);
     }
     const maxTokens = options.maxTokens;
+    const resume = options.resume;
+    const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < this.config.policy.max_preemptions;
+    const ticket = { preemptible, requestId: options.requestId, resume: resume && { pausedAt: resume.pausedAt, preemptions: resume.preemptions } };
+    const arrivedAt = resume?.arrivedAt ?? now;
     if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
-      return Promise.resolve(this.#grant(slot, now, maxTokens));
+      return Promise.resolve(this.#grant(slot, arrivedAt, maxTokens, ticket));
     }
-    const overload = overloadOf(this, slot);
+    // A paused request already passed admission once: it is never refused as overload.
+    const overload = resume ? undefined : overloadOf(this, slot);
     if (overload) {
       this.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code });
       return Promise.reject(overload);
     }
     return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = { model, arrivedAt: now, maxTokens, resolve, reject, timer: undefined, detach: () => {} };
+      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(
         this.config.policy.request_timeout_secs * 1000,
         options.deadline === undefined ? Infinity : options.deadline - now,
@@ -143,7 +162,8 @@ export class Multiplexer {
         signal.addEventListener("abort", onAbort, { once: true });
         waiter.detach = () => signal.removeEventListener("abort", onAbort);
       }
-      slot.waiters.push(waiter);
+      if (resume) slot.waiters.unshift(waiter);
+      else slot.waiters.push(waiter);
       this.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length });
       this.schedule();
     });
@@ -168,7 +188,7 @@ export class Multiplexer {
     waiter.detach();
   }
 
-  #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined): LeaseImpl {
+  #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined, ticket?: Pick<Waiter, "preemptible" | "requestId" | "resume">): LeaseImpl {
     const now = this.clock.now();
     const engine = slot.engine;
     if (!engine) throw new Error("internal: grant without engine");
@@ -181,8 +201,14 @@ export class Multiplexer {
       slot.notifyIdle();
       this.schedule();
     });
+    lease.preemptible = ticket?.preemptible === true;
+    lease.requestId = ticket?.requestId;
     slot.leases.add(lease);
     slot.lastAdmitAt = now;
+    if (ticket?.resume) {
+      const { pausedAt, preemptions } = ticket.resume;
+      this.emit({ type: "resumed", model: slot.name, at: now, requestId: ticket.requestId ?? "", pausedMs: now - pausedAt, preemptions });
+    }
     this.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt });
     return lease;
   }
@@ -283,7 +309,7 @@ export class Multiplexer {
       if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
       for (const waiter of takeAdmissible(slot, now)) {
         this.#settleWaiter(waiter);
-        waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens));
+        waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens, waiter));
       }
     }
   }

@@ -12,6 +12,11 @@ export interface Waiter {
   arrivedAt: number;
   /** The client's `max_tokens`, when it sent one. */
   maxTokens: number | undefined;
+  /** May a switch pause this request (see `AcquireOptions.preemptible`)? */
+  preemptible?: boolean;
+  requestId?: string | undefined;
+  /** Set for a paused request asking to go on: when it was paused, and how often so far. */
+  resume?: { pausedAt: number; preemptions: number } | undefined;
   resolve: (lease: LeaseImpl) => void;
   reject: (error: Error) => void;
   timer: TimerHandle | undefined;

@@ -7,6 +7,7 @@ import { planEvictions } from "./budget.js";
 import type { Eviction } from "./policy.js";
 import type { Slot } from "./slot.js";
 import { warmUpIfWanted } from "./warmup.js";
+import { pausePreemptible } from "./preemption.js";
 import { withTimeout } from "./with-timeout.js";
 
 interface ActiveSwitch {
@@ -120,6 +121,7 @@ export class SwitchRunner {
     const startedAt = clock.now();
     const phases: SwitchPhase[] = [];
     const from = evictions.map((e) => e.model);
+    const paused: NonNullable<SwitchRecord["paused"]> = [];
     mux.emit({ type: "switch-start", id, from, to: target.name, at: startedAt, reason });
     let result: SwitchRecord["result"] = "ok";
     let error: unknown;
@@ -127,7 +129,7 @@ export class SwitchRunner {
       const evictees = evictions.map((e) => this.#slot(e.model));
       // Stop admitting to the evictees and drain them together.
       for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
-      await Promise.all(evictees.map((slot) => this.#drain(slot, phases, signal)));
+      await Promise.all(evictees.map((slot) => this.#drain(slot, phases, signal, paused)));
       if (mux.closing) throw new MuxClosedError();
       if (target.waiters.length === 0 && !rethrow) {
         // Every request that wanted the target left while we drained: no switch.
@@ -160,12 +162,29 @@ export class SwitchRunner {
         return drain ? [{ model, avgMs: drain.avgMs, p90Ms: drain.p90Ms }] : [];
       });
       if (drains.length > 0) record.drains = drains;
+      if (paused.length > 0) record.paused = paused;
       mux.remember(record);
       mux.emit({ type: "switch-end", record });
     }
   }
 
-  async #drain(slot: Slot, phases: SwitchPhase[], signal: AbortSignal): Promise<void> {
+  /** Resolve when `slot` has no lease, after `ms`, or on abort. */
+  #idleWithin(slot: Slot, ms: number, signal: AbortSignal): Promise<void> {
+    const clock = this.#mux.clock;
+    return new Promise<void>((resolve) => {
+      const finish = () => {
+        clock.clearTimeout(timer);
+        signal.removeEventListener("abort", finish);
+        slot.idleListeners = slot.idleListeners.filter((listener) => listener !== finish);
+        resolve();
+      };
+      const timer = clock.setTimeout(finish, Math.max(0, ms));
+      signal.addEventListener("abort", finish, { once: true });
+      slot.idleListeners.push(finish);
+    });
+  }
+
+  async #drain(slot: Slot, phases: SwitchPhase[], signal: AbortSignal, paused: NonNullable<SwitchRecord["paused"]> = []): Promise<void> {
     const mux = this.#mux;
     const started = mux.clock.now();
     const policy = mux.config.policy;
@@ -176,16 +195,14 @@ export class SwitchRunner {
         mux.revokeLeases(slot, new PreemptedError(slot.name, "another model needed the GPU and drain_before_switch is false"));
       }
     } else if (slot.leases.size > 0) {
-      await new Promise<void>((resolve) => {
-        const finish = () => {
-          mux.clock.clearTimeout(timer);
-          signal.removeEventListener("abort", finish);
-          resolve();
-        };
-        const timer = mux.clock.setTimeout(finish, policy.drain_timeout_secs * 1000);
-        signal.addEventListener("abort", finish, { once: true });
-        slot.idleListeners.push(finish);
-      });
+      const timeoutMs = policy.drain_timeout_secs * 1000;
+      const budgetMs = slot.config.max_drain_secs === null ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
+      await this.#idleWithin(slot, budgetMs, signal);
+      if (budgetMs < timeoutMs && slot.leases.size > 0 && !signal.aborted) {
+        const requests = pausePreemptible(mux, slot, mux.clock.now() - started);
+        if (requests.length > 0) paused.push({ model: slot.name, requests });
+        if (slot.leases.size > 0) await this.#idleWithin(slot, timeoutMs - (mux.clock.now() - started), signal);
+      }
       if (slot.leases.size > 0) {
         mux.emit({ type: "preempted", model: slot.name, at: mux.clock.now(), leases: slot.leases.size, reason: "drain timed out" });
         slot.preempted = true;

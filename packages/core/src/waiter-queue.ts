@@ -31,6 +31,12 @@ export class WaiterQueue {
     this.#arrivals.push(waiter.arrivedAt);
   }
 
+  /** Put a waiter first: a paused request goes back to the head of its queue. */
+  unshift(waiter: Waiter): void {
+    this.#items.unshift(waiter);
+    this.#arrivals.unshift(waiter.arrivedAt);
+  }
+
   /** Remove one waiter; false when it is not queued. */
   remove(waiter: Waiter): boolean {
     const index = this.#items.indexOf(waiter);

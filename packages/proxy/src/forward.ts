@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
@@ -14,6 +15,8 @@ import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
 import type { Route } from "./routes.js";
 import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
 import { upstreamErrorBody } from "./upstream-error-body.js";
+import { relayResumable } from "./resume/relay-resumable.js";
+import { type ResumablePlan, resumablePlan } from "./resume/resumable.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 export interface ForwardDeps {
@@ -133,6 +136,11 @@ async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer
   if (model === undefined) throw new ModelNotFoundError(requested);
   const upstreamBody = model === facts.model ? body : withModel(route.body, req.headers["content-type"], body, model);
 
+  const plan = preemptionOn(deps.config, model) ? resumablePlan(route.path, upstreamBody) : undefined;
+  if (plan) {
+    await relayResumableRequest(exchange, route, model, plan);
+    return;
+  }
   const lease = await acquire(exchange, model, facts.stream, facts.maxTokens);
   deps.metrics.inFlightStarted(lease.model);
   try {
@@ -144,7 +152,13 @@ async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer
 }
 
 /** Wait for a lease; a stream that waits longer than one keep-alive interval gets its 200 head and `: waiting` comments. */
-async function acquire(exchange: Exchange, model: string, stream: boolean, maxTokens: number | undefined): Promise<ProxyLease> {
+async function acquire(
+  exchange: Exchange,
+  model: string,
+  stream: boolean,
+  maxTokens: number | undefined,
+  resumable: Pick<Parameters<ProxyMux["acquire"]>[1], "preemptible" | "requestId" | "resume"> = {},
+): Promise<ProxyLease> {
   const { deps, res, record } = exchange;
   const queuedAt = deps.now();
   let keepalive: NodeJS.Timeout | undefined;
@@ -163,6 +177,7 @@ async function acquire(exchange: Exchange, model: string, stream: boolean, maxTo
       signal: exchange.cancel.signal,
       deadline: deps.deadline(deps.config.policy.request_timeout_secs * 1000),
       ...(maxTokens === undefined ? {} : { maxTokens }),
+      ...resumable,
     });
   } finally {
     if (keepalive !== undefined) clearInterval(keepalive);
@@ -208,7 +223,6 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   } catch (error) {
     throw classifyUpstreamError(error, lease.model, lease.signal);
   }
-
   exchange.streaming = mediaType(headerString(response.headers["content-type"])) === "text/event-stream";
   record.status = response.statusCode;
   if (exchange.sseCommitted) {
@@ -243,6 +257,66 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   }
   if (clientGone(exchange)) throw new ClientGoneError();
   res.end();
+}
+
+/** A resumable request: parts under preemptible leases, stitched into one response (see `resume/`). */
+async function relayResumableRequest(exchange: Exchange, route: ForwardRoute, model: string, plan: ResumablePlan): Promise<void> {
+  const { deps, req, res, record } = exchange;
+  const requestId = headerString(req.headers["x-request-id"])?.slice(0, 64) ?? `req-${randomUUID().slice(0, 8)}`;
+  await relayResumable({
+    res,
+    model,
+    requestId,
+    plan,
+    cancel: exchange.cancel.signal,
+    clockNow: () => deps.mux.clock?.now() ?? performance.now(),
+    acquire: async (options) => {
+      const lease = await acquire(exchange, model, plan.stream, plan.maxTokens, options);
+      deps.metrics.inFlightStarted(model);
+      let ended = false;
+      return {
+        model: lease.model,
+        url: lease.url,
+        get signal() {
+          return lease.signal;
+        },
+        release() {
+          lease.release();
+          if (ended) return;
+          ended = true;
+          deps.metrics.inFlightEnded(model);
+        },
+      };
+    },
+    send: (lease, body, signal) =>
+      deps.agent.request({
+        origin: lease.url,
+        path: route.path + route.query,
+        method: "POST",
+        headers: upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }),
+        body,
+        signal,
+        headersTimeout: deps.upstreamTimeoutMs,
+        bodyTimeout: deps.upstreamTimeoutMs,
+      }),
+    commitStream: () => {
+      commitSse(res);
+      exchange.sseCommitted = true;
+      exchange.streaming = true;
+      record.status = 200;
+    },
+    firstByte: () => {
+      record.timeToFirstByteMs = deps.now() - exchange.startedAt;
+    },
+    resumed: (reread) => deps.metrics.preemption.reread(model, reread),
+  });
+  if (record.status === 0) record.status = res.statusCode;
+}
+
+/** Preemption is on for a model with a drain budget (`max_drain_secs`, its own or the policy's). */
+function preemptionOn(config: ProxyConfigView, model: string): boolean {
+  const entry = config.models[model] as { max_drain_secs?: unknown } | undefined;
+  return typeof entry?.max_drain_secs === "number";
 }
 
 /** Resolve when `res` can take more data, or when it is gone. */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { PreemptionMetrics } from "./preemption-metrics.js";
 
 /** The per-model view the gauges read at scrape time (from the multiplexer's snapshot). */
 export interface ModelGaugeView {
@@ -43,11 +44,13 @@ export class ProxyMetrics {
   private readonly phaseDuration: Histogram<"phase" | "model">;
   private readonly escalations: Counter<"model">;
   private readonly restarts: Counter<"model">;
+  readonly preemption: PreemptionMetrics;
 
   constructor(options: ProxyMetricsOptions) {
     const registers = [this.registry];
     this.models = new Set(options.models);
     collectDefaultMetrics({ register: this.registry });
+    this.preemption = new PreemptionMetrics(this.registry);
 
     new Gauge({
       name: "llmux_build_info",

@@ -18,6 +18,12 @@ export function recordMuxEvent(metrics: ProxyMetrics, event: MuxEvent): void {
     case "restart":
       metrics.countRestart(event.model);
       return;
+    case "paused":
+      metrics.preemption.paused(event.model, event.requests.length);
+      return;
+    case "resumed":
+      metrics.preemption.resumed(event.model, event.pausedMs / 1000);
+      return;
     default:
       return;
   }

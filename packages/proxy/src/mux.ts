@@ -27,7 +27,18 @@ export interface ProxyModelView {
 export interface ProxyMux {
   /** The multiplexer's clock: `acquire`'s `deadline` is in its milliseconds. */
   readonly clock?: { now(): number };
-  acquire(model: string, options: { signal?: AbortSignal; deadline?: number; maxTokens?: number }): Promise<ProxyLease>;
+  acquire(
+    model: string,
+    options: {
+      signal?: AbortSignal;
+      deadline?: number;
+      maxTokens?: number;
+      /** The proxy can pause and resume this request (see `resume/`). */
+      preemptible?: boolean;
+      requestId?: string;
+      resume?: { arrivedAt: number; pausedAt: number; preemptions: number };
+    },
+  ): Promise<ProxyLease>;
   snapshot(): unknown;
   on(listener: (event: MuxEvent) => void): () => void;
   sleepModel(name: string, level?: 1 | 2 | 3): Promise<unknown>;

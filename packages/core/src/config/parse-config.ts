@@ -31,6 +31,7 @@ export function parseConfig(input: unknown): LlmuxConfig {
       max_concurrency,
       idle_timeout_secs: model.idle_timeout_secs ?? raw.policy.idle_timeout_secs,
       asleep_timeout_secs: model.asleep_timeout_secs ?? raw.policy.asleep_timeout_secs,
+      max_drain_secs: model.max_drain_secs ?? raw.policy.max_drain_secs ?? null,
     };
   }
   const config: LlmuxConfig = {

@@ -57,6 +57,9 @@ export const modelSchema = z.strictObject({
     .max(1000)
     .default(0)
     .describe("Higher wins: evictions take lower priorities first; among waiting models the policy prefers higher priorities within its fairness bound."),
+  max_drain_secs: secs
+    .optional()
+    .describe("Longest a switch waits for this model's generations before it pauses the resumable ones (resumed as continuations when the model is awake again). Default: policy.max_drain_secs."),
 });
 
 export const policySchema = z.strictObject({
@@ -71,6 +74,10 @@ export const policySchema = z.strictObject({
   max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
   idle_timeout_secs: secs.default(0).describe("Sleep an awake model (at its sleep_level) after this long without a request; 0 = never."),
   asleep_timeout_secs: secs.default(0).describe("Stop a sleeping model after this long asleep; 0 = never."),
+  max_drain_secs: secs
+    .optional()
+    .describe("Longest a switch waits for generations before it pauses the resumable ones (chat and completions; see the README). Default: off, switches wait for every generation."),
+  max_preemptions: z.int().min(0).default(3).describe("How often one request may be paused; after that it runs to completion."),
   drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
   sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
   wake_timeout_secs: positiveSecs.default(300),

@@ -2,6 +2,8 @@ import type { ServerResponse } from "node:http";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { type RunningRequest, SimEngine } from "../engine/sim-engine.js";
 import { generateAnswer } from "../text/answer.js";
+import { continuationOffset } from "../text/continuation.js";
+import { splitWords } from "../text/tokens.js";
 import type { SimContext } from "./context.js";
 import { errorBody, randomId, sendError, sendJson, sleepMs, writeChunk } from "./http-util.js";
 
@@ -20,6 +22,12 @@ export interface GenerationSpec {
   continuousUsage: boolean;
   /** vLLM's `ignore_eos` sampling parameter: generate exactly max_tokens. */
   ignoreEos: boolean;
+  /**
+   * A continuation: the text the model already produced (chat: the final
+   * assistant message with `continue_final_message`; completions: the end of
+   * the prompt). `input` is then the context before it.
+   */
+  continued?: string;
 }
 
 type AbortWhy = "paused" | "engine_dead" | undefined;
@@ -68,17 +76,10 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   }
   const crashAfter = spec.stream && engine.faults.take("crash_mid_stream") ? 3 : -1;
 
-  const answer = generateAnswer({
-    model: spec.model,
-    input: spec.input,
-    temperature: spec.temperature,
-    seed: spec.seed,
-    garbageWeights: engine.garbageWeights,
-    ...(spec.ignoreEos ? { ignoreEosUntil: spec.maxTokens } : {}),
-  });
-  const count = Math.min(spec.maxTokens, answer.tokens.length);
-  const finishReason = spec.ignoreEos || count < answer.tokens.length ? "length" : "stop";
-  const pieces = answer.tokens.slice(0, count).map((token, index) => (index === 0 ? token : ` ${token}`));
+  const { tokens, offset } = answerFor(spec, engine.garbageWeights);
+  const count = Math.min(spec.maxTokens, tokens.length - offset);
+  const finishReason = spec.ignoreEos || count < tokens.length - offset ? "length" : "stop";
+  const pieces = tokens.slice(offset, offset + count).map((token, index) => (offset + index === 0 ? token : ` ${token}`));
   // vLLM: the first request after a wake is several times slower unless a warm-up request ran first.
   const slowdown = running.cold ? SimEngine.coldFactor : 1;
   const interval = ctx.knobs.tokensPerSec > 0 ? (slowdown * 1000) / ctx.knobs.tokensPerSec : 0;
@@ -147,6 +148,31 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
     return;
   }
   sendJson(res, 200, fullResponse(spec, id, created, pieces.join(""), finishReason, usage(generated)));
+}
+
+/**
+ * The answer's tokens and where this request starts in them: 0 for a fresh
+ * request; for a continuation of the model's own text, the tokens it already
+ * holds, so that at temperature 0 a resumed generation goes on exactly as an
+ * uninterrupted one would (vLLM with greedy decoding and the same context).
+ */
+function answerFor(spec: GenerationSpec, garbageWeights: boolean): { tokens: string[]; offset: number } {
+  const ask = (input: string, extra: number) =>
+    generateAnswer({
+      model: spec.model,
+      input,
+      temperature: spec.temperature,
+      seed: spec.seed,
+      garbageWeights,
+      ...(spec.ignoreEos ? { ignoreEosUntil: spec.maxTokens + extra } : {}),
+    }).tokens;
+  if (spec.continued === undefined) return { tokens: ask(spec.input, 0), offset: 0 };
+  const held = splitWords(spec.continued).length;
+  const own = ask(spec.input, held);
+  const offset = continuationOffset(own, spec.continued);
+  if (offset !== undefined) return { tokens: own, offset };
+  // Foreign text: the model answers the whole context, after what it was given (hence the leading space).
+  return { tokens: ["", ...ask(`${spec.input}\n${spec.continued}`, 0)], offset: 1 };
 }
 
 function fullResponse(spec: GenerationSpec, id: string, created: number, text: string, finishReason: string, usage: unknown): unknown {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { splitCompletionPrompt } from "../text/continuation.js";
 import { countTokens } from "../text/tokens.js";
 import type { SimContext } from "./context.js";
 import { runGeneration } from "./generation.js";
@@ -78,6 +79,8 @@ export async function chatCompletions(ctx: SimContext, req: IncomingMessage, res
     }
     parts.push(`${role}: ${text}`);
   }
+  const continued = continuedMessage(res, body, messages);
+  if (continued === null) return;
   const common = commonFields(res, body, "both");
   if (!common) return;
   const model = resolveModel(ctx, res, body);
@@ -85,7 +88,27 @@ export async function chatCompletions(ctx: SimContext, req: IncomingMessage, res
   const input = parts.join("\n");
   const promptTokens = countTokens(input) + 2 * messages.length;
   if (!fitsContext(ctx, res, promptTokens, common.maxTokens, "messages")) return;
-  await runGeneration(ctx, res, { kind: "chat", model, input, promptTokens, ...common });
+  const context = continued === undefined ? input : parts.slice(0, -1).join("\n");
+  await runGeneration(ctx, res, { kind: "chat", model, input: context, promptTokens, ...common, ...(continued === undefined ? {} : { continued }) });
+}
+
+/**
+ * vLLM's `continue_final_message`: the last message must be the assistant's,
+ * and `add_generation_prompt` (default true) must be turned off. Returns that
+ * message's text, undefined when the request does not continue, null after a 400.
+ */
+function continuedMessage(res: ServerResponse, body: JsonObject, messages: unknown[]): string | undefined | null {
+  if (body.continue_final_message !== true) return undefined;
+  if (body.add_generation_prompt !== false) {
+    badRequest(res, "Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
+    return null;
+  }
+  const last = messages[messages.length - 1] as JsonObject;
+  if (last.role !== "assistant") {
+    badRequest(res, "continue_final_message requires the final message to be from the assistant.");
+    return null;
+  }
+  return contentText(last.content) ?? "";
 }
 
 export async function completions(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -104,5 +127,8 @@ export async function completions(ctx: SimContext, req: IncomingMessage, res: Se
   if (!model) return;
   const promptTokens = countTokens(prompt);
   if (!fitsContext(ctx, res, promptTokens, common.maxTokens, "prompt")) return;
-  await runGeneration(ctx, res, { kind: "completion", model, input: prompt, promptTokens, ...common });
+  // "Prompt + text so far": a prompt that ends in the model's own answer continues it.
+  const split = splitCompletionPrompt(prompt, model);
+  const spec = split ? { input: split.original, continued: split.partial } : { input: prompt };
+  await runGeneration(ctx, res, { kind: "completion", model, promptTokens, ...common, ...spec });
 }
