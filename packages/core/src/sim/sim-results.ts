@@ -38,6 +38,10 @@ export interface PolicyResult {
    * switch (drain + sleep + wake), seconds.
    */
   boundSecs: number;
+  /** Pauses of requests by switches (`max_drain_secs`); each was resumed as a continuation. */
+  paused: number;
+  /** Seconds the GPU served generations (prefill of continuations included) or switched: the union of both. */
+  gpuBusySecs: number;
   /** Served requests that waited longer than `boundSecs`. */
   overBound: number;
 }

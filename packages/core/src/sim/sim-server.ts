@@ -8,6 +8,8 @@ export interface SimServiceOptions {
   tokensPerSec: number;
   /** Sequences the engine runs at once (vLLM's batch, `--max-num-seqs`); more wait inside the engine. */
   maxConcurrency: number;
+  /** Prefill rate, tokens/s: what a resumed request costs to read its text so far again. */
+  prefillTokensPerSec: number;
 }
 
 /**
@@ -16,11 +18,15 @@ export interface SimServiceOptions {
  * sequences at once (about what the KV cache of an 80 GB card holds at 4k
  * tokens each).
  */
-export const DEFAULT_SIM_SERVICE: SimServiceOptions = { ttftMs: 200, tokensPerSec: 40, maxConcurrency: 64 };
+export const DEFAULT_SIM_SERVICE: SimServiceOptions = { ttftMs: 200, tokensPerSec: 40, maxConcurrency: 64, prefillTokensPerSec: 5000 };
 
 /** One generation handed to a simulated engine. */
 export interface SimJob {
   tokens: number;
+  /** A continuation reads this many tokens again (prompt + text so far) before it decodes. */
+  rereadTokens?: number;
+  /** Clock ms the job began running. */
+  begunAt?: number;
   /** Called when the last token is out. */
   finish: () => void;
   timer?: TimerHandle;
@@ -44,9 +50,24 @@ export class SimServer {
   #head = 0;
   #running = 0;
 
-  constructor(clock: Clock, service: SimServiceOptions) {
+  readonly #onSpan: ((begin: number, end: number) => void) | undefined;
+
+  constructor(clock: Clock, service: SimServiceOptions, onSpan?: (begin: number, end: number) => void) {
     this.#clock = clock;
     this.#service = service;
+    this.#onSpan = onSpan;
+  }
+
+  /** Tokens a running job has produced so far (0 for one still reading its prompt). */
+  produced(job: SimJob): number {
+    if (job.state !== "running" || job.begunAt === undefined) return 0;
+    const decodingMs = this.#clock.now() - job.begunAt - this.#prefillMs(job);
+    return Math.max(0, Math.min(job.tokens, Math.floor((decodingMs * this.#service.tokensPerSec) / 1000)));
+  }
+
+  #prefillMs(job: SimJob): number {
+    const reread = job.rereadTokens ?? 0;
+    return this.#service.ttftMs + (reread > 0 && this.#service.prefillTokensPerSec > 0 ? (reread / this.#service.prefillTokensPerSec) * 1000 : 0);
   }
 
   submit(job: SimJob): void {
@@ -59,6 +80,7 @@ export class SimServer {
   cancel(job: SimJob): void {
     if (job.state === "running") {
       if (job.timer !== undefined) this.#clock.clearTimeout(job.timer);
+      if (job.begunAt !== undefined) this.#onSpan?.(job.begunAt, this.#clock.now());
       job.state = "done";
       this.#running--;
       this.#next();
@@ -69,13 +91,16 @@ export class SimServer {
 
   #begin(job: SimJob): void {
     job.state = "running";
+    job.begunAt = this.#clock.now();
     this.#running++;
+    const decodeMs = this.#service.tokensPerSec > 0 ? (job.tokens / this.#service.tokensPerSec) * 1000 : 0;
     job.timer = this.#clock.setTimeout(() => {
+      this.#onSpan?.(job.begunAt as number, this.#clock.now());
       job.state = "done";
       this.#running--;
       this.#next();
       job.finish();
-    }, serviceMs(this.#service, job.tokens));
+    }, this.#prefillMs(job) + decodeMs);
   }
 
   #next(): void {

@@ -129,11 +129,13 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
       const batch = Number.isInteger(seqs) && seqs > 0 ? { maxConcurrency: seqs } : {};
       const rate = config.models[model] ? { tokensPerSec: config.models[model].decode_tokens_per_sec } : {};
       const service: SimServiceOptions = { ...DEFAULT_SIM_SERVICE, ...batch, ...rate, ...options.service, ...options.modelService?.[model] };
-      server = new SimServer(clock, service);
+      server = new SimServer(clock, service, (begin, end) => busySpans.push([begin, end]));
       servers.set(model, server);
     }
     return server;
   };
+  const busySpans: [number, number][] = [];
+  let paused = 0;
   const waits: number[] = [];
   const latencies: number[] = [];
   const generations: number[] = [];
@@ -144,26 +146,41 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   let lastEnd = 0;
   const trace = options.trace;
 
-  const arrive = (request: TraceRequest) => {
-    const arrived = clock.now();
-    mux.acquire(request.model, request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens }).then(
+  // A request runs in parts when switches pause it (`max_drain_secs`): `produced` tokens are out, `pauses` so far.
+  const arrive = (request: TraceRequest, resumeFrom?: { arrived: number; produced: number; pauses: number; pausedAt: number }) => {
+    const arrived = resumeFrom?.arrived ?? clock.now();
+    const produced = resumeFrom?.produced ?? 0;
+    const limit = request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens - produced };
+    const resume = resumeFrom && { resume: { arrivedAt: arrived, pausedAt: resumeFrom.pausedAt, preemptions: resumeFrom.pauses } };
+    mux.acquire(request.model, { ...limit, preemptible: true, ...resume }).then(
       (lease) => {
-        waits.push(clock.now() - arrived);
+        if (!resumeFrom) waits.push(clock.now() - arrived);
         const grantedAt = clock.now();
         const job: SimJob = {
-          tokens: request.tokens,
+          tokens: request.tokens - produced,
+          // A continuation reads the prompt (taken as short) and the text so far again: the sleep dropped the KV cache.
+          ...(produced > 0 ? { rereadTokens: produced } : {}),
           finish: () => {
             lease.signal.removeEventListener("abort", onAbort);
             generations.push(clock.now() - grantedAt);
-            lease.release({ completionTokens: request.tokens });
+            lease.release({ completionTokens: request.tokens - produced });
             latencies.push(clock.now() - arrived);
             lastEnd = clock.now();
             done++;
           },
         };
-        // A revoked lease (a drain that timed out) is a request cut off: it stops and counts as failed, as real llmux answers it 503.
         const onAbort = () => {
-          serverOf(request.model).cancel(job);
+          const server = serverOf(request.model);
+          if ((lease.signal.reason as { code?: unknown } | undefined)?.code === "LLMUX_ERR_REQUEST_PAUSED") {
+            // Paused by a switch: what was produced is kept, the rest goes back to the head of the queue.
+            const made = server.produced(job);
+            server.cancel(job);
+            paused++;
+            arrive(request, { arrived, produced: produced + made, pauses: (resumeFrom?.pauses ?? 0) + 1, pausedAt: clock.now() });
+            return;
+          }
+          // A revoked lease (a drain that timed out) is a request cut off: it stops and counts as failed, as real llmux answers it 503.
+          server.cancel(job);
           failed++;
           preempted++;
           done++;
@@ -232,6 +249,9 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     longestGenerationSecs: maxOf(generations) / 1000,
     boundSecs: boundMs / 1000,
     overBound: waits.filter((wait) => wait > boundMs).length,
+    paused,
+    // Switching and serving: the time the GPU is busy with something.
+    gpuBusySecs: unionMs([...busySpans, ...tally.switchSpans.filter(([begin]) => begin >= offset)]) / 1000,
   };
 }
 
