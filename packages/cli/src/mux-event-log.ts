@@ -44,8 +44,10 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         ...(record.drains === undefined
           ? {}
           : { measured_drains: record.drains.map((d) => ({ model: d.model, avg_ms: Math.round(d.avgMs), p90_ms: Math.round(d.p90Ms) })) }),
+        ...(record.paused === undefined ? {} : { paused: record.paused }),
       };
-      const summary = `switch ${record.id} to ${record.to} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}`;
+      const pausedNote = record.paused === undefined ? "" : `; paused ${record.paused.flatMap((entry) => entry.requests).join(", ")}`;
+      const summary = `switch ${record.id} to ${record.to} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}${pausedNote}`;
       if (record.result === "ok") logger.info(fields, summary);
       else logger.error(fields, record.error === undefined ? summary : `${summary}: ${record.error}`);
       return;
@@ -75,6 +77,18 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
       logger.info(
         { model: event.model, from: event.from, action: event.action, idle_ms: Math.round(event.idleMs) },
         `${event.model}: ${event.from} for ${(event.idleMs / 1000).toFixed(0)}s, ${event.action === "stop" ? "stopping" : "putting to sleep"}`,
+      );
+      return;
+    case "paused":
+      logger.info(
+        { model: event.model, requests: event.requests, drain_ms: Math.round(event.drainMs) },
+        `${event.model}: paused ${event.requests.length} request(s) after ${(event.drainMs / 1000).toFixed(1)}s of drain: ${event.requests.join(", ")}`,
+      );
+      return;
+    case "resumed":
+      logger.info(
+        { model: event.model, request_id: event.requestId, paused_ms: Math.round(event.pausedMs), preemptions: event.preemptions },
+        `${event.model}: resumed ${event.requestId} after ${(event.pausedMs / 1000).toFixed(1)}s paused`,
       );
       return;
     case "rejected":

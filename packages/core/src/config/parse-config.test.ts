@@ -74,6 +74,11 @@ describe("parseConfig", () => {
       warmup: false,
       pinned: false,
       priority: 0,
+      max_drain_secs: null,
+    });
+    expect(parseConfig({ models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002, max_drain_secs: 5 } }, policy: { max_drain_secs: 1 } }).models).toMatchObject({
+      a: { max_drain_secs: 1 },
+      b: { max_drain_secs: 5 },
     });
   });
 
