@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
@@ -15,8 +14,8 @@ import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
 import type { Route } from "./routes.js";
 import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
 import { upstreamErrorBody } from "./upstream-error-body.js";
-import { relayResumable } from "./resume/relay-resumable.js";
-import { type ResumablePlan, resumablePlan } from "./resume/resumable.js";
+import { preemptionOn, relayResumableRequest } from "./resume/forward-resumable.js";
+import { resumablePlan } from "./resume/resumable.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 export interface ForwardDeps {
@@ -41,7 +40,7 @@ export interface ForwardDeps {
 }
 
 /** Per-request state shared by the steps of one forwarded request. */
-interface Exchange {
+export interface Exchange {
   readonly deps: ForwardDeps;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -136,9 +135,12 @@ async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer
   if (model === undefined) throw new ModelNotFoundError(requested);
   const upstreamBody = model === facts.model ? body : withModel(route.body, req.headers["content-type"], body, model);
 
-  const plan = preemptionOn(deps.config, model) ? resumablePlan(route.path, upstreamBody) : undefined;
+  const plan = preemptionOn(deps.config.models[model]) ? resumablePlan(route.path, upstreamBody) : undefined;
   if (plan) {
-    await relayResumableRequest(exchange, route, model, plan);
+    await relayResumableRequest(exchange, model, plan, {
+      acquire: (options) => acquire(exchange, model, plan.stream, plan.maxTokens, options),
+      send: (lease, bodyOfPart, signal) => sendUpstream(exchange, route, lease, bodyOfPart, signal),
+    });
     return;
   }
   const lease = await acquire(exchange, model, facts.stream, facts.maxTokens);
@@ -196,10 +198,9 @@ async function relay(exchange: Exchange, route: ForwardRoute, body: Buffer, leas
   }
 }
 
-async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
-  const { deps, req, res, record } = exchange;
-  const signal = exchange.cancel.signal;
-  let response: Dispatcher.ResponseData;
+/** POST `body` to the lease's model on the request's route. */
+async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: ProxyLease, body: Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const { deps, req } = exchange;
   const send = (): Promise<Dispatcher.ResponseData> =>
     deps.agent.request({
       origin: lease.url,
@@ -212,14 +213,21 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
       bodyTimeout: deps.upstreamTimeoutMs,
     });
   try {
-    try {
-      response = await send();
-    } catch (error) {
-      // A kept-alive connection closed by vLLM as the request went out, before any response byte: vLLM never
-      // took it, so it goes once more on a fresh connection rather than failing the client with a 502.
-      if (signal.aborted || lease.signal.aborted || !isStaleConnectionError(error)) throw error;
-      response = await send();
-    }
+    return await send();
+  } catch (error) {
+    // A kept-alive connection closed by vLLM as the request went out, before any response byte: vLLM never
+    // took it, so it goes once more on a fresh connection rather than failing the client with a 502.
+    if (signal.aborted || lease.signal.aborted || !isStaleConnectionError(error)) throw error;
+    return send();
+  }
+}
+
+async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
+  const { deps, req, res, record } = exchange;
+  const signal = exchange.cancel.signal;
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await sendUpstream(exchange, route, lease, body, signal);
   } catch (error) {
     throw classifyUpstreamError(error, lease.model, lease.signal);
   }
@@ -257,66 +265,6 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   }
   if (clientGone(exchange)) throw new ClientGoneError();
   res.end();
-}
-
-/** A resumable request: parts under preemptible leases, stitched into one response (see `resume/`). */
-async function relayResumableRequest(exchange: Exchange, route: ForwardRoute, model: string, plan: ResumablePlan): Promise<void> {
-  const { deps, req, res, record } = exchange;
-  const requestId = headerString(req.headers["x-request-id"])?.slice(0, 64) ?? `req-${randomUUID().slice(0, 8)}`;
-  await relayResumable({
-    res,
-    model,
-    requestId,
-    plan,
-    cancel: exchange.cancel.signal,
-    clockNow: () => deps.mux.clock?.now() ?? performance.now(),
-    acquire: async (options) => {
-      const lease = await acquire(exchange, model, plan.stream, plan.maxTokens, options);
-      deps.metrics.inFlightStarted(model);
-      let ended = false;
-      return {
-        model: lease.model,
-        url: lease.url,
-        get signal() {
-          return lease.signal;
-        },
-        release() {
-          lease.release();
-          if (ended) return;
-          ended = true;
-          deps.metrics.inFlightEnded(model);
-        },
-      };
-    },
-    send: (lease, body, signal) =>
-      deps.agent.request({
-        origin: lease.url,
-        path: route.path + route.query,
-        method: "POST",
-        headers: upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }),
-        body,
-        signal,
-        headersTimeout: deps.upstreamTimeoutMs,
-        bodyTimeout: deps.upstreamTimeoutMs,
-      }),
-    commitStream: () => {
-      commitSse(res);
-      exchange.sseCommitted = true;
-      exchange.streaming = true;
-      record.status = 200;
-    },
-    firstByte: () => {
-      record.timeToFirstByteMs = deps.now() - exchange.startedAt;
-    },
-    resumed: (reread) => deps.metrics.preemption.reread(model, reread),
-  });
-  if (record.status === 0) record.status = res.statusCode;
-}
-
-/** Preemption is on for a model with a drain budget (`max_drain_secs`, its own or the policy's). */
-function preemptionOn(config: ProxyConfigView, model: string): boolean {
-  const entry = config.models[model] as { max_drain_secs?: unknown } | undefined;
-  return typeof entry?.max_drain_secs === "number";
 }
 
 /** Resolve when `res` can take more data, or when it is gone. */
@@ -394,6 +342,6 @@ function apiKeysOff(config: ProxyConfigView): boolean {
   return config.proxy.api_keys.length === 0 && config.proxy.admin_keys.length === 0;
 }
 
-function headerString(value: string | string[] | undefined): string | undefined {
+export function headerString(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }

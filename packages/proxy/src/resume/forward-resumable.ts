@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import type { Exchange } from "../forward.js";
+import { headerString } from "../forward.js";
+import { commitSse } from "../sse.js";
+import { type ResumableIo, relayResumable } from "./relay-resumable.js";
+import type { ResumablePlan } from "./resumable.js";
+
+/** Preemption is on for a model with a drain budget (`max_drain_secs`, its own or the policy's). */
+export function preemptionOn(model: unknown): boolean {
+  return typeof (model as { max_drain_secs?: unknown } | undefined)?.max_drain_secs === "number";
+}
+
+/**
+ * A resumable request: parts under preemptible leases, stitched into one
+ * response. `acquire` and `send` are the forwarder's own (queue keep-alives,
+ * the one resend on a stale connection).
+ */
+export async function relayResumableRequest(exchange: Exchange, model: string, plan: ResumablePlan, via: Pick<ResumableIo, "acquire" | "send">): Promise<void> {
+  const { deps, req, res, record } = exchange;
+  const requestId = headerString(req.headers["x-request-id"])?.slice(0, 64) ?? `req-${randomUUID().slice(0, 8)}`;
+  await relayResumable({
+    res,
+    model,
+    requestId,
+    plan,
+    cancel: exchange.cancel.signal,
+    clockNow: () => deps.mux.clock?.now() ?? performance.now(),
+    acquire: async (options) => {
+      const lease = await via.acquire(options);
+      deps.metrics.inFlightStarted(model);
+      let ended = false;
+      return {
+        model: lease.model,
+        url: lease.url,
+        get signal() {
+          return lease.signal;
+        },
+        release() {
+          lease.release();
+          if (ended) return;
+          ended = true;
+          deps.metrics.inFlightEnded(model);
+        },
+      };
+    },
+    send: via.send,
+    commitStream: () => {
+      commitSse(res);
+      exchange.sseCommitted = true;
+      exchange.streaming = true;
+      record.status = 200;
+    },
+    firstByte: () => {
+      record.timeToFirstByteMs = deps.now() - exchange.startedAt;
+    },
+    resumed: (reread) => deps.metrics.preemption.reread(model, reread),
+  });
+  if (record.status === 0) record.status = res.statusCode;
+}
