@@ -13,10 +13,11 @@ import { profileScenario } from "./scenarios/profile.js";
 import { streamingScenario } from "./scenarios/streaming.js";
 import { switchScenario } from "./scenarios/switch.js";
 import { fleetScenario } from "./scenarios/fleet.js";
+import { preemptionScenario } from "./scenarios/preemption.js";
 import { renderTable } from "./table.js";
 import { ensureWrk } from "./wrk.js";
 
-const SCENARIOS: Scenario[] = [overheadScenario, streamingScenario, switchScenario, memoryScenario, policiesScenario, fleetScenario, profileScenario];
+const SCENARIOS: Scenario[] = [overheadScenario, streamingScenario, switchScenario, memoryScenario, policiesScenario, fleetScenario, preemptionScenario, profileScenario];
 
 async function main(): Promise<number> {
   const parsed = parseArgs(process.argv.slice(2));
