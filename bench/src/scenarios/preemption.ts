@@ -110,7 +110,7 @@ const cutOff = (rounds: Round[]) => rounds.flatMap((r) => r.outcomes).filter((o)
 
 export const preemptionScenario: Scenario = {
   id: "preemption",
-  title: "8. Switches that do not wait for long generations (pause and resume, vllm-sim)",
+  title: "7. Switches that do not wait for long generations (pause and resume, vllm-sim)",
   async run(context: BenchContext): Promise<ScenarioResult> {
     if (!context.sim || !context.llmux) throw new Error("needs vllm-sim and the built llmux");
     const folder = makeTempDir("preempt-ref");
