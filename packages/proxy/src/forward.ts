@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
+import { drained } from "./drained.js";
 import { type BodyBudget, withinBudget } from "./body-budget.js";
 import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
 import { extractModel, mediaType, withModel } from "./extract-model.js";
@@ -267,18 +268,6 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   res.end();
 }
 
-/** Resolve when `res` can take more data, or when it is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
 
 function clientGone(exchange: Exchange): boolean {
   return exchange.cancel.signal.reason instanceof ClientGoneError;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
+import { drained } from "../drained.js";
 import type { ProxyLease } from "../mux.js";
 import { type OpenAIErrorBody, sendJson } from "../openai-error.js";
 import { endSseWithError } from "../sse.js";
@@ -121,14 +122,3 @@ function finish(io: ResumableIo, stitcher: ResponseStitcher): "done" {
   return "done";
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
