@@ -76,4 +76,18 @@ describe("logMuxEvent", () => {
     logMuxEvent(debug.logger, { type: "queued", model: "a", at: 0, queueDepth: 2 });
     expect(debug.lines[0]).toMatchObject({ level: 20, queue_depth: 2 });
   });
+
+  it("names the requests a switch paused, and each resume", () => {
+    const { logger, lines } = capture();
+    logMuxEvent(logger, { type: "paused", model: "a", at: 0, requests: ["req-1", "req-2"], drainMs: 1003 });
+    logMuxEvent(logger, { type: "resumed", model: "a", at: 0, requestId: "req-1", pausedMs: 4200, preemptions: 1 });
+    logMuxEvent(logger, {
+      type: "switch-end",
+      record: { id: 2, from: ["a"], to: "b", startedAt: 0, durationMs: 2000, result: "ok", phases: [], paused: [{ model: "a", requests: ["req-1", "req-2"] }] },
+    });
+    expect(lines[0]).toMatchObject({ model: "a", requests: ["req-1", "req-2"], drain_ms: 1003, msg: "a: paused 2 request(s) after 1.0s of drain: req-1, req-2" });
+    expect(lines[1]).toMatchObject({ request_id: "req-1", paused_ms: 4200, preemptions: 1 });
+    expect(lines[2]).toMatchObject({ paused: [{ model: "a", requests: ["req-1", "req-2"] }] });
+    expect(String(lines[2]?.msg)).toContain("paused req-1, req-2");
+  });
 });
