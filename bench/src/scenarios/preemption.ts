@@ -66,7 +66,8 @@ async function runMode(preempt: boolean, rounds: number, streams: number, body: 
       a: { model_path: "sim/a", port: await freePort(), sleep_level: 1, extra_args: knobArgs(KNOBS) },
       b: { model_path: "sim/b", port: await freePort(), sleep_level: 1, extra_args: knobArgs(KNOBS) },
     },
-    policy: { drain_timeout_secs: DRAIN_TIMEOUT_SECS, ...(preempt ? { max_drain_secs: MAX_DRAIN_SECS } : {}) },
+    // The switch is decided as soon as b asks: this scenario measures the switch, not the anti-thrash floor.
+    policy: { min_active_secs: 0, drain_timeout_secs: DRAIN_TIMEOUT_SECS, ...(preempt ? { max_drain_secs: MAX_DRAIN_SECS } : {}) },
     env: { VLLM_SIM_STATE_DIR: join(folder, "gpu") },
   });
   const results: Round[] = [];
