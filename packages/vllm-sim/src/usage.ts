@@ -9,6 +9,7 @@ simulated GPU memory shared with vllm-sim-smi.
 vLLM options it acts on:
   --host HOST                       address to listen on (default 0.0.0.0)
   --port PORT                       port to listen on (default 8000)
+  --uds PATH                        serve on this Unix socket instead of host and port
   --served-model-name NAME [NAME...]
                                     names requests may use (default: model_path)
   --enable-sleep-mode               without it, sleeping frees no memory

@@ -5,6 +5,8 @@ export interface ServeArgs {
   modelPath: string;
   host: string;
   port: number;
+  /** `--uds <path>`: serve on this Unix socket; host and port are then ignored. */
+  uds: string | undefined;
   servedModelNames: string[];
   enableSleepMode: boolean;
   gpuMemoryUtilization: number;
@@ -110,6 +112,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     modelPath,
     host: str("host") ?? "0.0.0.0",
     port: num("port", 8000, (n) => Number.isInteger(n) && n >= 0 && n < 65536),
+    uds: str("uds"),
     servedModelNames: Array.isArray(served) ? served : [modelPath],
     enableSleepMode: given["enable-sleep-mode"] !== undefined && given["enable-sleep-mode"] !== "false",
     gpuMemoryUtilization: num("gpu-memory-utilization", 0.9, (n) => n > 0 && n <= 1),

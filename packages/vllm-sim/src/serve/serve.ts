@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { SimConfigError } from "../errors.js";
 import { removeRecord, usedPerGpu, writeRecord } from "../gpu/gpu-records.js";
@@ -50,7 +51,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     logger.error("api_server.py:1900", "RuntimeError: Engine core initialization failed. See root cause above.");
     process.exit(1);
   }
-  if (await portTaken(args.host, args.port)) {
+  if (args.uds === undefined && (await portTaken(args.host, args.port))) {
     logger.error("api_server.py:1900", `OSError: [Errno 98] Address already in use: ('${args.host}', ${args.port})`);
     process.exit(1);
   }
@@ -79,10 +80,13 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   }
 
   let currentMib = memory.awakeMib;
+  // Only a socket file this process bound is its to remove; a clash leaves the other server's file alone.
+  let bound = false;
   const record = (mib: number): void =>
     writeRecord(knobs.stateDir, { pid: process.pid, model, gpus, usedMib: Object.fromEntries(gpus.map((index) => [String(index), mib])) });
   process.on("exit", (code) => {
     removeRecord(knobs.stateDir, process.pid);
+    if (args.uds !== undefined && bound) removeSocketFile(args.uds);
     events.emit("exit", { code });
   });
   record(currentMib);
@@ -155,16 +159,27 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   closeIdleConnectionsAfter(server, knobs.keepAliveMs);
   await new Promise<void>((resolve) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      const detail = error.code === "EADDRINUSE" ? `[Errno 98] Address already in use: ('${args.host}', ${args.port})` : error.message;
+      const where = args.uds ?? `('${args.host}', ${args.port})`;
+      const detail = error.code === "EADDRINUSE" ? `[Errno 98] Address already in use: ${where}` : error.message;
       logger.error("api_server.py:1900", `OSError: ${detail}`);
       process.exit(1);
     });
-    server.listen(args.port, args.host, () => resolve());
+    if (args.uds !== undefined) server.listen(args.uds, () => resolve());
+    else server.listen(args.port, args.host, () => resolve());
   });
+  bound = true;
   const address = server.address();
   const port = address && typeof address === "object" ? address.port : args.port;
-  logger.info("api_server.py:1950", `Starting vLLM API server 0 on http://${args.host}:${port}`);
+  logger.info("api_server.py:1950", `Starting vLLM API server 0 on ${args.uds === undefined ? `http://${args.host}:${port}` : `unix:${args.uds}`}`);
   logger.info("launcher.py:40", "Available routes are: /health, /version, /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings, /tokenize, /detokenize, /metrics");
   logger.info("on.py:62", "Application startup complete.");
-  events.emit("ready", { port, gpus, memory_mib: currentMib, dev_mode: devMode.enabled, sleep_mode: args.enableSleepMode });
+  events.emit("ready", { ...(args.uds === undefined ? { port } : { uds: args.uds }), gpus, memory_mib: currentMib, dev_mode: devMode.enabled, sleep_mode: args.enableSleepMode });
+}
+
+function removeSocketFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Exiting anyway; the directory's owner cleans up what is left.
+  }
 }
