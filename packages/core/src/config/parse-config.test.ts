@@ -150,6 +150,13 @@ describe("parseConfig", () => {
     expect(issuesOf({ models: { a: { model_path: "x", port: 0 } } }).map((i) => i.path)).toEqual(['models["a"].port']);
   });
 
+  it("leaves a model's port absent (a Unix socket), for any number of models", () => {
+    const config = parseConfig({ models: { a: { model_path: "x" }, b: { model_path: "y" }, c: { model_path: "z", port: 8001 } } });
+    expect(config.models["a"]?.port).toBeUndefined();
+    expect(config.models["b"]?.port).toBeUndefined();
+    expect(config.models["c"]?.port).toBe(8001);
+  });
+
   it("rejects duplicate ports and ports equal to port or metrics_port", () => {
     const issues = issuesOf({
       port: 3000,

@@ -113,10 +113,10 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
       });
     }
     issues.push(...aliasIssues(name, model.aliases, nameOwners));
-    const owner = portOwners.get(model.port);
+    const owner = model.port === undefined ? undefined : portOwners.get(model.port);
     if (owner !== undefined) {
       issues.push({ path: formatPath(["models", name, "port"]), message: `expected a unique port, found ${model.port}, already used by ${owner}` });
-    } else portOwners.set(model.port, formatPath(["models", name, "port"]));
+    } else if (model.port !== undefined) portOwners.set(model.port, formatPath(["models", name, "port"]));
     if (model.gpus.length !== model.tensor_parallel_size) {
       issues.push({
         path: formatPath(["models", name, "gpus"]),

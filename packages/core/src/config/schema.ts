@@ -11,7 +11,11 @@ const positiveSecs = z.number().gt(0).max(MAX_TIMER_SECS);
 
 export const modelSchema = z.strictObject({
   model_path: z.string().min(1).describe("HuggingFace id or local path passed to `vllm serve`."),
-  port: port.describe("Port of this model's vLLM server (bound to 127.0.0.1)."),
+  port: port
+    .optional()
+    .describe(
+      "TCP port of this model's vLLM server (bound to 127.0.0.1). Absent (the default and recommended mode): the server listens on a Unix socket in a directory only llmux's user can open.",
+    ),
   aliases: z
     .array(z.string())
     .default([])
