@@ -1,15 +1,17 @@
 import type { VllmServerOptions } from "./options.js";
 import { DEFAULTS } from "./options.js";
 
-/** The exact argv (without the executable) of `vllm serve` for these options. Pure. */
-export function buildVllmArgs(options: VllmServerOptions): string[] {
+/**
+ * The exact argv (without the executable) of `vllm serve` for these options:
+ * `--uds socketPath` when given (vLLM then ignores host and port), else
+ * `--host` and `--port`. Pure.
+ */
+export function buildVllmArgs(options: VllmServerOptions, socketPath?: string): string[] {
+  const listen = socketPath !== undefined ? ["--uds", socketPath] : ["--host", options.host ?? DEFAULTS.host, "--port", String(options.port)];
   return [
     "serve",
     options.modelPath,
-    "--host",
-    options.host ?? DEFAULTS.host,
-    "--port",
-    String(options.port),
+    ...listen,
     "--enable-sleep-mode",
     "--served-model-name",
     options.name,

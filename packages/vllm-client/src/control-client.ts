@@ -21,6 +21,8 @@ export interface ControlClientOptions {
   connections?: number;
   /** How long an idle connection is kept for reuse. Default 4 000 ms, under uvicorn's 5 s. */
   keepAliveMs?: number;
+  /** Connect to this Unix socket instead of the URL's host and port (the URL then only names the `Host`). */
+  socketPath?: string | undefined;
 }
 
 export interface ControlCallOptions {
@@ -79,6 +81,7 @@ export class VllmControlClient {
       // Our own per-call timer governs; undici's defaults (300 s) would cut a long wake.
       headersTimeout: 0,
       bodyTimeout: 0,
+      ...(options.socketPath === undefined ? {} : { connect: { socketPath: options.socketPath } }),
     });
   }
 

@@ -35,6 +35,11 @@ export interface EngineSleepOptions extends EngineCallOptions {
 export interface Engine {
   /** Base URL of the engine's HTTP server, e.g. `http://127.0.0.1:8001`. No trailing slash. */
   readonly url: string;
+  /**
+   * The Unix socket the engine serves on while it runs, when it has one: then
+   * connect there, and `url` only names the `Host`.
+   */
+  readonly socketPath?: string | undefined;
   /** True from a successful `start()` until the process exits. */
   readonly running: boolean;
   /** Spawn the process and resolve once `/health` answers 200. Rejects with a coded error. */

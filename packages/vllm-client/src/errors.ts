@@ -52,6 +52,15 @@ export class ForeignListenerError extends LlmuxError {
   }
 }
 
+/** The engine's Unix socket is not one only llmux's user can reach, or someone else listens on it. */
+export class UnsafeSocketError extends LlmuxError {
+  readonly socketPath: string;
+  constructor(socketPath: string, reason: unknown, options: ErrorOptions = {}) {
+    super("LLMUX_ERR_UNSAFE_SOCKET", `refusing the engine socket ${socketPath}: ${String(reason)}`, options);
+    this.socketPath = socketPath;
+  }
+}
+
 /** How a process ended, for the errors that report it. */
 type EndContext = StartContext & { exitCode?: number | null; signal?: NodeJS.Signals | null };
 
@@ -215,6 +224,7 @@ export class AbortedError extends LlmuxError {
 export const errorCatalogue = {
   LLMUX_ERR_PORT_IN_USE: PortInUseError,
   LLMUX_ERR_FOREIGN_LISTENER: ForeignListenerError,
+  LLMUX_ERR_UNSAFE_SOCKET: UnsafeSocketError,
   LLMUX_ERR_START_FAILED: StartFailedError,
   LLMUX_ERR_START_TIMEOUT: StartTimeoutError,
   LLMUX_ERR_SLEEP_FAILED: SleepFailedError,

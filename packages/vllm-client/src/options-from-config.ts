@@ -7,7 +7,8 @@ import type { VllmServerOptions } from "./options.js";
  */
 export interface ModelEntry {
   model_path: string;
-  port: number;
+  /** Absent: a Unix socket. */
+  port?: number | undefined;
   gpu_memory_utilization?: number;
   tensor_parallel_size?: number;
   dtype?: string;
@@ -38,11 +39,12 @@ export interface ServerConfigEntry {
  * defaults.
  */
 export function serverOptionsFromConfig(name: string, model: ModelEntry, config: ServerConfigEntry): VllmServerOptions {
-  const options: VllmServerOptions = { name, modelPath: model.model_path, port: model.port };
+  const options: VllmServerOptions = { name, modelPath: model.model_path };
   const ms = (secs: number | undefined): number | undefined => (secs === undefined ? undefined : secs * 1000);
   const set = <K extends keyof VllmServerOptions>(key: K, value: VllmServerOptions[K] | undefined): void => {
     if (value !== undefined) options[key] = value;
   };
+  set("port", model.port);
   set("command", config.vllm_command);
   set("gpuMemoryUtilization", model.gpu_memory_utilization);
   set("tensorParallelSize", model.tensor_parallel_size);

@@ -4,7 +4,11 @@ export interface VllmServerOptions {
   name: string;
   /** What `vllm serve` loads (a local path or a hub id). */
   modelPath: string;
-  port: number;
+  /**
+   * TCP port on `host`. Absent: vLLM serves on a Unix socket (`--uds`) in a
+   * fresh 0700 directory made for each start and removed when the process ends.
+   */
+  port?: number;
   /** Default `127.0.0.1`: vLLM's admin routes have no authentication and must stay local. */
   host?: string;
   /** The executable; default `vllm`. Tests pass the simulator's path. */
@@ -45,8 +49,9 @@ export interface VllmServerOptions {
 }
 
 /** The options with every default filled in. */
-export type ResolvedVllmServerOptions = Required<Omit<VllmServerOptions, "gpus">> & {
+export type ResolvedVllmServerOptions = Required<Omit<VllmServerOptions, "gpus" | "port">> & {
   gpus: readonly number[] | undefined;
+  port: number | undefined;
 };
 
 export const DEFAULTS = {

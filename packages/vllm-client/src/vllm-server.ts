@@ -13,12 +13,14 @@ import {
   ForeignListenerError,
   StartFailedError,
   StartTimeoutError,
+  UnsafeSocketError,
 } from "./errors.js";
 import { LineBuffer } from "./line-buffer.js";
 import { listenerOwnership } from "./listener-owner.js";
 import { LlmuxError } from "./llmux-error.js";
 import { resolveOptions, type ResolvedVllmServerOptions, type VllmServerOptions } from "./options.js";
 import { assertPortFree } from "./port-check.js";
+import { createSocketDir, removeSocketDir, socketProblem } from "./socket-dir.js";
 import { runSleepSequence, runWakeSequence, type SleepReport, type WakeReport } from "./sleep-wake-sequence.js";
 import { isBrokenSleepVersion } from "./version-check.js";
 
@@ -45,6 +47,8 @@ export type VllmServerState = "idle" | "starting" | "running" | "stopping" | "st
 interface Run {
   process: EngineProcess;
   control: VllmControlClient;
+  /** The Unix socket and its private directory, when the engine has no port. */
+  socket: { dir: string; socketPath: string } | undefined;
 }
 
 /** How long a call that lost its connection waits for the exit event before it reports the call's own error. */
@@ -57,9 +61,9 @@ const CONNECTION_LOSS_WAIT_MS = 2_000;
  */
 export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine {
   readonly options: ResolvedVllmServerOptions;
+  /** `http://host:port`; with a Unix socket `http://localhost`, which only names the `Host` (see `socketPath`). */
   readonly url: string;
-  /** The argv after the executable (see `buildVllmArgs`). */
-  readonly args: readonly string[];
+  #args: readonly string[];
   #state: VllmServerState = "idle";
   #run: Run | undefined;
   #starting: Promise<void> | undefined;
@@ -74,9 +78,22 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
   constructor(options: VllmServerOptions) {
     super();
     this.options = resolveOptions(options);
-    this.args = buildVllmArgs(this.options);
-    this.url = `http://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${this.options.port}`;
+    this.#args = buildVllmArgs(this.options);
+    this.url =
+      this.options.port === undefined
+        ? "http://localhost"
+        : `http://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${this.options.port}`;
     this.#lines = new LineBuffer(this.options.keepLines);
+  }
+
+  /** The argv after the executable of the current or last process (see `buildVllmArgs`). */
+  get args(): readonly string[] {
+    return this.#args;
+  }
+
+  /** The Unix socket the current process serves on; undefined with a port, or before the first spawn. */
+  get socketPath(): string | undefined {
+    return this.#run?.socket?.socketPath;
   }
 
   get state(): VllmServerState {
@@ -229,7 +246,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     this.#stopBeforeSpawn = false;
     try {
       options.signal?.throwIfAborted();
-      await assertPortFree(host, port);
+      if (port !== undefined) await assertPortFree(host, port);
     } catch (error) {
       this.#state = "idle";
       throw error instanceof LlmuxError ? error : new AbortedError("start was aborted", { cause: error });
@@ -258,16 +275,29 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
 
   async #spawn(): Promise<Run> {
     let engineProcess: EngineProcess;
+    let socket: Run["socket"];
     try {
-      engineProcess = await EngineProcess.spawn(this.options.command, this.args, buildVllmEnv(this.options), this.#lines, {
+      // A fresh directory per process: nothing a previous one (or anyone else) left can be in it.
+      socket = this.options.port === undefined ? createSocketDir() : undefined;
+      this.#args = buildVllmArgs(this.options, socket?.socketPath);
+      engineProcess = await EngineProcess.spawn(this.options.command, this.#args, buildVllmEnv(this.options), this.#lines, {
         onLog: (line, stream) => this.#emit("log", line, stream),
-        onExit: (exit) => this.#onExit(engineProcess, exit),
+        onExit: (exit) => {
+          if (socket !== undefined) removeSocketDir(socket.dir);
+          this.#onExit(engineProcess, exit);
+        },
       });
     } catch (error) {
+      if (socket !== undefined) removeSocketDir(socket.dir);
       this.#state = "idle";
       throw error;
     }
-    const run: Run = { process: engineProcess, control: new VllmControlClient(this.url, { timeoutMs: this.options.callTimeoutMs, keepAliveMs: this.options.keepAliveMs }) };
+    const control = new VllmControlClient(this.url, {
+      timeoutMs: this.options.callTimeoutMs,
+      keepAliveMs: this.options.keepAliveMs,
+      socketPath: socket?.socketPath,
+    });
+    const run: Run = { process: engineProcess, control, socket };
     this.#run = run;
     this.#emit("spawn", { pid: engineProcess.pid, argv: [...engineProcess.argv] });
     return run;
@@ -292,10 +322,16 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       }
       // Connection refused is normal while vLLM loads: nothing listens until it is ready.
       if (await run.control.health({ timeoutMs: Math.min(callTimeoutMs, remaining), signal })) {
+        if (run.socket !== undefined) {
+          const problem = socketProblem(run.socket.dir, run.socket.socketPath, run.process.pid);
+          if (problem !== undefined) throw new UnsafeSocketError(run.socket.socketPath, problem);
+          return;
+        }
         // A 200 proves only that someone answers on the port: vLLM binds with SO_REUSEPORT, so another server
         // can share it. Only a port whose every listener is in our process group is our engine.
-        const owner = listenerOwnership(run.process.pid, this.options.port);
-        if (owner === "foreign") throw new ForeignListenerError(this.options.host, this.options.port);
+        const port = this.options.port as number;
+        const owner = listenerOwnership(run.process.pid, port);
+        if (owner === "foreign") throw new ForeignListenerError(this.options.host, port);
         if (owner !== "none") return;
       }
       await delay(Math.min(healthIntervalMs, Math.max(0, deadline - performance.now())), undefined, { signal });

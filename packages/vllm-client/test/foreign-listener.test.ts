@@ -11,7 +11,7 @@ describe("VllmServer only calls its own engine ready", () => {
   it("refuses a /health 200 from another process that listens on the engine's port", async () => {
     // The engine loads for a while and binds only then; meanwhile someone else takes the port and answers /health.
     const server = await simServer({ sim: { VLLM_SIM_STARTUP_MS: "3000" } });
-    const port = server.options.port;
+    const port = Number(server.options.port);
     const foreign = createServer((_req, res) => res.end("ok"));
     onCleanup(() => new Promise((resolve) => foreign.close(() => resolve())));
     server.once("spawn", () => foreign.listen(port, "127.0.0.1"));
@@ -29,7 +29,7 @@ describe("VllmServer only calls its own engine ready", () => {
   it("sees its own engine as the only listener once ready", async () => {
     const server = await simServer();
     await server.start();
-    expect(listenerOwnership(server.pid ?? -1, server.options.port)).toBe("own");
-    expect(listenerOwnership(process.pid, server.options.port)).toBe("foreign");
+    expect(listenerOwnership(server.pid ?? -1, Number(server.options.port))).toBe("own");
+    expect(listenerOwnership(process.pid, Number(server.options.port))).toBe("foreign");
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { afterEach, expect } from "vitest";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { groupAlive } from "../src/process-group.js";
@@ -78,7 +78,10 @@ export async function armFault(server: VllmServer, fault: string, count = 1): Pr
 
 /** One deterministic chat answer from the engine. */
 export async function ask(server: VllmServer, prompt = "What is the capital of France?"): Promise<string> {
+  const socketPath = server.socketPath;
+  const dispatcher = socketPath === undefined ? undefined : new Agent({ connect: { socketPath } });
   const response = await request(`${server.url}/v1/chat/completions`, {
+    ...(dispatcher === undefined ? {} : { dispatcher }),
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -89,6 +92,7 @@ export async function ask(server: VllmServer, prompt = "What is the capital of F
     }),
   });
   const text = await response.body.text();
+  await dispatcher?.close();
   expect(response.statusCode, text).toBe(200);
   const body = JSON.parse(text) as { choices: Array<{ message: { content: string } }> };
   const content = body.choices[0]?.message.content;
