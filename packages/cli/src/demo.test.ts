@@ -15,6 +15,7 @@ describe("llmux demo", () => {
       expect(Object.values(config.models).map((model) => model.sleep_level).sort()).toEqual([1, 2, 3]);
       for (const model of Object.values(config.models)) {
         expect(model.env["VLLM_SIM_STATE_DIR"]).toBe(setup.stateDir);
+        expect(model.port).toBeUndefined();
         expect(Number(model.env["VLLM_SIM_STARTUP_MS"])).toBeGreaterThan(0);
       }
       expect(existsSync(setup.stateDir)).toBe(true);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
+import { simBinPath } from "@llmux/vllm-sim/testing";
 
 /** One demo model: its name, sleep level and what it pretends to be. */
 interface DemoModel {
@@ -62,8 +62,8 @@ async function findFreePort(from: number, taken: Set<number>): Promise<number> {
 }
 
 /**
- * The demo's config: three simulated models (one per sleep level) on free
- * ephemeral local ports, `vllm_command` = the installed `vllm-sim`, and a temporary
+ * The demo's config: three simulated models (one per sleep level) on Unix
+ * sockets, `vllm_command` = the installed `vllm-sim`, and a temporary
  * simulated GPU of its own so that nothing else's state leaks in.
  */
 export async function buildDemoConfig(options: { port: number; metricsPort?: number | undefined }): Promise<DemoSetup> {
@@ -78,8 +78,7 @@ export async function buildDemoConfig(options: { port: number; metricsPort?: num
   for (const model of DEMO_MODELS) {
     models[model.name] = {
       model_path: model.modelPath,
-      // Kernel-chosen, not a fixed 8101, 8102, …: two demos side by side would pick the same ones before either spawns.
-      port: await freePort(),
+      // No port: each engine gets a Unix socket in its own 0700 directory, so demos side by side never meet.
       sleep_level: model.sleepLevel,
       startup_timeout_secs: 60,
       env: { ...DEMO_SIM_ENV, VLLM_SIM_STATE_DIR: stateDir },

@@ -3,6 +3,8 @@ export interface Lease {
   readonly model: string;
   /** Upstream base URL (the model's vLLM server), no trailing slash. */
   readonly url: string;
+  /** The Unix socket to connect to when the engine serves on one (`url` then only names the `Host`). */
+  readonly socketPath: string | undefined;
   /** Aborts (reason: a coded error) when the model's process dies or the lease is preempted. */
   readonly signal: AbortSignal;
   /** Set when the lease was granted as `preemptible`: a switch may pause it (reason `LLMUX_ERR_REQUEST_PAUSED`). */
@@ -19,6 +21,7 @@ export interface LeaseUsage {
 export class LeaseImpl implements Lease {
   readonly model: string;
   readonly url: string;
+  readonly socketPath: string | undefined;
   readonly grantedAt: number;
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
@@ -35,9 +38,11 @@ export class LeaseImpl implements Lease {
     grantedAt: number,
     expectedEndAt: number,
     onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void,
+    socketPath?: string,
   ) {
     this.model = model;
     this.url = url;
+    this.socketPath = socketPath;
     this.grantedAt = grantedAt;
     this.expectedEndAt = expectedEndAt;
     this.#onRelease = onRelease;

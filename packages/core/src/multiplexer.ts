@@ -200,7 +200,7 @@ export class Multiplexer {
       this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
       slot.notifyIdle();
       this.schedule();
-    });
+    }, engine.socketPath);
     lease.preemptible = ticket?.preemptible === true;
     lease.requestId = ticket?.requestId;
     slot.leases.add(lease);

@@ -1,16 +1,22 @@
-import { request } from "undici";
+import { request, type Dispatcher } from "undici";
 import type { EngineLoad } from "./gateway-metrics.js";
 import type { ProxyConfigView } from "./mux.js";
 
-/** Where llmux reaches a model's engine: vLLM is always bound to 127.0.0.1 on the model's port. */
-export function engineUrl(config: ProxyConfigView, model: string): string | undefined {
+/** Where llmux reaches a model's engine on TCP: 127.0.0.1 on the model's port; undefined for a model on a Unix socket. */
+export function tcpEngineTarget(config: ProxyConfigView, model: string): { url: string } | undefined {
   const port = (config.models[model] as { port?: unknown } | undefined)?.port;
-  return typeof port === "number" ? `http://127.0.0.1:${port}` : undefined;
+  return typeof port === "number" ? { url: `http://127.0.0.1:${port}` } : undefined;
+}
+
+/** How to read one engine: its base URL, and the dispatcher that reaches its Unix socket when it has one. */
+export interface EngineTarget {
+  url: string;
+  dispatcher?: Dispatcher | undefined;
 }
 
 export interface EngineLoadReaderOptions {
-  /** Base URL of a model's engine (`http://127.0.0.1:<port>`), or undefined when unknown. */
-  engineUrl: (model: string) => string | undefined;
+  /** How to reach a model's engine, or undefined when unknown. */
+  engine: (model: string) => EngineTarget | undefined;
   /** Figures younger than this are reused: the picker may scrape every 50 ms. */
   maxAgeMs?: number;
   /** Longest wait for one engine's `/metrics`; an engine that does not answer counts as 0. */
@@ -31,7 +37,7 @@ export function engineLoadReader(options: EngineLoadReaderOptions): (awake: read
   return async (awake) => {
     const key = [...awake].sort().join(",");
     if (cached && cached.key === key && performance.now() - cached.at < maxAgeMs) return cached.load;
-    reading ??= Promise.all(awake.map((model) => readEngine(options.engineUrl(model), timeoutMs)))
+    reading ??= Promise.all(awake.map((model) => readEngine(options.engine(model), timeoutMs)))
       .then((loads) => {
         const load = { waiting: loads.reduce((sum, one) => sum + one.waiting, 0), kvCacheUsage: Math.max(0, ...loads.map((one) => one.kvCacheUsage)) };
         cached = { key, at: performance.now(), load };
@@ -44,10 +50,12 @@ export function engineLoadReader(options: EngineLoadReaderOptions): (awake: read
   };
 }
 
-async function readEngine(url: string | undefined, timeoutMs: number): Promise<EngineLoad> {
-  if (url === undefined) return { waiting: 0, kvCacheUsage: 0 };
+async function readEngine(target: EngineTarget | undefined, timeoutMs: number): Promise<EngineLoad> {
+  if (target === undefined) return { waiting: 0, kvCacheUsage: 0 };
   try {
-    const response = await request(`${url}/metrics`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await request(`${target.url}/metrics`, {
+      ...(target.dispatcher === undefined ? {} : { dispatcher: target.dispatcher }),
+      headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.body.text();
     if (response.statusCode !== 200) return { waiting: 0, kvCacheUsage: 0 };
     return { waiting: sumOf(text, "vllm:num_requests_waiting"), kvCacheUsage: Math.min(1, maxOf(text, "vllm:kv_cache_usage_perc")) };

@@ -14,6 +14,7 @@ import { ClientGoneError, discardRestOfBody, expectsContinue, readBody } from ".
 import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
 import type { Route } from "./routes.js";
 import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
+import type { UpstreamAgents } from "./upstream-agents.js";
 import { upstreamErrorBody } from "./upstream-error-body.js";
 import { preemptionOn, relayResumableRequest } from "./resume/forward-resumable.js";
 import { resumablePlan } from "./resume/resumable.js";
@@ -24,7 +25,7 @@ export interface ForwardDeps {
   config: ProxyConfigView;
   /** Names and aliases clients may use. */
   names: ModelNames;
-  agent: Dispatcher;
+  upstreams: UpstreamAgents;
   /** Shared by every request: the bytes of bodies held in memory. */
   bodies: BodyBudget;
   metrics: ProxyMetrics;
@@ -203,7 +204,7 @@ async function relay(exchange: Exchange, route: ForwardRoute, body: Buffer, leas
 async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: ProxyLease, body: Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
   const { deps, req } = exchange;
   const send = (): Promise<Dispatcher.ResponseData> =>
-    deps.agent.request({
+    deps.upstreams.dispatcherFor(lease).request({
       origin: lease.url,
       path: route.path + route.query,
       method: "POST",

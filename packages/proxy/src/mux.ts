@@ -11,6 +11,8 @@ export interface ProxyLease {
   readonly model: string;
   /** Base URL of the model's vLLM server, no trailing slash. */
   readonly url: string;
+  /** The Unix socket to connect to when the engine serves on one (`url` then only names the `Host`). */
+  readonly socketPath?: string | undefined;
   /** Aborts (reason: a coded error) when the model dies or the lease is preempted. */
   readonly signal: AbortSignal;
   /** Idempotent. */

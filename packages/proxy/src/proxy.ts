@@ -3,7 +3,6 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo, Socket } from "node:net";
 import { finished } from "node:stream";
 import type { Registry } from "prom-client";
-import { Agent } from "undici";
 import { runAdminAction } from "./admin-routes.js";
 import { KeySet, checkAccess, clientKey } from "./auth.js";
 import { BodyBudget } from "./body-budget.js";
@@ -11,12 +10,13 @@ import { capConnections } from "./connection-cap.js";
 import { defaultMaxConnections } from "./fd-limit.js";
 import { CapacityError, ProxyClosingError, ProxyStateError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
+import { UpstreamAgents } from "./upstream-agents.js";
 import { LiveStatus } from "./live-status.js";
 import { type LocalServices, serveLocal } from "./local-dispatch.js";
 import { type LogBook, createLogBook } from "./log-book.js";
 import { ProxyMetrics } from "./metrics.js";
 import { answerMetrics, isMetricsScrape, serveMetrics } from "./metrics-server.js";
-import { engineLoadReader, engineUrl } from "./engine-load.js";
+import { engineLoadReader, tcpEngineTarget } from "./engine-load.js";
 import { gatewayViews, registerGatewayMetrics } from "./gateway-metrics.js";
 import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
@@ -78,7 +78,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly logger: ProxyLogger | undefined;
   private readonly server: Server;
   private metricsServer: Server | undefined;
-  private readonly agent: Agent;
+  private readonly upstreams: UpstreamAgents;
   private readonly bodies: BodyBudget;
   private readonly maxConnections: number;
   /** True for a connection accepted past `max_connections`: served only for the local and admin routes. */
@@ -127,19 +127,17 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.metrics.primeModels();
     registerGatewayMetrics(this.metrics.registry, {
       models: () => gatewayViews(modelViews(this.safeSnapshot())),
-      engineLoad: engineLoadReader({ engineUrl: (model) => engineUrl(this.config, model) }),
+      engineLoad: engineLoadReader({ engine: (model) => tcpEngineTarget(this.config, model) ?? this.upstreams.socketEndpoint(model) }),
     });
     this.registry = this.metrics.registry;
     // One subscription feeds the metrics and every live status page.
     this.unsubscribe = this.mux.on((event) => {
+      if (event.type === "engine-exit") this.upstreams.engineGone(event.model);
       recordMuxEvent(this.metrics, event);
       this.live.changed(event.type === "state");
     });
-    // One keep-alive pool per upstream origin (undici's Agent keeps a Pool per origin).
-    // No cap on connections per model: a cap would queue streams silently behind long ones.
-    // Idle connections are reused only while younger than uvicorn's 5 s idle close (see upstream_keepalive_secs).
     const keepAliveMs = (this.config.proxy.upstream_keepalive_secs ?? 4) * 1000;
-    this.agent = new Agent({ keepAliveTimeout: keepAliveMs, keepAliveMaxTimeout: keepAliveMs });
+    this.upstreams = new UpstreamAgents(keepAliveMs);
     this.localDeps = {
       mux: this.mux,
       config: this.config,
@@ -216,7 +214,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.server.closeAllConnections();
     this.metricsServer?.closeAllConnections();
     await closed;
-    await this.agent.destroy().catch(() => undefined);
+    await this.upstreams.destroy();
     this.state = "closed";
   }
 
@@ -292,7 +290,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
             mux: this.mux,
             config: this.config,
             names: this.names,
-            agent: this.agent,
+            upstreams: this.upstreams,
             bodies: this.bodies,
             metrics: this.metrics,
             shutdown: this.shutdown.signal,

@@ -1,7 +1,11 @@
 import { type Server, createServer } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "@llmux/core";
 import { Registry } from "prom-client";
+import { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { engineLoadReader } from "../src/engine-load.js";
 import { type GatewayModelView, loraLabels, maxAwake, registerGatewayMetrics } from "../src/gateway-metrics.js";
@@ -72,7 +76,7 @@ describe("gateway metrics from engines", () => {
     const models = [view("a", { state: "awake", queueDepth: 2, inFlight: 5 }), view("b", { queueDepth: 1 })];
     registerGatewayMetrics(registry, {
       models: () => models,
-      engineLoad: engineLoadReader({ engineUrl: (model) => (model === "a" ? url : undefined), maxAgeMs: 60_000 }),
+      engineLoad: engineLoadReader({ engine: (model) => (model === "a" ? { url } : undefined), maxAgeMs: 60_000 }),
       now: () => now,
     });
     const text = await registry.metrics();
@@ -97,8 +101,24 @@ describe("gateway metrics from engines", () => {
   });
 
   it("counts an engine that does not answer as empty", async () => {
-    const read = engineLoadReader({ engineUrl: () => "http://127.0.0.1:1", timeoutMs: 500 });
+    const read = engineLoadReader({ engine: () => ({ url: "http://127.0.0.1:1" }), timeoutMs: 500 });
     expect(await read(["a"])).toEqual({ waiting: 0, kvCacheUsage: 0 });
+  });
+
+  it("reads an engine on a Unix socket through that socket's dispatcher", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "llmux-load-"));
+    const socketPath = join(dir, "vllm.sock");
+    const socketEngine = createServer((_req, res) => res.end('vllm:num_requests_waiting{engine="0"} 4\nvllm:kv_cache_usage_perc 0.5\n'));
+    await new Promise<void>((resolve) => socketEngine.listen(socketPath, resolve));
+    const dispatcher = new Agent({ connect: { socketPath } });
+    try {
+      const read = engineLoadReader({ engine: () => ({ url: "http://localhost", dispatcher }), timeoutMs: 2000 });
+      expect(await read(["a"])).toEqual({ waiting: 4, kvCacheUsage: 0.5 });
+    } finally {
+      await dispatcher.close();
+      await new Promise((resolve) => socketEngine.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

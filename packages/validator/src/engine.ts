@@ -7,6 +7,8 @@ import { type ModelEntry, type ServerConfigEntry, VllmServer, serverOptionsFromC
  */
 export interface ValidatorEngine {
   readonly url: string;
+  /** The Unix socket the running engine serves on (a model without a port); then `url` only names the `Host`. */
+  readonly socketPath?: string | undefined;
   start(options?: { signal?: AbortSignal }): Promise<void>;
   sleep(level: 1 | 2, options?: { signal?: AbortSignal }): Promise<void>;
   /** May resolve with the per-call timings of the wake sequence (`{ calls: [{ route, durationMs }] }`). */

@@ -1,3 +1,4 @@
+import { engineRequest } from "./engine-http.js";
 import { ProbeRequestError } from "./errors.js";
 
 /**
@@ -19,6 +20,8 @@ export function probeBody(servedModelName: string): Record<string, unknown> {
 export interface ProbeOptions {
   /** Base URL of the vLLM server, e.g. `http://127.0.0.1:8001`. */
   url: string;
+  /** The server's Unix socket, when it serves on one (then `url` only names the `Host`). */
+  socketPath?: string | undefined;
   /** The `--served-model-name` the server was started with. */
   servedModelName: string;
   timeoutMs?: number;
@@ -29,22 +32,21 @@ export interface ProbeOptions {
 export async function askProbe(options: ProbeOptions): Promise<string> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let response: Response;
+  const where = options.socketPath === undefined ? options.url : options.socketPath;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(`${options.url}/v1/chat/completions`, {
+    response = await engineRequest(`${options.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(probeBody(options.servedModelName)),
+      json: probeBody(options.servedModelName),
+      socketPath: options.socketPath,
       signal,
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw new ProbeRequestError(`probe request to ${options.url} failed: ${(error as Error).message}`, { cause: error });
+    throw new ProbeRequestError(`probe request to ${where} failed: ${(error as Error).message}`, { cause: error });
   }
-  const text = await response.text().catch((error: unknown) => {
-    throw new ProbeRequestError(`probe response from ${options.url} was cut off`, { cause: error });
-  });
-  if (!response.ok) {
+  const text = response.text;
+  if (response.status < 200 || response.status >= 300) {
     throw new ProbeRequestError(`probe request answered HTTP ${response.status}: ${text.slice(0, 300)}`);
   }
   let content: unknown;

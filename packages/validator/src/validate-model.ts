@@ -7,6 +7,7 @@ import type { GpuMemoryReading } from "./gpu-memory.js";
 import { describeError, emptyMeasurements, judgeLevel } from "./measure-level.js";
 import type { LevelMeasurements } from "./measure-level.js";
 import { DEFAULT_MIN_RELEASE, DEFAULT_MIN_RESTORE } from "./pass-rules.js";
+import { engineRequest } from "./engine-http.js";
 import { askProbe } from "./probe.js";
 import { summarize } from "./report.js";
 import type { LevelReport, ValidateLevel, ValidationReport } from "./report.js";
@@ -250,6 +251,7 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
 function probe(engine: ValidatorEngine, options: ValidateModelOptions): Promise<string> {
   return askProbe({
     url: engine.url,
+    socketPath: engine.socketPath,
     servedModelName: options.model,
     ...(options.probeTimeoutMs !== undefined ? { timeoutMs: options.probeTimeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -260,8 +262,8 @@ async function noteVersion(report: ValidationReport, engine: ValidatorEngine): P
   let version = engine.version ?? null;
   if (version === null) {
     try {
-      const response = await fetch(`${engine.url}/version`, { signal: AbortSignal.timeout(10_000) });
-      const body = (await response.json()) as { version?: unknown };
+      const response = await engineRequest(`${engine.url}/version`, { method: "GET", socketPath: engine.socketPath, signal: AbortSignal.timeout(10_000) });
+      const body = JSON.parse(response.text) as { version?: unknown };
       if (typeof body.version === "string") version = body.version;
     } catch {
       // The version is informative only; a server without /version is still validated.
