@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,8 +24,8 @@ afterEach(() => {
   }
 });
 
-async function spawnGroup(script: string): Promise<{ child: ChildProcess; argv: string[] }> {
-  const argv = [process.execPath, "-e", script, "llmux-reaper-test"];
+async function spawnGroup(script: string, extra: string[] = []): Promise<{ child: ChildProcess; argv: string[] }> {
+  const argv = [process.execPath, "-e", script, "llmux-reaper-test", ...extra];
   const child = spawn(argv[0] ?? "", argv.slice(1), { detached: true, stdio: ["ignore", "pipe", "ignore"] });
   if (child.pid === undefined) throw new Error("spawn failed");
   started.push(child.pid);
@@ -90,6 +93,26 @@ describe.runIf(process.platform === "linux")("reapOrphans", () => {
     expect(await waitGone(pid)).toBe(true);
     const [outcome] = await reapOrphans(content([record]), { graceMs: 300 });
     expect(outcome?.action).toBe("gone");
+  });
+
+  it("removes the socket directory a reaped engine was given, and no directory llmux did not make", async () => {
+    const ours = mkdtempSync(join(tmpdir(), "llmux-"));
+    const chosen = mkdtempSync(join(tmpdir(), "chosen-"));
+    try {
+      const script = "setInterval(() => {}, 1000); console.log('ready')";
+      const live = await spawnGroup(script, ["--uds", join(ours, "vllm.sock")]);
+      const gone = await spawnGroup("console.log('ready'); setTimeout(() => {}, 10)", ["--uds", join(chosen, "vllm.sock")]);
+      await once(gone.child, "exit");
+      expect(await waitGone(gone.child.pid!)).toBe(true);
+      const outcomes = await reapOrphans(content([recordOf(live.child.pid!, live.argv), recordOf(gone.child.pid!, gone.argv)]), { graceMs: 5_000 });
+      expect(outcomes.map((outcome) => outcome.action)).toEqual(["terminated", "gone"]);
+      expect(existsSync(ours)).toBe(false);
+      // Not named like llmux's own directories: someone else's path, left alone.
+      expect(existsSync(chosen)).toBe(true);
+    } finally {
+      rmSync(ours, { recursive: true, force: true });
+      rmSync(chosen, { recursive: true, force: true });
+    }
   });
 
   it("stops the surviving members of a group whose leader already died", async () => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { recordedSocketDir, removeSocketDir } from "@llmux/vllm-client";
 import { commandLineMatches, isAlive, isGroupAlive, listPids, readCommandLine, readProcessGroup, readStartTime } from "./proc-info.js";
 import type { ProcessRecord, StateFileContent } from "./state-file.js";
 
@@ -76,6 +77,12 @@ export async function reapOrphans(content: StateFileContent, options: ReapOption
       targets = members;
     }
     outcomes.push({ record, ...(await terminate(targets, graceMs, pollMs)) });
+  }
+  for (const outcome of outcomes) {
+    // The engine's socket directory outlives a llmux that was SIGKILLed; it goes once its group does.
+    if (outcome.action === "mismatch" || outcome.action === "failed") continue;
+    const dir = recordedSocketDir(outcome.record.argv);
+    if (dir !== undefined) removeSocketDir(dir);
   }
   return outcomes;
 }

@@ -19,3 +19,4 @@ export { VllmServer } from "./vllm-server.js";
 export type { LogStream, VllmServerEvents, VllmServerState, VllmServerWarning } from "./vllm-server.js";
 export { groupAlive, groupMembers, signalGroup, waitGroupGone } from "./process-group.js";
 export { listenerOwnership } from "./listener-owner.js";
+export { recordedSocketDir, removeSocketDir } from "./socket-dir.js";

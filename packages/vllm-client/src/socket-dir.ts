@@ -1,6 +1,6 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { StartFailedError } from "./errors.js";
 import { groupSocketInodes } from "./listener-owner.js";
 
@@ -36,6 +36,27 @@ export function removeSocketDir(dir: string): void {
     rmSync(dir, { recursive: true, force: true });
   } catch {
     // Nothing more can be done here; the next llmux start reaps what its state file names.
+  }
+}
+
+/**
+ * The socket directory a recorded `vllm serve` argv names (`--uds <dir>/vllm.sock`),
+ * when it is still one llmux made: a real directory named `llmux-XXXXXX`
+ * owned by this user. Anything else (a path a person chose, a symlink, another
+ * owner's) is not llmux's to remove.
+ */
+export function recordedSocketDir(argv: readonly string[]): string | undefined {
+  const index = argv.indexOf("--uds");
+  const socketPath = index === -1 ? undefined : argv[index + 1];
+  if (socketPath === undefined || basename(socketPath) !== SOCKET_NAME) return undefined;
+  const dir = dirname(socketPath);
+  if (!/^llmux-[A-Za-z0-9]{6}$/.test(basename(dir))) return undefined;
+  try {
+    const stat = lstatSync(dir);
+    const uid = process.getuid?.();
+    return stat.isDirectory() && (uid === undefined || stat.uid === uid) ? dir : undefined;
+  } catch {
+    return undefined;
   }
 }
 
