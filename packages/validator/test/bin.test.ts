@@ -74,6 +74,17 @@ describe("llmux-validate bin", () => {
     expect(report.rows[0]!.verdict).toBe("OK");
   }, TIMEOUT);
 
+  it("validates a model without a port over its Unix socket, as llmux runs it", async () => {
+    const { path, stateDir } = await writeConfig({ port: undefined });
+    const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1,2", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
+    const { code, stdout, stderr } = await done;
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as ValidationReport;
+    expect(report.vllmVersion).toBe("0.13.0");
+    expect(report.rows.map((row) => row.verdict)).toEqual(["OK", "OK"]);
+  }, TIMEOUT);
+
   it("exits 2 on bad usage and bad config, naming the problem", async () => {
     const { path, stateDir } = await writeConfig();
     const noModel = await runBin(["--config", path], stateDir).done;
