@@ -91,6 +91,13 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         `${event.model}: resumed ${event.requestId} after ${(event.pausedMs / 1000).toFixed(1)}s paused`,
       );
       return;
+    case "reconfigured":
+      // The reloader writes the line people read (with the trigger and the file); this one is for tracing.
+      logger.debug({ added: event.added, removed: event.removed, changed: event.changed }, "multiplexer reconfigured");
+      return;
+    case "removed":
+      logger.info({ model: event.model }, `${event.model}: removed by a reload, its requests done; stopped`);
+      return;
     case "rejected":
       logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
       return;

@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";
 import { formatConfigIssues, hasConfigIssues } from "./format-config-error.js";
 import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
 import { handleShutdownSignals } from "./signals.js";
+import { reloadOnSighup, type ReloadSource } from "./config-reload.js";
 import { startLlmux } from "./start-llmux.js";
 import type { LlmuxConfig } from "@llmux/core";
 import { createLogBook, type LogBook } from "@llmux/proxy";
@@ -73,7 +74,7 @@ export async function runServer(options: ServeOptions, io: CliIo): Promise<numbe
     ...(options.logFormat ? { format: options.logFormat } : {}),
     logBook: logs,
   });
-  return serveUntilSignal(config, logger, options.stateFile, undefined, logs);
+  return serveUntilSignal(config, logger, options.stateFile, undefined, logs, { path: configPath, overrides: { port: options.port } });
 }
 
 /** Start llmux with `config`, and shut it down on SIGINT/SIGTERM. Resolves with the exit code. */
@@ -83,10 +84,16 @@ export async function serveUntilSignal(
   stateFile: string | undefined,
   onListening?: (urls: { url: string; metricsUrl: string | undefined }) => void,
   logs?: LogBook,
+  reloadFrom?: ReloadSource,
 ): Promise<number> {
   let running;
   try {
-    running = await startLlmux(config, { logger, ...(stateFile === undefined ? {} : { stateFile }), ...(logs === undefined ? {} : { logs }) });
+    running = await startLlmux(config, {
+      logger,
+      ...(stateFile === undefined ? {} : { stateFile }),
+      ...(logs === undefined ? {} : { logs }),
+      ...(reloadFrom === undefined ? {} : { reloadFrom }),
+    });
   } catch (error) {
     // One line a person can read: the coded errors' messages already say what and where; a stack is for bugs.
     if (isLlmuxError(error)) logger.error({ code: error.code }, `llmux could not start: ${error.message}`);
@@ -95,6 +102,7 @@ export async function serveUntilSignal(
   }
   onListening?.({ url: running.url, metricsUrl: running.metricsUrl });
   const signals = handleShutdownSignals(running, logger);
+  const stopSighup = running.reload === undefined ? undefined : reloadOnSighup(running.reload);
   // A bug must not orphan the vLLM processes: kill them, then exit non-zero.
   let onCrash!: (error: unknown) => void;
   const crashed = new Promise<number>((resolve) => {
@@ -112,6 +120,7 @@ export async function serveUntilSignal(
     return await Promise.race([signals.done, crashed]);
   } finally {
     signals.dispose();
+    stopSighup?.();
     process.off("uncaughtException", onCrash);
     process.off("unhandledRejection", onCrash);
   }

@@ -1,8 +1,9 @@
-import { Multiplexer, checkConfig, type LlmuxConfig } from "@llmux/core";
+import { Multiplexer, checkConfig, type LlmuxConfig, type ReconfigureReport } from "@llmux/core";
 import { createLogBook, createProxy, type LogBook, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
 import { assertCommandRunnable } from "./check-command.js";
+import { createReloader, reloadOnSighup, type ReloadSource } from "./config-reload.js";
 import { ClosedError, StartupError } from "./errors.js";
 import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
 import { logMuxEvent } from "./mux-event-log.js";
@@ -34,6 +35,11 @@ export interface StartLlmuxOptions {
   engineFactory?: EngineFactory;
   /** Install SIGINT/SIGTERM handlers that close this instance (a second signal forces). Default false. */
   handleSignals?: boolean;
+  /**
+   * The config file to read again on `POST /llmux/reload` (and on SIGHUP with
+   * `handleSignals`). Without it there is no reload.
+   */
+  reloadFrom?: ReloadSource;
   /** SIGTERM-to-SIGKILL delay when reaping a predecessor's orphans. Default `policy.stop_grace_secs`. */
   reapGraceMs?: number;
 }
@@ -45,6 +51,8 @@ export interface RunningLlmux {
   metricsUrl: string | undefined;
   mux: Multiplexer;
   logger: Logger;
+  /** Read the config file again and apply it (see `reloadFrom`); undefined without `reloadFrom`. */
+  reload: ((trigger: string) => Promise<ReconfigureReport>) | undefined;
   /** Stop accepting, let in-flight requests finish within `proxy.shutdown_grace_secs`, stop every engine. */
   close(): Promise<void>;
   /** Abort in-flight requests and kill every engine now. */
@@ -90,7 +98,19 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const engineFactory = options.engineFactory ?? createVllmEngineFactory({ logger, stateFile, logs });
   const mux = new Multiplexer({ config, engineFactory });
   const unsubscribe = mux.on((event) => logMuxEvent(logger, event));
-  const proxy = createProxy({ mux, config, logger, logs });
+  let reload: ((trigger: string) => Promise<ReconfigureReport>) | undefined;
+  const proxy = createProxy({
+    mux,
+    config,
+    logger,
+    logs,
+    ...(options.reloadFrom === undefined ? {} : { reload: () => reloadOrThrow("POST /llmux/reload") }),
+  });
+  const reloadOrThrow = (trigger: string): Promise<ReconfigureReport> => {
+    if (reload === undefined) throw new Error("internal: reload before start");
+    return reload(trigger);
+  };
+  if (options.reloadFrom !== undefined) reload = createReloader(options.reloadFrom, mux, proxy, logger);
   proxy.on("request", (record: RequestRecord) => logger.debug(record, requestLine(record)));
 
   let bound: { url: string; metricsUrl?: string | undefined };
@@ -111,6 +131,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     cleanedUp = true;
     unsubscribe();
     signals?.dispose();
+    stopSighup?.();
     if (stateFile !== undefined) {
       // Keep the record if something could not be stopped: the next start reaps it.
       if (stateFile.processes.length === 0) stateFile.release();
@@ -153,8 +174,9 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     return destroying;
   };
 
-  const running: RunningLlmux = { url: bound.url, metricsUrl: bound.metricsUrl, mux, logger, close, destroy, closed };
+  const running: RunningLlmux = { url: bound.url, metricsUrl: bound.metricsUrl, mux, logger, reload, close, destroy, closed };
   const signals = options.handleSignals ? handleShutdownSignals(running, logger) : undefined;
+  const stopSighup = options.handleSignals && reload !== undefined ? reloadOnSighup(reload) : undefined;
   logger.info(
     { url: bound.url, metrics_url: bound.metricsUrl, models: Object.keys(config.models) },
     `llmux listening on ${bound.url}`,

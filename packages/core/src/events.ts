@@ -46,6 +46,18 @@ export type MuxEvent =
   /** A switch paused these requests after the model's `max_drain_secs`; each is resumed from the head of the queue. */
   | { type: "paused"; model: string; at: number; requests: string[]; drainMs: number }
   /** A paused request was admitted again; `pausedMs` is how long it waited. */
-  | { type: "resumed"; model: string; at: number; requestId: string; pausedMs: number; preemptions: number };
+  | { type: "resumed"; model: string; at: number; requestId: string; pausedMs: number; preemptions: number }
+  /** A reload applied a new config (see `ReconfigureReport`). */
+  | {
+      type: "reconfigured";
+      at: number;
+      added: string[];
+      removed: string[];
+      changed: string[];
+      unchanged: string[];
+      restart_required: string[];
+    }
+  /** A model removed by a reload finished its requests and stopped. */
+  | { type: "removed"; model: string; at: number };
 
 export type MuxListener = (event: MuxEvent) => void;

@@ -3,6 +3,7 @@ export * from "./config/index.js";
 export * from "./errors.js";
 export { Multiplexer, type AcquireOptions, type EngineFactory, type MultiplexerOptions } from "./multiplexer.js";
 export type { Lease, LeaseUsage } from "./lease.js";
+export type { ReconfigureReport } from "./reconfigure.js";
 export { DEFAULT_MAX_CONCURRENCY } from "./admission.js";
 export type { DrainSummary } from "./service-stats.js";
 export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord } from "./events.js";

@@ -25,6 +25,7 @@ import { IdleTimer } from "./idle-timer.js";
 import { idleProgress, runPreload, type PreloadProgress } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
+import { reconfigure, sweepReconfigured, type ReconfigureReport } from "./reconfigure.js";
 
 export type EngineFactory = (name: string, modelConfig: ModelConfig, config: LlmuxConfig) => Engine;
 
@@ -66,8 +67,11 @@ const HISTORY = 20;
  * Never spawns processes or opens sockets: it drives `Engine`s from the factory.
  */
 export class Multiplexer {
-  readonly config: LlmuxConfig;
-  readonly policy: Policy;
+  /** Replaced by `reconfigure()`. */
+  config: LlmuxConfig;
+  policy: Policy;
+  /** @internal The policy was given, not taken from the config: a reload keeps it. */
+  readonly customPolicy: boolean;
   readonly clock: Clock;
   /** @internal */ readonly slots = new Map<string, Slot>();
   /** @internal */ readonly engineFactory: EngineFactory;
@@ -90,6 +94,7 @@ export class Multiplexer {
     this.config = options.config;
     this.clock = options.clock ?? realClock;
     this.policy = options.policy ?? policyFor(options.config.policy.policy_type);
+    this.customPolicy = options.policy !== undefined;
     this.engineFactory = options.engineFactory;
     const now = this.clock.now();
     for (const [name, model] of Object.entries(options.config.models)) this.slots.set(name, new Slot(name, model, now));
@@ -121,7 +126,7 @@ export class Multiplexer {
   acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
     if (this.closing) return Promise.reject(new MuxClosedError());
     const slot = this.slots.get(model);
-    if (!slot) return Promise.reject(new UnknownModelError(model, [...this.slots.keys()]));
+    if (!slot || slot.removing) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
     const now = this.clock.now();
     if (options.signal?.aborted) return Promise.reject(new AbortedError(model, options.signal.reason));
     if (slot.backoffUntil > now) {
@@ -265,8 +270,24 @@ export class Multiplexer {
     }
   }
 
+  #modelNames(): string[] {
+    return [...this.slots.values()].filter((slot) => !slot.removing).map((slot) => slot.name);
+  }
+
+  /**
+   * Apply a new validated config without a restart (see `ReconfigureReport`
+   * for what happens to each model). Settings bound at start-up keep their
+   * running values and are listed in `restart_required`.
+   */
+  reconfigure(config: LlmuxConfig): ReconfigureReport {
+    if (this.closing) throw new MuxClosedError();
+    return reconfigure(this, config);
+  }
+
   #scheduleOnce(): void {
     if (this.closing) return;
+    // Before the policy looks: a model with pending settings must not be started with its old ones.
+    for (const slot of sweepReconfigured(this)) void this.#runner.stopIdle(slot);
     const now = this.clock.now();
     // A plan lasts while some model that is not up has requests waiting.
     if (![...this.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {

@@ -26,7 +26,12 @@ export interface Waiter {
 /** Everything the multiplexer tracks about one model. */
 export class Slot {
   readonly name: string;
-  readonly config: ModelConfig;
+  /** The settings it runs with; a reload's new ones wait in `pendingConfig` until it is stopped. */
+  config: ModelConfig;
+  /** Settings from a reload, applied once the model is stopped. */
+  pendingConfig: ModelConfig | null = null;
+  /** Removed by a reload: admits nothing new, serves what it queued, then stops and leaves the multiplexer. */
+  removing = false;
   state: ModelState = "stopped";
   stateSince: number;
   engine: Engine | null = null;
@@ -43,7 +48,7 @@ export class Slot {
   readonly costs: ModelCosts = emptyCosts();
   readonly service = new ServiceStats();
   /** Requests admitted into vLLM at once (`max_concurrency`). */
-  readonly admitLimit: number;
+  admitLimit: number;
   /** Clock ms of the next planned switch away from this model, set by the policy: admit only what finishes before it. */
   closeAt: number | null = null;
   lastError: string | null = null;
@@ -64,6 +69,12 @@ export class Slot {
     this.name = name;
     this.config = config;
     this.stateSince = now;
+    this.admitLimit = config.max_concurrency;
+  }
+
+  /** Take new settings (only while stopped: a running engine keeps the ones it started with). */
+  applyConfig(config: ModelConfig): void {
+    this.config = config;
     this.admitLimit = config.max_concurrency;
   }
 

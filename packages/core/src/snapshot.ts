@@ -27,6 +27,10 @@ export interface ModelSnapshot {
   max_concurrency: number;
   /** Measured drains (moving average and 90th percentile of recent ones), null before the first. */
   drain: { avg_ms: number; p90_ms: number; samples: number } | null;
+  /** A reload removed it: it serves what it queued, then stops and leaves the list. */
+  removing: boolean;
+  /** A reload changed its settings: they apply at its next start. */
+  settings_pending: boolean;
 }
 
 export interface GpuSnapshot {
@@ -80,6 +84,8 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
       gpuMemoryUtilization: slot.fraction,
       max_concurrency: slot.admitLimit,
       drain: drainOf(slot),
+      removing: slot.removing,
+      settings_pending: slot.pendingConfig !== null,
     });
   }
   return {

@@ -8,6 +8,7 @@ import type { Eviction } from "./policy.js";
 import type { Slot } from "./slot.js";
 import { warmUpIfWanted } from "./warmup.js";
 import { pausePreemptible } from "./preemption.js";
+import { evictionLevel } from "./reconfigure.js";
 import { withTimeout } from "./with-timeout.js";
 
 interface ActiveSwitch {
@@ -45,6 +46,13 @@ export class SwitchRunner {
     await this.#track([slot], async (signal) => {
       const phases: SwitchPhase[] = [];
       await this.#evict(slot, level === 3 ? { model: slot.name, action: "stop" } : { model: slot.name, action: "sleep" }, level, phases, signal);
+    });
+  }
+
+  /** Stop a model nothing runs on (a reload removed it or changed its settings); the caller checked it is not busy. */
+  stopIdle(slot: Slot): Promise<void> {
+    return this.#track([slot], async () => {
+      await this.#stop(slot, [], "reload");
     });
   }
 
@@ -141,7 +149,7 @@ export class SwitchRunner {
         evictions.map((eviction, index) => {
           const slot = evictees[index];
           if (!slot) return Promise.resolve();
-          return this.#evict(slot, eviction, eviction.action === "stop" ? 3 : slot.config.sleep_level, phases, signal, true);
+          return this.#evict(slot, eviction, evictionLevel(slot, eviction.action === "stop"), phases, signal, true);
         }),
       );
       if (mux.closing) throw new MuxClosedError();

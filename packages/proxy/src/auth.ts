@@ -69,6 +69,11 @@ export function checkAccess(route: Route, key: string | undefined, keys: { apiKe
     if (!adminKeys.accepts(key)) throw new UnauthorizedError(ADMIN_KEY_NEEDED);
     return;
   }
+  // A reload is an admin action, but it only re-reads the file the operator chose, so without admin keys it stays available.
+  if (route.kind === "reload" && !adminKeys.empty) {
+    if (!adminKeys.accepts(key)) throw new UnauthorizedError(ADMIN_KEY_NEEDED);
+    return;
+  }
   // Logs show what was asked of which model and why things failed.
   if (route.kind === "local" && route.name === "logs" && !adminKeys.empty) {
     if (!adminKeys.accepts(key)) throw new UnauthorizedError(ADMIN_KEY_NEEDED);

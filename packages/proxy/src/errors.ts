@@ -58,6 +58,20 @@ export class BadPathError extends ProxyError {
   }
 }
 
+/** `POST /llmux/reload` found an invalid config file; nothing changed. 400. */
+export class ConfigReloadError extends ProxyError {
+  /** Each problem with the JSON path of the offending value. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options: { cause?: unknown } = {}) {
+    super("LLMUX_ERR_CONFIG_RELOAD", `The config file is invalid; nothing changed: ${problems.join("; ")}`, {
+      status: 400,
+      type: "BadRequestError",
+      cause: options.cause,
+    });
+    this.problems = problems;
+  }
+}
+
 /** The body is larger than `proxy.max_body_bytes`. 413. */
 export class BodyTooLargeError extends ProxyError {
   constructor(limit: number) {
@@ -208,6 +222,7 @@ export const PROXY_ERROR_CODES: readonly string[] = [
   "LLMUX_ERR_BODY_TIMEOUT",
   "LLMUX_ERR_UNSUPPORTED_MEDIA_TYPE",
   "LLMUX_ERR_INVALID_BODY",
+  "LLMUX_ERR_CONFIG_RELOAD",
   "LLMUX_ERR_MISSING_MODEL",
   "LLMUX_ERR_MODEL_NOT_FOUND",
   "LLMUX_ERR_UNAUTHORIZED",

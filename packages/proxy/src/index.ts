@@ -18,6 +18,7 @@ export {
   BodyTimeoutError,
   UnsupportedMediaTypeError,
   InvalidBodyError,
+  ConfigReloadError,
   MissingModelError,
   ModelNotFoundError,
   UnauthorizedError,

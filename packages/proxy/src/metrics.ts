@@ -33,7 +33,7 @@ export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start" | "warmu
  */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly models: ReadonlySet<string>;
+  private readonly models: Set<string>;
   private readonly requests: Counter<"model" | "status">;
   private readonly requestDuration: Histogram<"model" | "status">;
   private readonly timeToFirstByte: Histogram<"model">;
@@ -45,6 +45,7 @@ export class ProxyMetrics {
   private readonly escalations: Counter<"model">;
   private readonly restarts: Counter<"model">;
   readonly preemption: PreemptionMetrics;
+  private readonly reloads: Counter<"result">;
 
   constructor(options: ProxyMetricsOptions) {
     const registers = [this.registry];
@@ -93,7 +94,8 @@ export class ProxyMetrics {
       registers,
     });
     const { view, states } = options;
-    const models = [...options.models];
+    // The live set: a reload adds and removes models.
+    const models = this.models;
     new Gauge({
       name: "llmux_queue_depth",
       help: "Requests waiting for a lease, per model.",
@@ -160,6 +162,24 @@ export class ProxyMetrics {
       labelNames: ["model"],
       registers,
     });
+    this.reloads = new Counter({
+      name: "llmux_config_reloads_total",
+      help: "Config reloads (SIGHUP or POST /llmux/reload) by result: ok, or invalid (nothing changed).",
+      labelNames: ["result"],
+      registers,
+    });
+    for (const result of ["ok", "invalid"]) this.reloads.inc({ result }, 0);
+  }
+
+  countReload(result: "ok" | "invalid"): void {
+    this.reloads.inc({ result });
+  }
+
+  /** A reload changed the configured models: the `model` label takes the new names. */
+  setModels(models: readonly string[]): void {
+    this.models.clear();
+    for (const model of models) this.models.add(model);
+    this.primeModels();
   }
 
   /** The label for a model name from a client: configured names only. */

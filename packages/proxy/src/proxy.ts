@@ -8,7 +8,7 @@ import { KeySet, checkAccess, clientKey } from "./auth.js";
 import { BodyBudget } from "./body-budget.js";
 import { capConnections } from "./connection-cap.js";
 import { defaultMaxConnections } from "./fd-limit.js";
-import { CapacityError, ProxyClosingError, ProxyStateError } from "./errors.js";
+import { CapacityError, ProxyClosingError, ProxyStateError, RouteNotFoundError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
 import { UpstreamAgents } from "./upstream-agents.js";
 import { LiveStatus } from "./live-status.js";
@@ -22,7 +22,7 @@ import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
 import { recordMuxEvent } from "./mux-metrics.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
-import { sendError } from "./openai-error.js";
+import { sendError, sendJson } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
 import { matchRoute } from "./routes.js";
 import { type StatusView, statusView } from "./status-view.js";
@@ -51,6 +51,12 @@ export interface CreateProxyOptions {
    * each engine's output. Default: an empty one sized by `proxy.log_lines`.
    */
   logs?: LogBook;
+  /**
+   * `POST /llmux/reload`: read the config again and apply it; resolves with
+   * what to answer (the binary's reload report), or throws a coded error
+   * (`ConfigReloadError` for an invalid file). Without it the route answers 404.
+   */
+  reload?: () => Promise<unknown>;
 }
 
 export interface ListenResult {
@@ -74,7 +80,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   readonly registry: Registry;
   readonly logs: LogBook;
   private readonly mux: ProxyMux;
-  private readonly config: ProxyConfigView;
+  private config: ProxyConfigView;
   private readonly logger: ProxyLogger | undefined;
   private readonly server: Server;
   private metricsServer: Server | undefined;
@@ -83,17 +89,18 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly maxConnections: number;
   /** True for a connection accepted past `max_connections`: served only for the local and admin routes. */
   private readonly overCap: (socket: Socket) => boolean;
-  private readonly apiKeys: KeySet;
-  private readonly adminKeys: KeySet;
+  private apiKeys: KeySet;
+  private adminKeys: KeySet;
   private readonly shutdown = new AbortController();
   /** Aborted when closing starts: endless streams (logs, live status) end so they do not hold the shutdown. */
   private readonly closing = new AbortController();
-  private readonly names: ModelNames;
+  private names: ModelNames;
   private readonly live: LiveStatus;
   private readonly active = new Set<ServerResponse>();
   private readonly localDeps: LocalServices;
   private readonly unsubscribe: () => void;
   private readonly upstreamTimeoutMs: number;
+  private readonly reload: (() => Promise<unknown>) | undefined;
   private readonly deadline: (timeoutMs: number) => number;
   private state: "new" | "listening" | "closing" | "closed" = "new";
   private closePromise: Promise<void> | undefined;
@@ -104,6 +111,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.config = options.config;
     this.logger = options.logger;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
+    this.reload = options.reload;
     const clock = this.mux.clock ?? { now: () => performance.now() };
     this.deadline = options.deadline ?? ((timeoutMs) => clock.now() + timeoutMs);
     this.apiKeys = new KeySet(this.config.proxy.api_keys);
@@ -166,6 +174,21 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.overCap = capConnections(this.server, this.maxConnections);
     // Without this listener Node answers `Expect: 100-continue` at once, inviting bodies we may refuse (413).
     this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
+  }
+
+  /**
+   * Take a reloaded config: keys, limits and model names apply to requests
+   * that arrive from now on (requests in progress keep what they started
+   * with). Listeners and buffers sized at start-up keep theirs.
+   */
+  reconfigure(config: ProxyConfigView): void {
+    this.config = config;
+    this.apiKeys = new KeySet(config.proxy.api_keys);
+    this.adminKeys = new KeySet(config.proxy.admin_keys);
+    this.names = new ModelNames(config.models);
+    this.localDeps.config = config;
+    this.localDeps.names = this.names;
+    this.metrics.setModels(Object.keys(config.models));
   }
 
   /** Bind `host:port` (and `metrics_host:metrics_port` unless 0). Port 0 picks a free port. */
@@ -312,6 +335,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       case "local":
         req.resume();
         return serveLocal(this.localDeps, req, res, route);
+      case "reload":
+        req.resume();
+        if (this.reload === undefined) throw new RouteNotFoundError(record.path);
+        return sendJson(res, await this.reload());
     }
   }
 

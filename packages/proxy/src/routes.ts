@@ -36,7 +36,9 @@ export type Route =
   | { kind: "forward"; path: string; query: string; body: BodyKind }
   /** `model`: the id of `/v1/models/{id}`, the model of `/llmux/logs/{model}`; `file`: a status page file. */
   | { kind: "local"; name: LocalRoute; query: string; model?: string; file?: string }
-  | { kind: "admin"; model: string; action: AdminAction; query: string };
+  | { kind: "admin"; model: string; action: AdminAction; query: string }
+  /** `POST /llmux/reload`: read the config file again. */
+  | { kind: "reload" };
 
 const LOCAL_ROUTES: ReadonlyMap<string, LocalRoute> = new Map<string, LocalRoute>([
   ["/health", "health"],
@@ -60,6 +62,7 @@ export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
 ]);
 
 const ADMIN_PREFIX = "/llmux/models/";
+const RELOAD_PATH = "/llmux/reload";
 const ADMIN_ACTIONS: ReadonlySet<string> = new Set(["sleep", "wake", "stop"]);
 
 // Model names may hold `/` (`org/model`) and a few URL-safe marks; nothing that
@@ -102,6 +105,10 @@ export function matchRoute(method: string, target: string): Route {
   if (local !== undefined) {
     if (method !== "GET" && method !== "HEAD") throw new MethodNotAllowedError(method, path, ["GET", "HEAD"]);
     return local;
+  }
+  if (path === RELOAD_PATH) {
+    if (method !== "POST") throw new MethodNotAllowedError(method, path, ["POST"]);
+    return { kind: "reload" };
   }
   if (path.startsWith(ADMIN_PREFIX)) {
     const rest = path.slice(ADMIN_PREFIX.length);
