@@ -25,7 +25,7 @@ import { IdleTimer } from "./idle-timer.js";
 import { idleProgress, runPreload, type PreloadProgress } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
-import { reconfigure, sweepReconfigured, type ReconfigureReport } from "./reconfigure.js";
+import { evictionLevel, reconfigure, sweepReconfigured, type ReconfigureReport } from "./reconfigure.js";
 
 export type EngineFactory = (name: string, modelConfig: ModelConfig, config: LlmuxConfig) => Engine;
 
@@ -373,7 +373,7 @@ export class Multiplexer {
   /** Admin: put an awake model to sleep (`level` 3 stops it). Waits for a switch touching it to end first. */
   async sleepModel(name: string, level?: 1 | 2 | 3): Promise<void> {
     const slot = this.#slotOrThrow(name);
-    await this.#runner.adminEvict(slot, level ?? slot.config.sleep_level);
+    await this.#runner.adminEvict(slot, level ?? evictionLevel(slot, false));
   }
 
   /** Admin: bring a model up now (making room as the default eviction plan says). */
