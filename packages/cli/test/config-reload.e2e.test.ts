@@ -131,6 +131,10 @@ describe("config reload through the binary", () => {
     expect(reloadLines).toHaveLength(100);
     expect(reloadLines.some((line) => (line["removed"] as string[]).includes("c"))).toBe(true);
     expect(reloadLines.some((line) => (line["changed"] as string[]).includes("b"))).toBe(true);
+    // Removed models drained and stopped; b's changed settings took effect through cold starts.
+    expect(llmux.lines.some((line) => line.msg === "c: removed by a reload, its requests done; stopped")).toBe(true);
+    const bStarts = llmux.lines.filter((line) => line["to"] === "b" && (line["phases"] as Array<{ phase: string }> | undefined)?.some((p) => p.phase === "start"));
+    expect(bStarts.length).toBeGreaterThan(1);
     console.log(`reload stress: ${answered} answered, ${refusedRemoved} refused for a removed model, 100 reloads`);
     await llmux.kill();
     expect((await llmux.exited).code).toBe(0);
@@ -142,6 +146,7 @@ describe("config reload through the binary", () => {
       { name: "b", sleepLevel: 1 },
     ])) as Config;
     for (const model of Object.values(config.models)) model["gpu_memory_utilization"] = 0.4;
+    config["metrics_on_proxy_port"] = true;
     const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
     const url = await llmux.listening();
     expect((await chat(url, "a")).status).toBe(200);
@@ -197,8 +202,9 @@ describe("config reload through the binary", () => {
     const argv = readCommandLine(newPid!) ?? [];
     expect(argv[argv.indexOf("--gpu-memory-utilization") + 1]).toBe("0.5");
 
-    const metrics = await fetch(`${url}/llmux/status`, { headers: { authorization: "Bearer k1" } });
-    expect(metrics.status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('llmux_config_reloads_total{result="invalid"} 1');
+    expect(metrics).toContain('llmux_config_reloads_total{result="ok"} 2');
     expect(simCrashes()).toEqual([]);
     await llmux.kill();
     expect((await llmux.exited).code).toBe(0);
