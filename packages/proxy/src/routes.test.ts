@@ -35,6 +35,12 @@ describe("matchRoute", () => {
     expect(codeOf(() => matchRoute("GET", "/v1/chat/completions"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
     expect(codeOf(() => matchRoute("POST", "/v1/models"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
     expect(codeOf(() => matchRoute("GET", "/llmux/models/a/sleep"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
+    expect(codeOf(() => matchRoute("GET", "/llmux/reload"))).toBe("LLMUX_ERR_METHOD_NOT_ALLOWED");
+  });
+
+  it("matches POST /llmux/reload exactly", () => {
+    expect(matchRoute("POST", "/llmux/reload")).toEqual({ kind: "reload" });
+    expect(codeOf(() => matchRoute("POST", "/llmux/reload/x"))).toBe("LLMUX_ERR_ROUTE_NOT_FOUND");
   });
 
   it("matches exact paths only", () => {
