@@ -95,6 +95,9 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
       // The reloader writes the line people read (with the trigger and the file); this one is for tracing.
       logger.debug({ added: event.added, removed: event.removed, changed: event.changed }, "multiplexer reconfigured");
       return;
+    case "placed":
+      logger.info({ model: event.model, gpus: event.gpus }, `${event.model}: placed on GPU ${event.gpus.join(", ")}`);
+      return;
     case "removed":
       logger.info({ model: event.model }, `${event.model}: removed by a reload, its requests done; stopped`);
       return;

@@ -57,6 +57,8 @@ export type MuxEvent =
       unchanged: string[];
       restart_required: string[];
     }
+  /** An auto-placed model (no `gpus` in its config) is about to start on these GPUs. */
+  | { type: "placed"; model: string; at: number; gpus: number[] }
   /** A model removed by a reload finished its requests and stopped. */
   | { type: "removed"; model: string; at: number };
 

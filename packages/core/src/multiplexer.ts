@@ -25,6 +25,7 @@ import { IdleTimer } from "./idle-timer.js";
 import { idleProgress, runPreload, type PreloadProgress } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
+import { assignPlacement } from "./placement.js";
 import { evictionLevel, reconfigure, sweepReconfigured, type ReconfigureReport } from "./reconfigure.js";
 
 export type EngineFactory = (name: string, modelConfig: ModelConfig, config: LlmuxConfig) => Engine;
@@ -248,8 +249,8 @@ export class Multiplexer {
   }
 
   /** @internal The policy's view of the world. */
-  view(): PolicyView {
-    return buildPolicyView(this);
+  view(wanted?: string): PolicyView {
+    return buildPolicyView(this, wanted);
   }
 
   /** @internal Admit what can be admitted, then let the policy start switches. Re-entrant calls coalesce. */
@@ -320,6 +321,7 @@ export class Multiplexer {
       if (!this.#valid(view, decision.model, decision.evict)) return;
       const slot = this.slots.get(decision.model);
       if (!slot) return;
+      assignPlacement(this, slot, view.models.find((m) => m.name === slot.name)?.gpus);
       void this.#runner.run(slot, decision.evict, decision.reason);
     }
   }

@@ -1,12 +1,13 @@
 import { cloneCosts } from "./costs.js";
 import type { Multiplexer } from "./multiplexer.js";
-import type { PolicyView } from "./policy.js";
+import type { PolicyModelView, PolicyView } from "./policy.js";
 import type { Slot } from "./slot.js";
+import { placeInView } from "./placement.js";
 
 /** What a policy sees: copies, so a policy cannot change the multiplexer. */
-export function buildPolicyView(mux: Multiplexer): PolicyView {
+export function buildPolicyView(mux: Multiplexer, wanted?: string): PolicyView {
   const now = mux.clock.now();
-  return {
+  const view: PolicyView & { models: PolicyModelView[] } = {
     now,
     config: mux.config.policy,
     reserveFraction: mux.config.gpu.sleep_reserve_gib / mux.config.gpu.memory_gib,
@@ -33,6 +34,9 @@ export function buildPolicyView(mux: Multiplexer): PolicyView {
       priority: slot.config.priority,
     })),
   };
+  // Where a stopped model without fixed `gpus` would start: the policy plans with that choice.
+  placeInView(mux, view, wanted);
+  return view;
 }
 
 function inFlightEndsAt(slot: Slot): number | null {

@@ -36,7 +36,10 @@ const RESTART_ONLY = [
 
 /** `preload` only matters at start-up (and `--preload` sets it), so it does not make a model "changed". */
 function sameModel(a: ModelConfig, b: ModelConfig): boolean {
-  return JSON.stringify({ ...a, preload: false }) === JSON.stringify({ ...b, preload: false });
+  // An auto-placed model's `gpus` is llmux's last choice, not a setting.
+  const auto = a.placement === "auto" && b.placement === "auto";
+  const comparable = (model: ModelConfig) => ({ ...model, preload: false, gpus: auto ? [] : model.gpus });
+  return JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
 }
 
 function read(config: LlmuxConfig, path: readonly string[]): unknown {

@@ -27,6 +27,8 @@ export interface ModelSnapshot {
   max_concurrency: number;
   /** Measured drains (moving average and 90th percentile of recent ones), null before the first. */
   drain: { avg_ms: number; p90_ms: number; samples: number } | null;
+  /** `auto`: llmux chooses its GPUs at each start (`gpus` is the last choice); `fixed`: the config's `gpus`. */
+  placement: "auto" | "fixed";
   /** A reload removed it: it serves what it queued, then stops and leaves the list. */
   removing: boolean;
   /** A reload changed its settings: they apply at its next start. */
@@ -84,6 +86,7 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
       gpuMemoryUtilization: slot.fraction,
       max_concurrency: slot.admitLimit,
       drain: drainOf(slot),
+      placement: slot.config.placement,
       removing: slot.removing,
       settings_pending: slot.pendingConfig !== null,
     });

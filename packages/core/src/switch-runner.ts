@@ -9,6 +9,7 @@ import type { Slot } from "./slot.js";
 import { warmUpIfWanted } from "./warmup.js";
 import { pausePreemptible } from "./preemption.js";
 import { evictionLevel } from "./reconfigure.js";
+import { assignPlacement } from "./placement.js";
 import { withTimeout } from "./with-timeout.js";
 
 interface ActiveSwitch {
@@ -61,10 +62,11 @@ export class SwitchRunner {
     for (;;) {
       if (this.#mux.closing) throw new MuxClosedError();
       if (slot.state === "awake" && !slot.busy) return;
-      const view = this.#mux.view();
+      const view = this.#mux.view(slot.name);
       const model = view.models.find((m) => m.name === slot.name);
       const plan = model && !model.busy ? planEvictions(view, model) : null;
       if (plan && model) {
+        assignPlacement(this.#mux, slot, model.gpus);
         let failure: unknown;
         await this.#track([slot, ...plan.map((e) => this.#slot(e.model))], async (signal) => {
           try {

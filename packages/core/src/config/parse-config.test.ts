@@ -65,6 +65,7 @@ describe("parseConfig", () => {
       extra_args: [],
       env: {},
       gpus: [0],
+      placement: "auto",
       startup_timeout_secs: 600,
       max_concurrency: 256,
       decode_tokens_per_sec: 40,

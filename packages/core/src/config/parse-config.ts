@@ -28,6 +28,7 @@ export function parseConfig(input: unknown): LlmuxConfig {
       ...model,
       sleep_level: model.sleep_level ?? raw.policy.sleep_level,
       gpus,
+      placement: model.gpus === undefined ? "auto" : "fixed",
       max_concurrency,
       idle_timeout_secs: model.idle_timeout_secs ?? raw.policy.idle_timeout_secs,
       asleep_timeout_secs: model.asleep_timeout_secs ?? raw.policy.asleep_timeout_secs,
@@ -122,6 +123,15 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
         path: formatPath(["models", name, "gpus"]),
         message: `expected ${model.tensor_parallel_size} GPU indices (tensor_parallel_size), found ${model.gpus.length}`,
       });
+    }
+    const count = config.gpu.count;
+    if (count !== undefined && model.tensor_parallel_size > count) {
+      issues.push({
+        path: formatPath(["models", name, "tensor_parallel_size"]),
+        message: `expected at most gpu.count (${count}) GPUs, found ${model.tensor_parallel_size}`,
+      });
+    } else if (count !== undefined && model.placement === "fixed" && model.gpus.some((gpu) => gpu >= count)) {
+      issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected GPU indices below gpu.count (${count}), found ${JSON.stringify(model.gpus)}` });
     }
     if (new Set(model.gpus).size !== model.gpus.length) {
       issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected distinct GPU indices, found ${JSON.stringify(model.gpus)}` });

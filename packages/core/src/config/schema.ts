@@ -33,7 +33,7 @@ export const modelSchema = z.strictObject({
     .array(z.int().min(0))
     .min(1)
     .optional()
-    .describe("GPU indices (CUDA_VISIBLE_DEVICES). Default: 0 .. tensor_parallel_size-1."),
+    .describe("GPU indices (CUDA_VISIBLE_DEVICES). Default: chosen by llmux at each start among `gpu.count` GPUs (0 .. tensor_parallel_size-1 on one GPU's machine)."),
   startup_timeout_secs: positiveSecs.default(600),
   max_concurrency: z
     .int()
@@ -92,6 +92,13 @@ export const policySchema = z.strictObject({
 export const gpuSchema = z.strictObject({
   memory_gib: z.number().gt(0).default(80).describe("Total memory of each GPU."),
   sleep_reserve_gib: z.number().min(0).default(1).describe("Memory a sleeping vLLM process keeps per GPU (CUDA context)."),
+  count: z
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "GPUs llmux places models on (0 .. count-1): a model without `gpus` gets the ones that need the fewest evictions, then the least used, at each start. Default: enough for the largest `gpus` index and `tensor_parallel_size`.",
+    ),
 });
 
 /** uvicorn (vLLM's HTTP server) closes idle connections after 5 s; a reused one must be younger. */

@@ -15,6 +15,8 @@ export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gp
   max_concurrency: number;
   idle_timeout_secs: number;
   asleep_timeout_secs: number;
+  /** `auto` when `gpus` was not given: llmux chooses them at each start (`gpus` holds the last choice). */
+  placement: "auto" | "fixed";
 };
 
 /** A validated config with every default applied. */
