@@ -44,6 +44,10 @@ export interface PolicyResult {
   gpuBusySecs: number;
   /** Served requests that waited longer than `boundSecs`. */
   overBound: number;
+  /** Sleeps and stops done by `idle_timeout_secs` / `asleep_timeout_secs`. */
+  idleActions: number;
+  /** Per model: switches that put it away (a pinned model never appears; lower `priority` goes first). */
+  evictions: Record<string, number>;
 }
 
 /** Nearest-rank percentile. */

@@ -86,13 +86,20 @@ interface SwitchTally {
   switchSpans: [number, number][];
   drainSpans: [number, number][];
   drains: number[];
+  /** Sleeps and stops by `idle_timeout_secs` / `asleep_timeout_secs`. */
+  idleActions: number;
+  /** Per model: how often a switch put it away. */
+  evictions: Record<string, number>;
 }
 
 function watchSwitches(mux: Multiplexer, clock: VirtualClock, after: () => number): SwitchTally {
-  const tally: SwitchTally = { switches: 0, longestSwitchMs: 0, longestCostMs: 0, switchSpans: [], drainSpans: [], drains: [] };
+  const tally: SwitchTally = { switches: 0, longestSwitchMs: 0, longestCostMs: 0, switchSpans: [], drainSpans: [], drains: [], idleActions: 0, evictions: {} };
   mux.on((event) => {
-    if (event.type !== "switch-end" || clock.now() < after()) return;
+    if (clock.now() < after()) return;
+    if (event.type === "idle") tally.idleActions++;
+    if (event.type !== "switch-end") return;
     const record = event.record;
+    if (record.result === "ok") for (const model of record.from) tally.evictions[model] = (tally.evictions[model] ?? 0) + 1;
     const drainMs = maxOf(record.phases.filter((p) => p.phase === "drain").map((p) => p.durationMs));
     if (record.result !== "aborted" && record.from.length > 0) {
       tally.switches++;
@@ -250,6 +257,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     boundSecs: boundMs / 1000,
     overBound: waits.filter((wait) => wait > boundMs).length,
     paused,
+    idleActions: tally.idleActions,
+    evictions: tally.evictions,
     // Switching and serving: the time the GPU is busy with something.
     gpuBusySecs: unionMs([...busySpans, ...tally.switchSpans.filter(([begin]) => begin >= offset)]) / 1000,
   };
