@@ -71,6 +71,5 @@ describe("llmux simulate with lifecycle settings", () => {
     const priority = await simulate({ a: { priority: 10 } });
     expect(priority).toMatchObject({ served: 60, failed: 0 });
     expect(priority.evictions["a"] ?? 0).toBeLessThan(plain.evictions["a"] ?? 0);
-    console.log(JSON.stringify({ plain: plain.evictions, idle: idle.idleActions, pinned: pinned.evictions, priority: priority.evictions }));
   });
 });
