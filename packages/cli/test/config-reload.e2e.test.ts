@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readSimEvents } from "@llmux/vllm-sim/testing";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readCommandLine } from "../src/proc-info.js";
@@ -16,17 +16,7 @@ afterEach(async () => {
 type Config = Record<string, unknown> & { models: Record<string, Record<string, unknown>>; proxy?: Record<string, unknown> };
 
 function simCrashes(): unknown[] {
-  let text = "";
-  try {
-    text = readFileSync(workspace.eventLog, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { event: string })
-    .filter((event) => event.event === "crash");
+  return readSimEvents(workspace.eventLog).filter((event) => event.event === "crash");
 }
 
 async function reload(url: string, key?: string): Promise<{ status: number; body: any }> {

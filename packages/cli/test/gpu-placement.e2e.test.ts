@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readSimEvents } from "@llmux/vllm-sim/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
 
@@ -11,23 +11,7 @@ afterEach(async () => {
   await workspace.cleanup();
 });
 
-interface SimEvent {
-  event: string;
-  model: string;
-  gpus?: number[];
-  reason?: string;
-}
-
-function simEvents(): SimEvent[] {
-  try {
-    return readFileSync(workspace.eventLog, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as SimEvent);
-  } catch {
-    return [];
-  }
-}
+const simEvents = () => readSimEvents(workspace.eventLog);
 
 describe("GPU placement through the binary", () => {
   it("places models without `gpus` on the GPUs that need the fewest evictions, then the least used", async () => {
@@ -45,7 +29,7 @@ describe("GPU placement through the binary", () => {
     // A free GPU costs no eviction: the first three land on GPUs 0, 1, 2.
     for (const name of ["m1", "m2", "m3"]) expect((await chat(url, name)).status).toBe(200);
     const ready = () => simEvents().filter((event) => event.event === "ready");
-    expect(ready().map((event) => [event.model, event.gpus])).toEqual([
+    expect(ready().map((event) => [event.model, event["gpus"]])).toEqual([
       ["m1", [0]],
       ["m2", [1]],
       ["m3", [2]],
@@ -66,7 +50,7 @@ describe("GPU placement through the binary", () => {
       expect(model.placement).toBe("auto");
       expect(model.gpus).toHaveLength(1);
     }
-    expect(new Set(ready().flatMap((event) => event.gpus ?? []))).toEqual(new Set([0, 1, 2]));
+    expect(new Set(ready().flatMap((event) => (event["gpus"] as number[] | undefined) ?? []))).toEqual(new Set([0, 1, 2]));
     await llmux.kill();
     expect((await llmux.exited).code).toBe(0);
   }, 120_000);
