@@ -1,4 +1,4 @@
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 
 /**
  * The catalogue of errors the `llmux` binary and `startLlmux()` raise
@@ -38,18 +38,11 @@ export class StartupError extends LlmuxError {
   }
 }
 
-/** A call on an instance that is already closed. */
-export class ClosedError extends LlmuxError {
-  constructor(message = "llmux is closed", options: { cause?: unknown } = {}) {
-    super("LLMUX_ERR_CLOSED", message, { ...options, status: 503 });
-  }
-}
-
 /** Every code this package defines, for the README check. */
 export const CLI_ERROR_CODES = [
   "LLMUX_ERR_CLI_USAGE",
   "LLMUX_ERR_CONFIG_FILE",
   "LLMUX_ERR_STATE_FILE",
   "LLMUX_ERR_STARTUP",
-  "LLMUX_ERR_CLOSED",
+  "LLMUX_ERR_SHUTTING_DOWN",
 ] as const;

@@ -6,7 +6,8 @@ export { loadConfigFile, type ConfigOverrides } from "./config-file.js";
 export { defaultStateFilePath } from "./state-file.js";
 export { main } from "./program.js";
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";
-export { CliUsageError, ClosedError, ConfigFileError, StartupError, StateFileError, CLI_ERROR_CODES } from "./errors.js";
+export { ShuttingDownError } from "@llmux/types";
+export { CliUsageError, ConfigFileError, StartupError, StateFileError, CLI_ERROR_CODES } from "./errors.js";
 // Embedders build the config they pass to startLlmux; the CLI package alone is enough for that.
 export {
   ConfigError,

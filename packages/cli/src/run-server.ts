@@ -1,4 +1,4 @@
-import { isLlmuxError } from "@llmux/vllm-client";
+import { isLlmuxError } from "@llmux/types";
 import type { CliIo } from "./cli-io.js";
 import { loadConfigFile } from "./config-file.js";
 import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes.js";

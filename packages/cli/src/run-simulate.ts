@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { POLICIES, formatResultsTable, parseTrace, simulateTrace, traceConfig, type Policy, type SimEngineCostsInput } from "@llmux/core";
 import { costsFromFlags, costsFromStatus, serviceFromFlags, type SimulateModelFlags } from "./simulate-costs.js";
-import { isLlmuxError } from "@llmux/vllm-client";
+import { isLlmuxError } from "@llmux/types";
 import type { CliIo } from "./cli-io.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
 import { loadConfigOrReport } from "./run-server.js";

@@ -2,9 +2,10 @@ import { Multiplexer, checkConfig, type LlmuxConfig, type ReconfigureReport } fr
 import { createLogBook, createProxy, type LogBook, type RequestRecord } from "@llmux/proxy";
 import type { Logger } from "pino";
 import { createVllmEngineFactory, type EngineFactory } from "./engine-factory.js";
+import { ShuttingDownError } from "@llmux/types";
 import { assertCommandRunnable } from "./check-command.js";
 import { createReloader, reloadOnSighup, type ReloadSource } from "./config-reload.js";
-import { ClosedError, StartupError } from "./errors.js";
+import { StartupError } from "./errors.js";
 import { createLogger, type LogFormat, type LogLevel } from "./logger.js";
 import { logMuxEvent } from "./mux-event-log.js";
 import { readStartTime, isAlive } from "./proc-info.js";
@@ -155,7 +156,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
       }
       const stopBudgetMs = graceMs + config.policy.stop_grace_secs * 1000 + 5_000;
       if (!(await settlesWithin(mux.close(), stopBudgetMs))) {
-        await settlesWithin(mux.destroy(new ClosedError("shutdown took too long")), FORCE_BUDGET_MS);
+        await settlesWithin(mux.destroy(new ShuttingDownError({ cause: new Error("shutdown took too long") })), FORCE_BUDGET_MS);
       }
       await destroying;
       cleanup();
@@ -168,7 +169,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     destroying ??= (async () => {
       // Bounded: a forced shutdown must end even if a library hangs (the state file then keeps the record).
       await settlesWithin(proxy.destroy(), FORCE_BUDGET_MS);
-      await settlesWithin(mux.destroy(error ?? new ClosedError("llmux destroyed")), FORCE_BUDGET_MS);
+      await settlesWithin(mux.destroy(error ?? new ShuttingDownError({ cause: new Error("llmux destroyed") })), FORCE_BUDGET_MS);
       cleanup();
     })().finally(closedResolve);
     return destroying;

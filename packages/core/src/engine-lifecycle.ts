@@ -1,4 +1,4 @@
-import type { Engine, EngineExit } from "@llmux/vllm-client";
+import type { Engine, EngineExit } from "@llmux/types";
 import { EngineCrashedError } from "./errors.js";
 import type { Multiplexer } from "./multiplexer.js";
 import type { Slot } from "./slot.js";

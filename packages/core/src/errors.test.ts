@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 import { describe, expect, it } from "vitest";
 import * as errors from "./errors.js";
 
@@ -15,14 +15,14 @@ describe("error catalogue", () => {
     const samples = [
       [new errors.UnknownModelError("m", ["a"]), "LLMUX_ERR_UNKNOWN_MODEL", 404],
       [new errors.QueueTimeoutError("m", 1000), "LLMUX_ERR_QUEUE_TIMEOUT", 504],
-      [new errors.AbortedError("m"), "LLMUX_ERR_ABORTED", 499],
+      [errors.requestAbortedError("m"), "LLMUX_ERR_ABORTED", 499],
       [new errors.ModelStartFailedError("m", new Error("x")), "LLMUX_ERR_MODEL_START_FAILED", 503],
       [new errors.ModelBackoffError("m", 5, new Error("x")), "LLMUX_ERR_MODEL_BACKOFF", 503],
       [new errors.EngineCrashedError("m", "exit code 1"), "LLMUX_ERR_ENGINE_CRASHED", 502],
       [new errors.PreemptedError("m", "r"), "LLMUX_ERR_PREEMPTED", 503],
       [new errors.RequestPausedError("m", 2), "LLMUX_ERR_REQUEST_PAUSED", 503],
       [new errors.SwitchFailedError("m", new Error("x")), "LLMUX_ERR_SWITCH_FAILED", 503],
-      [new errors.MuxClosedError(), "LLMUX_ERR_MUX_CLOSED", 503],
+      [new errors.ShuttingDownError(), "LLMUX_ERR_SHUTTING_DOWN", 503],
       [new errors.DoesNotFitError("m", "d"), "LLMUX_ERR_DOES_NOT_FIT", 503],
       [new errors.OverloadedError("m", "d", 3), "LLMUX_ERR_OVERLOADED", 429],
       [new errors.ConfigError([{ path: "port", message: "bad" }]), "LLMUX_ERR_CONFIG", undefined],
@@ -40,6 +40,6 @@ describe("error catalogue", () => {
     const error = new errors.ModelStartFailedError("qwen", new Error("wrapped", { cause }));
     expect(error.message).toContain("Last log lines:\nline 1\nValueError: Free memory on device");
     expect(new errors.ModelBackoffError("qwen", 7, cause).retryAfterSecs).toBe(7);
-    expect(new errors.MuxClosedError().retryAfterSecs).toBeGreaterThan(0);
+    expect(new errors.ShuttingDownError().retryAfterSecs).toBeGreaterThan(0);
   });
 });

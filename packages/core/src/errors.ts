@@ -1,21 +1,13 @@
-import { LlmuxError } from "@llmux/vllm-client";
+import { AbortedError, LlmuxError } from "@llmux/types";
+
+export { AbortedError, ShuttingDownError } from "@llmux/types";
 
 /**
  * The error catalogue of `@llmux/core`. Callers match on `code`; `status` is the
  * HTTP status the proxy should answer with; `retryAfterSecs` (when set) is how
  * long a client should wait before trying again (`Retry-After`).
  */
-export class CoreError extends LlmuxError {
-  readonly retryAfterSecs: number | undefined;
-  constructor(
-    code: string,
-    message: string,
-    options: { cause?: unknown; status?: number; retryAfterSecs?: number } = {},
-  ) {
-    super(code, message, options);
-    this.retryAfterSecs = options.retryAfterSecs;
-  }
-}
+export class CoreError extends LlmuxError {}
 
 export interface ConfigIssue {
   /** JSON path of the offending value, e.g. `models["qwen"].port`. */
@@ -49,11 +41,9 @@ export class QueueTimeoutError extends CoreError {
   }
 }
 
-export class AbortedError extends CoreError {
-  constructor(model: string, cause?: unknown) {
-    // 499 is nginx's "client closed request": never sent, the client is gone.
-    super("LLMUX_ERR_ABORTED", `The request for model \`${model}\` was aborted by its client.`, { status: 499, cause });
-  }
+/** The client's signal aborted while its request waited for `model` (499: never sent, the client is gone). */
+export function requestAbortedError(model: string, cause?: unknown): AbortedError {
+  return new AbortedError(`The request for model \`${model}\` was aborted by its client.`, { cause });
 }
 
 export class ModelStartFailedError extends CoreError {
@@ -120,12 +110,6 @@ export class SwitchFailedError extends CoreError {
   }
 }
 
-export class MuxClosedError extends CoreError {
-  constructor(cause?: unknown) {
-    super("LLMUX_ERR_MUX_CLOSED", "llmux is shutting down.", { status: 503, cause, retryAfterSecs: 5 });
-  }
-}
-
 export class DoesNotFitError extends CoreError {
   constructor(model: string, detail: string) {
     super("LLMUX_ERR_DOES_NOT_FIT", `Model \`${model}\` cannot fit in GPU memory: ${detail}.`, { status: 503 });
@@ -150,7 +134,7 @@ export const CORE_ERROR_CODES = [
   "LLMUX_ERR_PREEMPTED",
   "LLMUX_ERR_REQUEST_PAUSED",
   "LLMUX_ERR_SWITCH_FAILED",
-  "LLMUX_ERR_MUX_CLOSED",
+  "LLMUX_ERR_SHUTTING_DOWN",
   "LLMUX_ERR_DOES_NOT_FIT",
   "LLMUX_ERR_OVERLOADED",
 ] as const;

@@ -1,4 +1,4 @@
-import type { EngineExit } from "@llmux/vllm-client";
+import type { EngineExit } from "@llmux/types";
 import type { ModelState } from "./model-state.js";
 
 export interface SwitchPhase {

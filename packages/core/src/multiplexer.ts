@@ -1,13 +1,13 @@
-import type { Engine } from "@llmux/vllm-client";
+import { ShuttingDownError } from "@llmux/types";
+import type { Engine } from "@llmux/types";
 import { realClock, type Clock, type TimerHandle } from "./clock.js";
 import type { LlmuxConfig, ModelConfig } from "./config/types.js";
 import { createEngine, stopEngine } from "./engine-lifecycle.js";
 import { buildPolicyView } from "./policy-view.js";
 import {
-  AbortedError,
+  requestAbortedError,
   DoesNotFitError,
   ModelBackoffError,
-  MuxClosedError,
   QueueTimeoutError,
   UnknownModelError,
 } from "./errors.js";
@@ -125,11 +125,11 @@ export class Multiplexer {
 
   /** Wait until `model` is awake and admitting, then hold a lease on it. */
   acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
-    if (this.closing) return Promise.reject(new MuxClosedError());
+    if (this.closing) return Promise.reject(new ShuttingDownError());
     const slot = this.slots.get(model);
     if (!slot || slot.removing) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
     const now = this.clock.now();
-    if (options.signal?.aborted) return Promise.reject(new AbortedError(model, options.signal.reason));
+    if (options.signal?.aborted) return Promise.reject(requestAbortedError(model, options.signal.reason));
     if (slot.backoffUntil > now) {
       const error = new ModelBackoffError(model, Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000)), slot.backoffCause);
       this.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code });
@@ -162,7 +162,7 @@ export class Multiplexer {
       const signal = options.signal;
       if (signal) {
         const onAbort = () => {
-          this.rejectWaiter(slot, waiter, new AbortedError(model, signal.reason));
+          this.rejectWaiter(slot, waiter, requestAbortedError(model, signal.reason));
           this.schedule();
         };
         signal.addEventListener("abort", onAbort, { once: true });
@@ -281,7 +281,7 @@ export class Multiplexer {
    * running values and are listed in `restart_required`.
    */
   reconfigure(config: LlmuxConfig): ReconfigureReport {
-    if (this.closing) throw new MuxClosedError();
+    if (this.closing) throw new ShuttingDownError();
     return reconfigure(this, config);
   }
 
@@ -402,7 +402,7 @@ export class Multiplexer {
   }
 
   #slotOrThrow(name: string): Slot {
-    if (this.closing) throw new MuxClosedError();
+    if (this.closing) throw new ShuttingDownError();
     const slot = this.slots.get(name);
     if (!slot) throw new UnknownModelError(name, [...this.slots.keys()]);
     return slot;
@@ -431,7 +431,7 @@ export class Multiplexer {
     this.closing = true;
     this.#idle.cancel();
     if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
-    for (const slot of this.slots.values()) this.rejectAllWaiters(slot, () => new MuxClosedError(error));
+    for (const slot of this.slots.values()) this.rejectAllWaiters(slot, () => new ShuttingDownError({ cause: error }));
     const slots = [...this.slots.values()];
     if (graceMs > 0 && slots.some((slot) => slot.leases.size > 0)) {
       await new Promise<void>((resolve) => {
@@ -455,8 +455,8 @@ export class Multiplexer {
         }
       });
     }
-    for (const slot of slots) this.revokeLeases(slot, new MuxClosedError(error));
-    await this.#runner.abortAll(new MuxClosedError(error));
+    for (const slot of slots) this.revokeLeases(slot, new ShuttingDownError({ cause: error }));
+    await this.#runner.abortAll(new ShuttingDownError({ cause: error }));
     await Promise.allSettled(slots.map((slot) => this.stopEngine(slot)));
   }
 }

@@ -1,4 +1,4 @@
-import type { Engine } from "@llmux/vllm-client";
+import type { Engine } from "@llmux/types";
 import type { ModelConfig } from "./config/types.js";
 import { emptyCosts, type ModelCosts } from "./costs.js";
 import type { LeaseImpl } from "./lease.js";

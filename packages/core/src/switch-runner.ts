@@ -1,6 +1,7 @@
-import type { Engine, SleepLevel } from "@llmux/vllm-client";
+import { ShuttingDownError } from "@llmux/types";
+import type { Engine, SleepLevel } from "@llmux/types";
 import { recordCost } from "./costs.js";
-import { ModelStartFailedError, MuxClosedError, PreemptedError, SwitchFailedError, messageOf } from "./errors.js";
+import { ModelStartFailedError, PreemptedError, SwitchFailedError, messageOf } from "./errors.js";
 import type { SwitchPhase, SwitchRecord } from "./events.js";
 import type { Multiplexer } from "./multiplexer.js";
 import { planEvictions } from "./budget.js";
@@ -41,7 +42,7 @@ export class SwitchRunner {
   /** Admin sleep/stop of one model, after any switch touching it. */
   async adminEvict(slot: Slot, level: 1 | 2 | 3): Promise<void> {
     await this.#whenIdle([slot]);
-    if (this.#mux.closing) throw new MuxClosedError();
+    if (this.#mux.closing) throw new ShuttingDownError();
     if (slot.state === "stopped") return;
     if (slot.state === "asleep" && level !== 3) return;
     await this.#track([slot], async (signal) => {
@@ -60,7 +61,7 @@ export class SwitchRunner {
   /** Admin wake: bring `slot` up, making room with the default eviction plan. */
   async adminWake(slot: Slot): Promise<void> {
     for (;;) {
-      if (this.#mux.closing) throw new MuxClosedError();
+      if (this.#mux.closing) throw new ShuttingDownError();
       if (slot.state === "awake" && !slot.busy) return;
       const view = this.#mux.view(slot.name);
       const model = view.models.find((m) => m.name === slot.name);
@@ -140,7 +141,7 @@ export class SwitchRunner {
       // Stop admitting to the evictees and drain them together.
       for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
       await Promise.all(evictees.map((slot) => this.#drain(slot, phases, signal, paused)));
-      if (mux.closing) throw new MuxClosedError();
+      if (mux.closing) throw new ShuttingDownError();
       if (target.waiters.length === 0 && !rethrow) {
         // Every request that wanted the target left while we drained: no switch.
         for (const slot of evictees) if (slot.state === "draining" && slot.engine) mux.setState(slot, "awake");
@@ -154,13 +155,13 @@ export class SwitchRunner {
           return this.#evict(slot, eviction, evictionLevel(slot, eviction.action === "stop"), phases, signal, true);
         }),
       );
-      if (mux.closing) throw new MuxClosedError();
+      if (mux.closing) throw new ShuttingDownError();
       await this.#bringUp(target, phases, signal);
     } catch (caught) {
       error = caught;
       const closed = signal.aborted || mux.closing;
       result = closed ? "aborted" : "failed";
-      const failure = closed ? new MuxClosedError(caught) : caught instanceof Error && "code" in caught ? caught : new SwitchFailedError(target.name, caught);
+      const failure = closed ? new ShuttingDownError({ cause: caught }) : caught instanceof Error && "code" in caught ? caught : new SwitchFailedError(target.name, caught);
       target.lastError = messageOf(caught);
       mux.rejectAllWaiters(target, () => failure);
       if (rethrow) throw failure;

@@ -149,9 +149,9 @@ describe("Multiplexer: close and destroy", () => {
     await h.clock.advance(5_000);
     expect(closing.settled).toBe(true);
     await again;
-    expect(b.error).toMatchObject({ code: "LLMUX_ERR_MUX_CLOSED", status: 503 });
+    expect(b.error).toMatchObject({ code: "LLMUX_ERR_SHUTTING_DOWN", status: 503 });
     expect([...h.engines.values()].flat().every((engine) => engine.state === "stopped")).toBe(true);
-    await expectCode(h.mux.acquire("a"), "LLMUX_ERR_MUX_CLOSED");
+    await expectCode(h.mux.acquire("a"), "LLMUX_ERR_SHUTTING_DOWN");
     expect(h.mux.snapshot().closed).toBe(true);
   });
 
@@ -165,7 +165,7 @@ describe("Multiplexer: close and destroy", () => {
     expect(a.value?.signal.aborted).toBe(false);
     expect(h.engine("a").state).toBe("awake");
     await h.clock.advance(2_000);
-    expect(a.value?.signal.reason).toMatchObject({ code: "LLMUX_ERR_MUX_CLOSED" });
+    expect(a.value?.signal.reason).toMatchObject({ code: "LLMUX_ERR_SHUTTING_DOWN" });
     await h.clock.advance(1_000);
     expect(closing.settled).toBe(true);
     expect(h.engine("a").state).toBe("stopped");
@@ -276,7 +276,7 @@ describe("Multiplexer: races", () => {
     await h.clock.advance(100);
     const closing = track(h.mux.close());
     await h.clock.advance(100);
-    expect(b.error).toMatchObject({ code: "LLMUX_ERR_MUX_CLOSED" });
+    expect(b.error).toMatchObject({ code: "LLMUX_ERR_SHUTTING_DOWN" });
     a.value?.release();
     await h.clock.advance(5_000);
     expect(closing.settled).toBe(true);

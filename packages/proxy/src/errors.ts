@@ -1,4 +1,6 @@
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
+
+export { ShuttingDownError } from "@llmux/types";
 
 /**
  * The proxy's error catalogue. Every error that the proxy itself produces is
@@ -7,8 +9,6 @@ import { LlmuxError } from "@llmux/vllm-client";
  */
 
 export class ProxyError extends LlmuxError {
-  /** Seconds after which a retry may succeed; sent as `Retry-After`. */
-  readonly retryAfterSecs: number | undefined;
   /** OpenAI error `type` for the response body. */
   readonly type: string;
   /** OpenAI error `param` (the offending field), or null. */
@@ -19,9 +19,8 @@ export class ProxyError extends LlmuxError {
     message: string,
     options: { status: number; type: string; cause?: unknown; retryAfterSecs?: number; param?: string | null },
   ) {
-    super(code, message, { status: options.status, cause: options.cause });
+    super(code, message, { status: options.status, cause: options.cause, retryAfterSecs: options.retryAfterSecs });
     this.type = options.type;
-    this.retryAfterSecs = options.retryAfterSecs;
     this.param = options.param ?? null;
   }
 }
@@ -173,17 +172,6 @@ export class UpstreamTimeoutError extends ProxyError {
   }
 }
 
-/** The proxy is shutting down and takes no new requests. 503. */
-export class ProxyClosingError extends ProxyError {
-  constructor() {
-    super("LLMUX_ERR_PROXY_CLOSING", "llmux is shutting down.", {
-      status: 503,
-      type: "ServiceUnavailableError",
-      retryAfterSecs: 5,
-    });
-  }
-}
-
 /** The buffered-body budget or the connection cap is used up: refused at once, before the body is read. 503. */
 export class CapacityError extends ProxyError {
   constructor(what: "buffered request bodies" | "client connections", limit: number) {
@@ -229,7 +217,7 @@ export const PROXY_ERROR_CODES: readonly string[] = [
   "LLMUX_ERR_UPSTREAM_UNAVAILABLE",
   "LLMUX_ERR_UPSTREAM_FAILED",
   "LLMUX_ERR_UPSTREAM_TIMEOUT",
-  "LLMUX_ERR_PROXY_CLOSING",
+  "LLMUX_ERR_SHUTTING_DOWN",
   "LLMUX_ERR_CAPACITY",
   "LLMUX_ERR_PROXY_STATE",
   "LLMUX_ERR_PROXY_INTERNAL",

@@ -3,7 +3,7 @@ import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
 import { drained } from "./drained.js";
 import { type BodyBudget, withinBudget } from "./body-budget.js";
-import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ProxyClosingError } from "./errors.js";
+import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ShuttingDownError } from "./errors.js";
 import { extractModel, mediaType, withModel } from "./extract-model.js";
 import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
 import type { ProxyMetrics } from "./metrics.js";
@@ -282,7 +282,7 @@ function fail(exchange: Exchange, error: unknown): void {
     if (!res.destroyed) res.destroy();
     return;
   }
-  const reported = deps.shutdown.aborted ? new ProxyClosingError() : error;
+  const reported = deps.shutdown.aborted ? new ShuttingDownError() : error;
   const response = toErrorResponse(reported);
   if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") deps.onInternalError?.(reported);
   record.status = response.status;

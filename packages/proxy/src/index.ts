@@ -25,7 +25,7 @@ export {
   UpstreamUnavailableError,
   UpstreamFailedError,
   UpstreamTimeoutError,
-  ProxyClosingError,
+  ShuttingDownError,
   ProxyStateError,
   InternalProxyError,
   PROXY_ERROR_CODES,

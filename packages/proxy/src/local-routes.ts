@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 import { ModelNotFoundError } from "./errors.js";
 import type { ModelNames } from "./model-names.js";
 import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
@@ -89,7 +89,7 @@ function safeSnapshot(mux: ProxyMux): unknown {
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof LlmuxError) return { code: value.code, message: value.message };
+  if (LlmuxError.isInstance(value)) return { code: value.code, message: value.message };
   if (value instanceof Error) return { message: value.message };
   if (typeof value === "bigint") return Number(value);
   return value;

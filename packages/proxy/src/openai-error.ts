@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 import { InternalProxyError, MethodNotAllowedError, ProxyError } from "./errors.js";
 
 /** OpenAI's error body, as vLLM also sends it. */
@@ -36,7 +36,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
  * a 500 that does not leak its message.
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
-  const coded = error instanceof LlmuxError && error.status !== undefined ? error : new InternalProxyError(error);
+  const coded = LlmuxError.isInstance(error) && error.status !== undefined ? error : new InternalProxyError(error);
   const status = coded.status ?? 500;
   const headers: Record<string, string> = {};
   const retryAfter = retryAfterOf(coded);
@@ -49,8 +49,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 
 /** Retry-After in whole seconds (at least 1) from `retryAfterSecs` on our or core's errors. */
 function retryAfterOf(error: LlmuxError): number | undefined {
-  const value: unknown = (error as { retryAfterSecs?: unknown }).retryAfterSecs;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
+  const value = error.retryAfterSecs;
+  if (value === undefined || !Number.isFinite(value) || value < 0) return undefined;
   return Math.max(1, Math.ceil(value));
 }
 

@@ -8,7 +8,7 @@ import { KeySet, checkAccess, clientKey } from "./auth.js";
 import { BodyBudget } from "./body-budget.js";
 import { capConnections } from "./connection-cap.js";
 import { defaultMaxConnections } from "./fd-limit.js";
-import { CapacityError, ProxyClosingError, ProxyStateError, RouteNotFoundError } from "./errors.js";
+import { CapacityError, ProxyStateError, RouteNotFoundError, ShuttingDownError } from "./errors.js";
 import { forwardRequest } from "./forward.js";
 import { UpstreamAgents } from "./upstream-agents.js";
 import { LiveStatus } from "./live-status.js";
@@ -215,7 +215,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
 
   /** Abort every in-flight request and close every connection now. */
   destroy(): Promise<void> {
-    this.shutdown.abort(new ProxyClosingError());
+    this.shutdown.abort(new ShuttingDownError());
     this.closePromise ??= this.shutDown(0);
     return this.closePromise;
   }
@@ -229,7 +229,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.server.closeIdleConnections();
     if (this.active.size > 0 && graceMs > 0) await this.idle(graceMs);
     if (this.active.size > 0) {
-      this.shutdown.abort(new ProxyClosingError());
+      this.shutdown.abort(new ShuttingDownError());
       // Aborted requests answer at once (an error or an SSE error event); give them a moment to flush.
       await this.idle(2_000);
     }
@@ -303,7 +303,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       res.setHeader("connection", "close");
       req.resume();
       if (route.kind === "local" && route.name === "health") return serveLocal(this.localDeps, req, res, route);
-      throw new ProxyClosingError();
+      throw new ShuttingDownError();
     }
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
     switch (route.kind) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLlmuxError } from "@llmux/vllm-client";
+import { isLlmuxError } from "@llmux/types";
 import { FORWARDED_ROUTES, matchRoute, splitTarget } from "./routes.js";
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 import { UpstreamFailedError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors.js";
 
 // Failures to open a connection: nothing reached vLLM, so a retry is safe and
@@ -29,8 +29,8 @@ function codeOf(error: unknown): string | undefined {
  * connect failures (503 + Retry-After), timeouts (504), anything else (502).
  */
 export function classifyUpstreamError(error: unknown, model: string, leaseSignal: AbortSignal): LlmuxError {
-  if (leaseSignal.aborted && leaseSignal.reason instanceof LlmuxError) return leaseSignal.reason;
-  if (error instanceof LlmuxError) return error;
+  if (leaseSignal.aborted && LlmuxError.isInstance(leaseSignal.reason)) return leaseSignal.reason;
+  if (LlmuxError.isInstance(error)) return error;
   const code = codeOf(error);
   if (code !== undefined && CONNECT_CODES.has(code)) return new UpstreamUnavailableError(model, error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new UpstreamTimeoutError(model, error);

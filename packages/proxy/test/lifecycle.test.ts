@@ -30,7 +30,7 @@ describe("close and destroy", () => {
     expect(JSON.parse(health.body)).toEqual({ status: "closing" });
     const refused = await rawRequest(started.url, { method: "POST", path: "/v1/chat/completions", body: JSON.stringify({ model: "alpha" }), headers: { "content-type": "application/json" } });
     expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body).error.code).toBe("LLMUX_ERR_PROXY_CLOSING");
+    expect(JSON.parse(refused.body).error.code).toBe("LLMUX_ERR_SHUTTING_DOWN");
     expect(closed).toBe(false);
     upstream.openGate();
     expect(sseData(await client.ended)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', "[DONE]"]);
@@ -48,7 +48,7 @@ describe("close and destroy", () => {
     await client.waitFor((text) => text.includes('{"n":0}'), "first event");
     await started.proxy.close();
     const data = sseData(await client.ended);
-    expect(JSON.parse(data.at(-2) ?? "").error.code).toBe("LLMUX_ERR_PROXY_CLOSING");
+    expect(JSON.parse(data.at(-2) ?? "").error.code).toBe("LLMUX_ERR_SHUTTING_DOWN");
     await until(() => upstream?.cancelled === 1, "the upstream request to be cancelled");
     expect(mux.leases[0]?.released).toBe(true);
   });

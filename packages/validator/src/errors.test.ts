@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
 import * as errors from "./errors.js";
 
 describe("error catalogue", () => {
@@ -16,7 +16,7 @@ describe("error catalogue", () => {
       new errors.NvidiaSmiFailedError("nvidia-smi", "x"),
       new errors.ValidateOptionsError("x"),
       new errors.ProbeRequestError("x"),
-      new errors.ValidateAbortedError(),
+      new errors.AbortedError(),
     ];
     for (const error of instances) expect(error).toBeInstanceOf(LlmuxError);
     expect(instances.map((error) => error.code).sort()).toEqual([...errors.ERROR_CODES].sort());

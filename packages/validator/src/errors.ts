@@ -1,4 +1,6 @@
-import { LlmuxError } from "@llmux/vllm-client";
+import { LlmuxError } from "@llmux/types";
+
+export { AbortedError } from "@llmux/types";
 
 /**
  * The validator's error catalogue. Callers match on `code`; the README lists
@@ -37,18 +39,11 @@ export class ProbeRequestError extends LlmuxError {
   }
 }
 
-/** The run was aborted by the caller's AbortSignal (Ctrl-C in the bin). */
-export class ValidateAbortedError extends LlmuxError {
-  constructor(options: { cause?: unknown } = {}) {
-    super("LLMUX_ERR_VALIDATE_ABORTED", "validation aborted", options);
-  }
-}
-
 /** Every code in this catalogue, for the README test. */
 export const ERROR_CODES: readonly string[] = [
   "LLMUX_ERR_NVIDIA_SMI_MISSING",
   "LLMUX_ERR_NVIDIA_SMI_FAILED",
   "LLMUX_ERR_VALIDATE_OPTIONS",
   "LLMUX_ERR_VALIDATE_PROBE",
-  "LLMUX_ERR_VALIDATE_ABORTED",
+  "LLMUX_ERR_ABORTED",
 ];

@@ -33,6 +33,6 @@ export {
   NvidiaSmiFailedError,
   NvidiaSmiMissingError,
   ProbeRequestError,
-  ValidateAbortedError,
+  AbortedError,
   ValidateOptionsError,
 } from "./errors.js";

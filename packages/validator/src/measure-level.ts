@@ -1,4 +1,4 @@
-import { isLlmuxError } from "@llmux/vllm-client";
+import { isLlmuxError } from "@llmux/types";
 import type { GpuMemoryReading } from "./gpu-memory.js";
 import { checkResponse, checkSleepRelease, checkWakeRestore, verdict } from "./pass-rules.js";
 import type { CheckResult, ThresholdOptions } from "./pass-rules.js";

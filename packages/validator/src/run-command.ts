@@ -1,4 +1,4 @@
-import { isLlmuxError } from "@llmux/vllm-client";
+import { isLlmuxError } from "@llmux/types";
 import { EXIT_USAGE } from "./report.js";
 import { type RunValidationOptions, runValidation } from "./run-validation.js";
 
@@ -37,7 +37,7 @@ export async function runValidateCommand(
     const { exitCode } = await runValidation({ ...options, stdout: io.stdout, stderr: io.stderr, signal: controller.signal });
     return exitCode;
   } catch (error) {
-    if (isLlmuxError(error, "LLMUX_ERR_VALIDATE_ABORTED")) {
+    if (isLlmuxError(error, "LLMUX_ERR_ABORTED")) {
       io.stderr.write(`${io.name}: interrupted; the model was stopped\n`);
       return EXIT_INTERRUPTED;
     }

@@ -26,7 +26,7 @@ export interface RunValidationResult {
 /**
  * Validate a model and print the report: what `llmux-validate` and
  * `llmux --validate` run. Rejects only for bad options
- * (`LLMUX_ERR_VALIDATE_OPTIONS`) and aborts (`LLMUX_ERR_VALIDATE_ABORTED`);
+ * (`LLMUX_ERR_VALIDATE_OPTIONS`) and aborts (`LLMUX_ERR_ABORTED`);
  * every measured failure is in the report and the exit code.
  */
 export async function runValidation(options: RunValidationOptions): Promise<RunValidationResult> {

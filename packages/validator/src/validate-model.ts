@@ -1,7 +1,8 @@
+import { AbortedError } from "@llmux/types";
 import { isBrokenSleepVersion } from "@llmux/vllm-client";
 import { extractWakeCalls, vllmServerFactory } from "./engine.js";
 import type { EngineFactory, ValidatorConfig, ValidatorEngine } from "./engine.js";
-import { NvidiaSmiMissingError, ValidateAbortedError, ValidateOptionsError } from "./errors.js";
+import { NvidiaSmiMissingError, ValidateOptionsError } from "./errors.js";
 import { readGpuMemory } from "./gpu-memory.js";
 import type { GpuMemoryReading } from "./gpu-memory.js";
 import { describeError, emptyMeasurements, judgeLevel } from "./measure-level.js";
@@ -48,7 +49,7 @@ export interface ValidateModelOptions {
   settle?: { intervalMs?: number; timeoutMs?: number; toleranceMiB?: number; clock?: SettleClock };
   /** Timeout of each probe request (default 120 s: the first request after a wake is slow). */
   probeTimeoutMs?: number;
-  /** Aborting stops the model and rejects with `LLMUX_ERR_VALIDATE_ABORTED`. */
+  /** Aborting stops the model and rejects with `LLMUX_ERR_ABORTED`. */
   signal?: AbortSignal;
   /** Builds the engine; default a `VllmServer` from the config (`vllmServerFactory`). */
   engineFactory?: EngineFactory;
@@ -94,7 +95,7 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
   const progress = (step: ProgressEvent["step"], level: ValidateLevel | null, phase: ProgressEvent["phase"]): void =>
     options.onProgress?.({ step, level, phase });
   const step = async <T>(name: ProgressEvent["step"], level: ValidateLevel | null, run: () => Promise<T>): Promise<T> => {
-    if (signal?.aborted) throw new ValidateAbortedError({ cause: signal.reason });
+    if (signal?.aborted) throw new AbortedError("validation aborted", { cause: signal.reason });
     progress(name, level, "begin");
     try {
       return await run();
@@ -178,12 +179,12 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
       }
     }
   } catch (error) {
-    if (signal?.aborted) throw new ValidateAbortedError({ cause: signal.reason });
+    if (signal?.aborted) throw new AbortedError("validation aborted", { cause: signal.reason });
     throw error;
   } finally {
     await step("stop", null, stopEngine).catch(() => stopEngine());
   }
-  if (signal?.aborted) throw new ValidateAbortedError({ cause: signal.reason });
+  if (signal?.aborted) throw new AbortedError("validation aborted", { cause: signal.reason });
   Object.assign(report, summarize(report.rows, report.fatal));
   return report;
 

@@ -176,7 +176,7 @@ describe("validator against vllm-sim", () => {
       signal: controller.signal,
       hooks: { beforeWake: () => controller.abort(new Error("test abort")) },
     });
-    await expect(runValidation(options)).rejects.toMatchObject({ code: "LLMUX_ERR_VALIDATE_ABORTED" });
+    await expect(runValidation(options)).rejects.toMatchObject({ code: "LLMUX_ERR_ABORTED" });
     expect(fixture.pids().length).toBeGreaterThan(0);
     expect(fixture.pids().filter(alive)).toEqual([]);
     expect(await fixture.gpuRecords()).toEqual([]);

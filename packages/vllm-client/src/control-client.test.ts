@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { VllmControlClient } from "./control-client.js";
-import { isLlmuxError } from "./llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { freePort } from "@llmux/vllm-sim/testing";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
-import type { EngineExit } from "./engine.js";
+import type { EngineExit } from "@llmux/types";
 import { EngineExitedError, EngineStoppedError, StartFailedError } from "./errors.js";
 import type { LineBuffer } from "./line-buffer.js";
 import { signalGroup, waitGroupGone } from "./process-group.js";

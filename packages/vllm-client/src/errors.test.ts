@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorCatalogue, PortInUseError, StartFailedError } from "./errors.js";
-import { LlmuxError } from "./llmux-error.js";
+import { LlmuxError } from "@llmux/types";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 

@@ -1,4 +1,6 @@
-import { LlmuxError } from "./llmux-error.js";
+import { AbortedError, LlmuxError } from "@llmux/types";
+
+export { AbortedError };
 
 /**
  * The catalogue of errors `@llmux/vllm-client` raises. Callers match on
@@ -210,13 +212,6 @@ export class ControlResponseError extends LlmuxError {
     super("LLMUX_ERR_CONTROL_RESPONSE", `${method} ${route}: ${message}`, options);
     this.method = method;
     this.route = route;
-  }
-}
-
-/** The caller's `AbortSignal` aborted the call; `cause` is the signal's reason. */
-export class AbortedError extends LlmuxError {
-  constructor(message = "the call was aborted", options: ErrorOptions = {}) {
-    super("LLMUX_ERR_ABORTED", message, options);
   }
 }
 

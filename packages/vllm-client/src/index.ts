@@ -1,6 +1,6 @@
 export { VERSION } from "./version.js";
-export type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
-export { LlmuxError, isLlmuxError } from "./llmux-error.js";
+export type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/types";
+export { LlmuxError, isLlmuxError } from "@llmux/types";
 export * from "./errors.js";
 export { buildVllmArgs, buildVllmEnv, formatCommandLine } from "./build-args.js";
 export { isBrokenSleepVersion } from "./version-check.js";

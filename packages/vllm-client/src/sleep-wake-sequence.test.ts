@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { VllmControlClient } from "./control-client.js";
-import { isLlmuxError } from "./llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { runSleepSequence, runWakeSequence } from "./sleep-wake-sequence.js";
 
 const timeouts = { sleepTimeoutMs: 5_000, wakeTimeoutMs: 5_000, callTimeoutMs: 5_000 };

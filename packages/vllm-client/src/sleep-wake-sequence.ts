@@ -1,6 +1,6 @@
 import type { VllmControlClient } from "./control-client.js";
+import type { SleepLevel } from "@llmux/types";
 import { confirmIdle } from "./confirm-idle.js";
-import type { SleepLevel } from "./engine.js";
 import {
   AbortedError,
   ControlTimeoutError,
@@ -9,7 +9,7 @@ import {
   WakeFailedError,
   WakeTimeoutError,
 } from "./errors.js";
-import { LlmuxError } from "./llmux-error.js";
+import { LlmuxError } from "@llmux/types";
 
 /** One control call of a sleep or wake sequence and how long it took. */
 export interface ControlCallTiming {
@@ -134,14 +134,14 @@ export async function runWakeSequence(
 }
 
 function sleepError(level: SleepLevel, error: unknown): LlmuxError {
-  if (error instanceof AbortedError || error instanceof SleepFailedError) return error;
+  if (LlmuxError.isInstance(error, "LLMUX_ERR_ABORTED") || error instanceof SleepFailedError) return error;
   if (error instanceof ControlTimeoutError) return new SleepTimeoutError(level, error.timeoutMs, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new SleepFailedError(level, `sleep at level ${level} failed: ${detail}`, { cause: error });
 }
 
 function wakeError(level: SleepLevel, error: unknown): LlmuxError {
-  if (error instanceof AbortedError || error instanceof WakeFailedError) return error;
+  if (LlmuxError.isInstance(error, "LLMUX_ERR_ABORTED") || error instanceof WakeFailedError) return error;
   if (error instanceof ControlTimeoutError) return new WakeTimeoutError(level, error.timeoutMs, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new WakeFailedError(level, `wake from level ${level} failed: ${detail}`, { cause: error });

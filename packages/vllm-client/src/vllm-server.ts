@@ -3,7 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { buildVllmArgs, buildVllmEnv } from "./build-args.js";
 import { VllmControlClient } from "./control-client.js";
 import { describeExit, EngineProcess, type LogStream } from "./engine-process.js";
-import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "./engine.js";
+import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/types";
 import {
   AbortedError,
   ControlUnreachableError,
@@ -16,8 +16,8 @@ import {
   UnsafeSocketError,
 } from "./errors.js";
 import { LineBuffer } from "./line-buffer.js";
+import { LlmuxError } from "@llmux/types";
 import { listenerOwnership } from "./listener-owner.js";
-import { LlmuxError } from "./llmux-error.js";
 import { resolveOptions, type ResolvedVllmServerOptions, type VllmServerOptions } from "./options.js";
 import { assertPortFree } from "./port-check.js";
 import { createSocketDir, removeSocketDir, socketProblem } from "./socket-dir.js";
@@ -249,7 +249,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       if (port !== undefined) await assertPortFree(host, port);
     } catch (error) {
       this.#state = "idle";
-      throw error instanceof LlmuxError ? error : new AbortedError("start was aborted", { cause: error });
+      throw LlmuxError.isInstance(error) ? error : new AbortedError("start was aborted", { cause: error });
     }
     if (this.#stopBeforeSpawn) {
       this.#state = "stopped";
@@ -343,7 +343,7 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
     try {
       version = await this.#guard(run, signal, (combined) => run.control.version({ signal: combined }));
     } catch (error) {
-      if (error instanceof EngineExitedError || error instanceof EngineStoppedError || error instanceof AbortedError) throw error;
+      if (error instanceof EngineExitedError || error instanceof EngineStoppedError || LlmuxError.isInstance(error, "LLMUX_ERR_ABORTED")) throw error;
       this.#emit("warning", {
         code: "LLMUX_WARN_VERSION_UNKNOWN",
         message: `could not read /version: ${error instanceof Error ? error.message : String(error)}`,
@@ -373,14 +373,14 @@ export class VllmServer extends EventEmitter<VllmServerEvents> implements Engine
       }
       if (run.process.ended.signal.aborted) {
         const reason: unknown = run.process.ended.signal.reason;
-        if (reason instanceof LlmuxError) {
+        if (LlmuxError.isInstance(reason)) {
           throw reason instanceof EngineExitedError
             ? new EngineExitedError(`engine exited (${describeExit(reason.exitCode, reason.signal)})`, { ...exitDetails(reason), cause: error })
             : new EngineStoppedError(reason.message, { cause: error });
         }
       }
       if (callerSignal?.aborted) {
-        throw error instanceof AbortedError ? error : new AbortedError("the call was aborted", { cause: callerSignal.reason });
+        throw LlmuxError.isInstance(error, "LLMUX_ERR_ABORTED") ? error : new AbortedError("the call was aborted", { cause: callerSignal.reason });
       }
       throw error;
     }

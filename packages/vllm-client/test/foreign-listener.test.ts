@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
 import { listenerOwnership } from "../src/listener-owner.js";
-import { isLlmuxError } from "../src/llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { groupAlive } from "../src/process-group.js";
 import { cleanupAfterEach, onCleanup, simServer } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { freePort } from "@llmux/vllm-sim/testing";
-import { isLlmuxError } from "../src/llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { groupAlive } from "../src/process-group.js";
 import { VllmServer } from "../src/vllm-server.js";
 import { cleanupAfterEach, nextExit, track } from "./helpers.js";

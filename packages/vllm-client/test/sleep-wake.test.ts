@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLlmuxError } from "../src/llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { armFault, ask, cleanupAfterEach, simServer } from "./helpers.js";
 
 cleanupAfterEach();

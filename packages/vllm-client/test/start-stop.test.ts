@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { isLlmuxError } from "../src/llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { groupAlive } from "../src/process-group.js";
 import { VllmServer } from "../src/vllm-server.js";
 import { freePort } from "@llmux/vllm-sim/testing";

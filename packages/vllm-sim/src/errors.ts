@@ -2,10 +2,14 @@
  * The simulator's error catalogue. The simulator stands alone (it must not
  * share code with the packages it tests, and `@llmux/vllm-client` already
  * depends on it for its tests), so its base class mirrors `LlmuxError`
- * (`code`, `status`, `cause`) instead of extending it.
+ * (`code`, `status`, `cause`) instead of extending it, and carries the same
+ * `Symbol.for("llmux.error")` marker so `LlmuxError.isInstance` recognises it.
  */
+const LLMUX_ERROR_MARKER = Symbol.for("llmux.error");
+
 export class SimError extends Error {
   readonly code: string;
+  private readonly [LLMUX_ERROR_MARKER] = true;
   /** HTTP status for errors that reach a client of the simulator. */
   readonly status: number | undefined;
 

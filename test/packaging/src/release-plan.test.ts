@@ -5,7 +5,7 @@ import { PUBLIC_PACKAGES, manifestOf, repoRoot } from "./workspace.js";
 const publicNames = PUBLIC_PACKAGES.map((dir) => manifestOf(dir).name).sort();
 
 describe("the pending release (what `changeset version` would do now)", () => {
-  it("versions exactly the six public packages, together, at the intended first version 0.1.0", async () => {
+  it("versions exactly the seven public packages, together, at the intended first version 0.1.0", async () => {
     const plan = await getReleasePlan(repoRoot);
     const released = plan.releases.filter((release) => release.type !== "none");
     expect(released.map((release) => release.name).sort()).toEqual(publicNames);

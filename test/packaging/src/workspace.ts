@@ -5,7 +5,7 @@ export const repoRoot: string = fileURLToPath(new URL("../../../", import.meta.u
 export const fixturesDir: string = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** The packages a release publishes, by folder under `packages/`. */
-export const PUBLIC_PACKAGES = ["vllm-client", "core", "proxy", "validator", "cli", "vllm-sim"] as const;
+export const PUBLIC_PACKAGES = ["types", "vllm-client", "core", "proxy", "validator", "cli", "vllm-sim"] as const;
 export type PublicPackage = (typeof PUBLIC_PACKAGES)[number];
 
 export interface Manifest {

@@ -1,4 +1,4 @@
-import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/vllm-client";
+import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/types";
 import type { Clock } from "../clock.js";
 
 /** Durations (ms) of a simulated engine's transitions. */
