@@ -85,8 +85,8 @@ describe("llmux simulate", () => {
   it("--from-status takes the costs a running llmux measured", async () => {
     const status = {
       models: [
-        { name: "a", costs: { sleepMs: { 1: 7000, 2: null }, wakeMs: { 1: 2000, 2: null }, coldStartMs: null, stopMs: null, samples: 3 } },
-        { name: "b", costs: { sleepMs: { 1: 7000, 2: null }, wakeMs: { 1: 2000, 2: null }, coldStartMs: null, stopMs: null, samples: 3 } },
+        { name: "a", costs: { sleep_ms: { 1: 7000, 2: null }, wake_ms: { 1: 2000, 2: null }, cold_start_ms: null, stop_ms: null, samples: 3 } },
+        { name: "b", costs: { sleep_ms: { 1: 7000, 2: null }, wake_ms: { 1: 2000, 2: null }, cold_start_ms: null, stop_ms: null, samples: 3 } },
       ],
     };
     const server = createServer((_req, res) => res.end(JSON.stringify(status)));

@@ -56,17 +56,17 @@ export function costsFromStatus(status: unknown): Record<string, SimEngineCostsI
   const result: Record<string, SimEngineCostsInput> = {};
   for (const entry of models as { name?: unknown; costs?: Record<string, unknown> }[]) {
     if (typeof entry.name !== "string" || !entry.costs) continue;
-    const costs = entry.costs as { sleepMs?: Record<string, unknown>; wakeMs?: Record<string, unknown>; coldStartMs?: unknown; stopMs?: unknown };
+    const costs = entry.costs as { sleep_ms?: Record<string, unknown>; wake_ms?: Record<string, unknown>; cold_start_ms?: unknown; stop_ms?: unknown };
     const num = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
     const measured: SimEngineCostsInput = {};
-    const start = num(costs.coldStartMs);
-    const stop = num(costs.stopMs);
+    const start = num(costs.cold_start_ms);
+    const stop = num(costs.stop_ms);
     if (start !== undefined) measured.startMs = start;
     if (stop !== undefined) measured.stopMs = stop;
-    const sleep1 = num(costs.sleepMs?.["1"]);
-    const sleep2 = num(costs.sleepMs?.["2"]);
-    const wake1 = num(costs.wakeMs?.["1"]);
-    const wake2 = num(costs.wakeMs?.["2"]);
+    const sleep1 = num(costs.sleep_ms?.["1"]);
+    const sleep2 = num(costs.sleep_ms?.["2"]);
+    const wake1 = num(costs.wake_ms?.["1"]);
+    const wake2 = num(costs.wake_ms?.["2"]);
     measured.sleepMs = levels(sleep1, sleep2);
     measured.wakeMs = levels(wake1, wake2);
     result[entry.name] = measured;

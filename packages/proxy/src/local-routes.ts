@@ -1,8 +1,9 @@
+import type { MuxSnapshot } from "@llmux/core";
 import type { ServerResponse } from "node:http";
-import { LlmuxError } from "@llmux/types";
 import { ModelNotFoundError } from "./errors.js";
 import type { ModelNames } from "./model-names.js";
-import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
+import type { StatusView } from "./status-view.js";
+import { EMPTY_SNAPSHOT, type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendJson } from "./openai-error.js";
 
 export interface LocalRouteDeps {
@@ -15,6 +16,8 @@ export interface LocalRouteDeps {
   /** Requests the proxy is answering now. */
   inFlight: () => number;
   closing: () => boolean;
+  /** The wire view of the multiplexer, shared with the status page. */
+  statusView: () => StatusView;
 }
 
 /** `GET /health`: llmux itself is up (it does not wake or probe any model). */
@@ -63,34 +66,27 @@ function modelEntry(deps: LocalRouteDeps, id: string, state: string | undefined)
 }
 
 /**
- * `GET /llmux/status`: the multiplexer's snapshot (states, queue depths,
- * in-flight counts, measured costs, last switches) with the proxy's own
- * counters. Errors inside the snapshot are shown as `{ code, message }`.
+ * `GET /llmux/status`: the status view (states, queue depths, in-flight
+ * counts, measured costs and drains, last switches; see `status.schema.json`)
+ * with the proxy's own counters. `proxy.in_flight` leaves out this request.
  */
 export function status(deps: LocalRouteDeps, res: ServerResponse): void {
-  const snapshot = safeSnapshot(deps.mux);
   const body = {
     version: deps.version,
     uptime_secs: Math.round(Date.now() / 1000 - deps.createdAt),
-    proxy: { in_flight: deps.inFlight(), closing: deps.closing() },
-    ...(snapshot !== null && typeof snapshot === "object" ? snapshot : { snapshot }),
+    proxy: { in_flight: Math.max(0, deps.inFlight() - 1), closing: deps.closing() },
+    ...deps.statusView(),
   };
-  const payload = JSON.stringify(body, errorReplacer, 2);
+  const payload = JSON.stringify(body, null, 2);
   res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) });
   res.end(payload);
 }
 
-function safeSnapshot(mux: ProxyMux): unknown {
+function safeSnapshot(mux: ProxyMux): MuxSnapshot {
   try {
     return mux.snapshot();
   } catch {
-    return {};
+    return EMPTY_SNAPSHOT;
   }
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (LlmuxError.isInstance(value)) return { code: value.code, message: value.message };
-  if (value instanceof Error) return { message: value.message };
-  if (typeof value === "bigint") return Number(value);
-  return value;
-}

@@ -1,4 +1,4 @@
-import type { MuxEvent } from "@llmux/core";
+import type { ModelSnapshot, MuxEvent, MuxSnapshot } from "@llmux/core";
 
 /**
  * What the proxy uses of `@llmux/core`'s Multiplexer, written structurally so
@@ -19,12 +19,8 @@ export interface ProxyLease {
   release(): void;
 }
 
-export interface ProxyModelView {
-  state: string;
-  queueDepth: number;
-  inFlight: number;
-  [key: string]: unknown;
-}
+/** One model of the multiplexer's snapshot, as the proxy reads it. */
+export type ProxyModelView = ModelSnapshot;
 
 export interface ProxyMux {
   /** The multiplexer's clock: `acquire`'s `deadline` is in its milliseconds. */
@@ -41,7 +37,7 @@ export interface ProxyMux {
       resume?: { arrivedAt: number; pausedAt: number; preemptions: number };
     },
   ): Promise<ProxyLease>;
-  snapshot(): unknown;
+  snapshot(): MuxSnapshot;
   on(listener: (event: MuxEvent) => void): () => void;
   sleepModel(name: string, level?: 1 | 2 | 3): Promise<unknown>;
   wakeModel(name: string): Promise<unknown>;
@@ -81,17 +77,10 @@ export interface ProxyConfigView {
   policy: { request_timeout_secs: number };
 }
 
-/** Per-model views from a snapshot (`{ models: { name: {...} } }` or `{ models: [{ name, ... }] }`). */
-export function modelViews(snapshot: unknown): Map<string, ProxyModelView> {
-  const views = new Map<string, ProxyModelView>();
-  const models = (snapshot as { models?: unknown } | null)?.models;
-  if (Array.isArray(models)) {
-    for (const entry of models) {
-      const name = (entry as { name?: unknown } | null)?.name;
-      if (typeof name === "string") views.set(name, entry as ProxyModelView);
-    }
-  } else if (models !== null && typeof models === "object") {
-    for (const [name, entry] of Object.entries(models)) views.set(name, entry as ProxyModelView);
-  }
-  return views;
+/** The snapshot shown when taking one failed (a status route must never take the server down). */
+export const EMPTY_SNAPSHOT: MuxSnapshot = { at: 0, policy: "unknown", closed: false, models: [], gpus: [], switches: [] };
+
+/** A snapshot's models by name. */
+export function modelViews(snapshot: MuxSnapshot): Map<string, ProxyModelView> {
+  return new Map(snapshot.models.map((model) => [model.name, model]));
 }

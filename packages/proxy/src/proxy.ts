@@ -1,3 +1,4 @@
+import type { MuxSnapshot } from "@llmux/core";
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -21,7 +22,7 @@ import { gatewayViews, registerGatewayMetrics } from "./gateway-metrics.js";
 import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
 import { recordMuxEvent } from "./mux-metrics.js";
-import { type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
+import { EMPTY_SNAPSHOT, type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError, sendJson } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
 import { matchRoute } from "./routes.js";
@@ -154,6 +155,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       createdAt: Math.floor(Date.now() / 1000),
       inFlight: () => this.active.size,
       closing: () => this.state !== "listening",
+      statusView: view,
       live: this.live,
       logs: this.logs,
       closingSignal: this.closing.signal,
@@ -342,11 +344,11 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     }
   }
 
-  private safeSnapshot(): unknown {
+  private safeSnapshot(): MuxSnapshot {
     try {
       return this.mux.snapshot();
     } catch {
-      return {};
+      return EMPTY_SNAPSHOT;
     }
   }
 }

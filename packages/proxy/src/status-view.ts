@@ -1,22 +1,44 @@
-import type { ModelSnapshot, MuxSnapshot } from "@llmux/core";
+import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, SwitchPhase, SwitchRecord } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
-import { modelViews } from "./mux.js";
 
-/** One model on the status page (`GET /llmux/events`), in the wire format: snake_case, wall-clock ms. */
+/**
+ * The wire format of the multiplexer's state: `GET /llmux/status` and the
+ * status page's `GET /llmux/events` send this one view. snake_case; times are
+ * wall-clock epoch ms (`*_at`); durations are named by unit (`*_ms`, `*_secs`).
+ * `status.schema.json` describes it, and a test keeps the two in step.
+ */
 export interface ModelStatusView {
   name: string;
   aliases: string[];
-  state: string;
-  /** The level it sleeps at now (1 or 2), 3 when stopped, null when up. */
-  sleep_level: number | null;
+  state: ModelState;
+  /** The level it sleeps at now (1 or 2); null when up or stopped. */
+  sleep_level: 1 | 2 | null;
+  /** The level it is put at when evicted (3 = stopped). */
+  configured_sleep_level: 1 | 2 | 3;
   queue_depth: number;
   in_flight: number;
   /** Epoch ms since which it is awake, or null. */
-  awake_since: number | null;
+  awake_at: number | null;
   last_error: string | null;
   restarts: number;
+  /** Seconds left of a start-up backoff, or 0. */
+  backoff_secs: number;
   gpus: number[];
   gpu_memory_utilization: number;
+  /** Requests admitted into its vLLM at once. */
+  max_concurrency: number;
+  /** Measured drains, null before the first. */
+  drain: { avg_ms: number; p90_ms: number; samples: number } | null;
+  /** Measured costs (moving averages, ms), null where not measured yet. */
+  costs: CostsView;
+}
+
+export interface CostsView {
+  sleep_ms: { "1": number | null; "2": number | null };
+  wake_ms: { "1": number | null; "2": number | null };
+  cold_start_ms: number | null;
+  stop_ms: number | null;
+  samples: number;
 }
 
 export interface SwitchStatusView {
@@ -26,15 +48,18 @@ export interface SwitchStatusView {
   /** Epoch ms. */
   started_at: number;
   duration_ms: number;
-  result: string;
+  result: SwitchRecord["result"];
   error: string | null;
-  phases: { phase: string; model: string; level: number | null; duration_ms: number; ok: boolean }[];
+  phases: { phase: SwitchPhase["phase"]; model: string; level: 1 | 2 | 3 | null; duration_ms: number; ok: boolean }[];
+  /** Per model drained: its measured drains after this switch. */
+  drains: { model: string; avg_ms: number; p90_ms: number }[];
 }
 
 export interface StatusView {
   /** Epoch ms of this view. */
-  at: number;
+  generated_at: number;
   policy: string;
+  /** The multiplexer is closing. */
   closing: boolean;
   admin_controls: boolean;
   models: ModelStatusView[];
@@ -45,7 +70,7 @@ export interface StatusView {
 }
 
 export interface StatusViewInput {
-  snapshot: unknown;
+  snapshot: MuxSnapshot;
   names: ModelNames;
   /** The multiplexer clock's now (the snapshot's times are in its ms). */
   clockNow: number;
@@ -53,47 +78,68 @@ export interface StatusViewInput {
   adminControls: boolean;
 }
 
-/** The snake_case, wall-clock view of a multiplexer snapshot that the status page renders. */
+/** The snake_case, wall-clock view of a multiplexer snapshot. */
 export function statusView(input: StatusViewInput): StatusView {
-  const snapshot = (input.snapshot ?? {}) as Partial<MuxSnapshot>;
+  const { snapshot } = input;
   const wall = (clockMs: number): number => Math.round(input.wallNow - (input.clockNow - clockMs));
   return {
-    at: input.wallNow,
-    policy: snapshot.policy ?? "unknown",
-    closing: snapshot.closed ?? false,
+    generated_at: input.wallNow,
+    policy: snapshot.policy,
+    closing: snapshot.closed,
     admin_controls: input.adminControls,
-    models: [...modelViews(input.snapshot)].map(([name, view]) => {
-      const model = view as Partial<ModelSnapshot>;
-      return {
-        name,
-        aliases: input.names.aliasesOf(name),
-        state: view.state,
-        sleep_level: model.sleepLevel ?? null,
-        queue_depth: view.queueDepth,
-        in_flight: view.inFlight,
-        awake_since: typeof model.awakeSince === "number" ? wall(model.awakeSince) : null,
-        last_error: model.lastError ?? null,
-        restarts: model.restarts ?? 0,
-        gpus: model.gpus ?? [],
-        gpu_memory_utilization: model.gpuMemoryUtilization ?? 0,
-      };
-    }),
-    gpus: (snapshot.gpus ?? []).map((gpu) => ({ index: gpu.index, used: gpu.used, models: gpu.models })),
-    switches: [...(snapshot.switches ?? [])].reverse().map((record) => ({
-      id: record.id,
-      from: record.from,
-      to: record.to,
-      started_at: wall(record.startedAt),
-      duration_ms: Math.round(record.durationMs),
-      result: record.result,
-      error: record.error ?? null,
-      phases: record.phases.map((phase) => ({
-        phase: phase.phase,
-        model: phase.model,
-        level: phase.level ?? null,
-        duration_ms: Math.round(phase.durationMs),
-        ok: phase.ok,
-      })),
+    models: snapshot.models.map((model) => modelView(model, input.names.aliasesOf(model.name), wall)),
+    gpus: snapshot.gpus.map((gpu) => ({ index: gpu.index, used: gpu.used, models: [...gpu.models] })),
+    switches: [...snapshot.switches].reverse().map((record) => switchView(record, wall)),
+  };
+}
+
+function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: number) => number): ModelStatusView {
+  return {
+    name: model.name,
+    aliases,
+    state: model.state,
+    sleep_level: model.sleepLevel === 1 || model.sleepLevel === 2 ? model.sleepLevel : null,
+    configured_sleep_level: model.configuredSleepLevel,
+    queue_depth: model.queueDepth,
+    in_flight: model.inFlight,
+    awake_at: model.awakeSince === null ? null : wall(model.awakeSince),
+    last_error: model.lastError,
+    restarts: model.restarts,
+    backoff_secs: model.backoffSecs,
+    gpus: [...model.gpus],
+    gpu_memory_utilization: model.gpuMemoryUtilization,
+    max_concurrency: model.max_concurrency,
+    drain: model.drain,
+    costs: costsView(model.costs),
+  };
+}
+
+function costsView(costs: ModelCosts): CostsView {
+  return {
+    sleep_ms: { "1": costs.sleepMs[1], "2": costs.sleepMs[2] },
+    wake_ms: { "1": costs.wakeMs[1], "2": costs.wakeMs[2] },
+    cold_start_ms: costs.coldStartMs,
+    stop_ms: costs.stopMs,
+    samples: costs.samples,
+  };
+}
+
+function switchView(record: SwitchRecord, wall: (clockMs: number) => number): SwitchStatusView {
+  return {
+    id: record.id,
+    from: [...record.from],
+    to: record.to,
+    started_at: wall(record.startedAt),
+    duration_ms: Math.round(record.durationMs),
+    result: record.result,
+    error: record.error ?? null,
+    phases: record.phases.map((phase) => ({
+      phase: phase.phase,
+      model: phase.model,
+      level: phase.level ?? null,
+      duration_ms: Math.round(phase.durationMs),
+      ok: phase.ok,
     })),
+    drains: (record.drains ?? []).map((drain) => ({ model: drain.model, avg_ms: Math.round(drain.avgMs), p90_ms: Math.round(drain.p90Ms) })),
   };
 }

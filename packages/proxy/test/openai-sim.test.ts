@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson, rawRequest } from "./helpers/http.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { statusResponseSchema } from "./status-schema.js";
 
 /** A response without the fields that differ between two calls (ids, timestamps). */
 function stable<T extends object>(value: T): Omit<T, "id" | "created"> {
@@ -126,10 +127,7 @@ describe("the openai client against llmux with vllm-sim upstreams", () => {
     expect(sample(metrics, 'llmux_in_flight_requests{model="alpha"}')).toBe(0);
     expect(sample(metrics, 'llmux_queue_depth{model="beta"}')).toBe(0);
 
-    const status = JSON.parse((await rawRequest(stack.url, { path: "/llmux/status" })).body) as {
-      models: { name: string; state: string }[];
-      switches: { from: string[]; to: string; result: string }[];
-    };
+    const status = statusResponseSchema.parse(JSON.parse((await rawRequest(stack.url, { path: "/llmux/status" })).body));
     expect(status.models.map((model) => [model.name, model.state])).toEqual([
       ["alpha", "awake"],
       ["beta", "asleep"],

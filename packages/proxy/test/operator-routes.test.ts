@@ -152,6 +152,6 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
     mux.states.set("beta", "waking");
     mux.emit({ type: "state", model: "beta", from: "asleep", to: "waking", at: 0, durationMs: 5 });
     const next = await live.next((event) => event.event === "status" && JSON.parse(event.data).models[1].state === "waking");
-    expect(typeof JSON.parse(next.data).at).toBe("number");
+    expect(typeof JSON.parse(next.data).generated_at).toBe("number");
   });
 });

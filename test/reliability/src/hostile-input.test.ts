@@ -381,7 +381,7 @@ describe("disconnects at every phase", () => {
   test("while queued for a switch: the request leaves the queue and llmux stays up", async () => {
     const socket = await openSocket(port);
     socket.write(rawChat("m2"));
-    await waitFor(async () => (await modelStates(run.url)).some((model) => model.name === "m2" && model.queueDepth > 0), "the request to queue for m2");
+    await waitFor(async () => (await modelStates(run.url)).some((model) => model.name === "m2" && model.queue_depth > 0), "the request to queue for m2");
     socket.destroy();
     figures.cases++;
     await expectHealthy();
@@ -424,6 +424,6 @@ async function waitFor(predicate: () => boolean | Promise<boolean>, what: string
 async function waitIdle(): Promise<void> {
   await waitFor(async () => {
     const models = await modelStates(run.url);
-    return models.length > 0 && models.every((model) => model.queueDepth === 0 && model.inFlight === 0);
+    return models.length > 0 && models.every((model) => model.queue_depth === 0 && model.in_flight === 0);
   }, "every model to be idle (no queue, nothing in flight)");
 }

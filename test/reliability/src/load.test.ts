@@ -67,14 +67,13 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
   await sampler;
 
   // Every request ended inside llmux too: nothing queued or in flight, no open response.
-  // (`proxy.in_flight` counts the status request that reads it.)
   let idle = false;
   let lastStatus: unknown;
   for (let attempt = 0; attempt < 200 && !idle; attempt++) {
-    const status = (await getJson(`${run.url}/llmux/status`)) as { proxy?: { in_flight?: number }; models?: Array<{ queueDepth: number; inFlight: number }> } | undefined;
+    const status = (await getJson(`${run.url}/llmux/status`)) as { proxy?: { in_flight?: number }; models?: Array<{ queue_depth: number; in_flight: number }> } | undefined;
     lastStatus = status;
     const models = status?.models ?? [];
-    idle = status?.proxy?.in_flight === 1 && models.length === MODELS.length && models.every((model) => model.queueDepth === 0 && model.inFlight === 0);
+    idle = status?.proxy?.in_flight === 0 && models.length === MODELS.length && models.every((model) => model.queue_depth === 0 && model.in_flight === 0);
     if (!idle) await sleep(50);
   }
   if (!idle) process.stdout.write(`load: llmux status after the load:\n${JSON.stringify(lastStatus, null, 2)}\n`);

@@ -38,11 +38,11 @@ test("a request aborted while queued no longer triggers its switch", async () =>
   }).catch((error: unknown) => error);
   const deadline = Date.now() + 20_000;
   let states = await modelStates(run.url);
-  while (Date.now() < deadline && !states.some((model) => model.name === "q2" && model.queueDepth > 0)) {
+  while (Date.now() < deadline && !states.some((model) => model.name === "q2" && model.queue_depth > 0)) {
     await sleep(20);
     states = await modelStates(run.url);
   }
-  expect(states.find((model) => model.name === "q2")?.queueDepth, "the q2 request is queued behind q1's drain").toBe(1);
+  expect(states.find((model) => model.name === "q2")?.queue_depth, "the q2 request is queued behind q1's drain").toBe(1);
   controller.abort();
   await queued;
 
@@ -51,7 +51,7 @@ test("a request aborted while queued no longer triggers its switch", async () =>
   await sleep(1_000);
   const after = await modelStates(run.url);
   const events = readEvents(run.eventLog);
-  expect(after.map((model) => [model.name, model.state, model.queueDepth])).toEqual([
+  expect(after.map((model) => [model.name, model.state, model.queue_depth])).toEqual([
     ["q1", "awake", 0],
     ["q2", "stopped", 0],
   ]);

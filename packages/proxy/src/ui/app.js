@@ -81,7 +81,7 @@ function modelCard(model, adminControls) {
       element("dt", {}, "in flight"),
       element("dd", { "data-field": "in_flight" }, String(model.in_flight)),
       element("dt", {}, "awake since"),
-      element("dd", {}, clockTime(model.awake_since)),
+      element("dd", {}, clockTime(model.awake_at)),
       element("dt", {}, "GPUs"),
       element("dd", {}, `${model.gpus.join(", ")} · ${Math.round(model.gpu_memory_utilization * 100)}%`),
       element("dt", {}, "restarts"),
@@ -120,8 +120,8 @@ function render(view) {
   $("gpus").replaceChildren(...view.gpus.map(gpuRow));
   $("switches").replaceChildren(...view.switches.map(switchItem));
   $("policy").textContent = view.policy;
-  $("updated").textContent = clockTime(view.at);
-  document.body.dataset.updatedAt = String(view.at);
+  $("updated").textContent = clockTime(view.generated_at);
+  document.body.dataset.updatedAt = String(view.generated_at);
 }
 
 /** Feed `text` (SSE bytes) through `state.buffer`; call `onEvent(name, data)` per complete event. */

@@ -1,4 +1,4 @@
-import type { MuxEvent } from "@llmux/core";
+import type { ModelState, MuxEvent, MuxSnapshot } from "@llmux/core";
 import type { ProxyLease, ProxyMux } from "../../src/mux.js";
 
 export interface FakeLease extends ProxyLease {
@@ -23,7 +23,7 @@ export class FakeMux implements ProxyMux {
   readonly leases: FakeLease[] = [];
   readonly acquireSignals: AbortSignal[] = [];
   readonly adminCalls: string[] = [];
-  readonly states = new Map<string, string>();
+  readonly states = new Map<string, ModelState>();
   acquireError: unknown;
   private holding = false;
   private readonly waiters: Waiter[] = [];
@@ -89,16 +89,25 @@ export class FakeMux implements ProxyMux {
     return lease;
   }
 
-  snapshot(): unknown {
-    const models: Record<string, unknown> = {};
-    for (const [name, state] of this.states) {
-      models[name] = {
-        state,
-        queueDepth: this.waiters.filter((waiter) => waiter.model === name).length,
-        inFlight: this.leases.filter((lease) => lease.model === name && !lease.released).length,
-      };
-    }
-    return { models, switches: [] };
+  snapshot(): MuxSnapshot {
+    const models = [...this.states].map(([name, state]) => ({
+      name,
+      state,
+      sleepLevel: state === "asleep" ? (1 as const) : state === "stopped" ? (3 as const) : null,
+      configuredSleepLevel: 1 as const,
+      queueDepth: this.waiters.filter((waiter) => waiter.model === name).length,
+      inFlight: this.leases.filter((lease) => lease.model === name && !lease.released).length,
+      awakeSince: null,
+      costs: { sleepMs: { 1: null, 2: null }, wakeMs: { 1: null, 2: null }, coldStartMs: null, stopMs: null, samples: 0 },
+      lastError: null,
+      restarts: 0,
+      backoffSecs: 0,
+      gpus: [0],
+      gpuMemoryUtilization: 0.9,
+      max_concurrency: 256,
+      drain: null,
+    }));
+    return { at: 0, policy: "fake", closed: false, models, gpus: [], switches: [] };
   }
 
   on(listener: (event: MuxEvent) => void): () => void {

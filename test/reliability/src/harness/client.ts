@@ -130,8 +130,8 @@ export async function getJson(url: string, dispatcher?: Agent): Promise<unknown>
 export interface StatusModel {
   name: string;
   state: string;
-  queueDepth: number;
-  inFlight: number;
+  queue_depth: number;
+  in_flight: number;
 }
 
 /** The per-model part of `GET /llmux/status`. */

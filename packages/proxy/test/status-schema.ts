@@ -1,0 +1,80 @@
+import { z } from "zod";
+import type { StatusView } from "../src/status-view.js";
+
+/**
+ * `GET /llmux/status` as a strict schema: every object refuses unknown keys,
+ * so a field added to the view without the schema (or the other way round)
+ * fails the tests that parse real responses with it. The committed
+ * `status.schema.json` is generated from it.
+ */
+const level = z.union([z.literal(1), z.literal(2)]);
+const epochMs = z.number().int().describe("wall-clock epoch ms");
+const nullableMs = z.number().nonnegative().nullable();
+
+const modelStatus = z.strictObject({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  state: z.enum(["stopped", "starting", "awake", "draining", "sleeping", "asleep", "waking", "stopping"]),
+  sleep_level: level.nullable().describe("the level it sleeps at now; null when up or stopped"),
+  configured_sleep_level: z.union([level, z.literal(3)]),
+  queue_depth: z.number().int().nonnegative(),
+  in_flight: z.number().int().nonnegative(),
+  awake_at: epochMs.nullable(),
+  last_error: z.string().nullable(),
+  restarts: z.number().int().nonnegative(),
+  backoff_secs: z.number().nonnegative(),
+  gpus: z.array(z.number().int().nonnegative()),
+  gpu_memory_utilization: z.number().positive().max(1),
+  max_concurrency: z.number().int().positive(),
+  drain: z.strictObject({ avg_ms: z.number().nonnegative(), p90_ms: z.number().nonnegative(), samples: z.number().int().positive() }).nullable(),
+  costs: z.strictObject({
+    sleep_ms: z.strictObject({ "1": nullableMs, "2": nullableMs }),
+    wake_ms: z.strictObject({ "1": nullableMs, "2": nullableMs }),
+    cold_start_ms: nullableMs,
+    stop_ms: nullableMs,
+    samples: z.number().int().nonnegative(),
+  }),
+});
+
+const switchStatus = z.strictObject({
+  id: z.number().int().nonnegative(),
+  from: z.array(z.string()),
+  to: z.string(),
+  started_at: epochMs,
+  duration_ms: z.number().int().nonnegative(),
+  result: z.enum(["ok", "failed", "aborted"]),
+  error: z.string().nullable(),
+  phases: z.array(
+    z.strictObject({
+      phase: z.enum(["drain", "sleep", "stop", "wake", "start"]),
+      model: z.string(),
+      level: z.union([level, z.literal(3)]).nullable(),
+      duration_ms: z.number().int().nonnegative(),
+      ok: z.boolean(),
+    }),
+  ),
+  drains: z.array(z.strictObject({ model: z.string(), avg_ms: z.number().nonnegative(), p90_ms: z.number().nonnegative() })),
+});
+
+export const statusViewSchema = z.strictObject({
+  generated_at: epochMs,
+  policy: z.string(),
+  closing: z.boolean().describe("the multiplexer is closing"),
+  admin_controls: z.boolean(),
+  models: z.array(modelStatus),
+  gpus: z.array(z.strictObject({ index: z.number().int().nonnegative(), used: z.number().min(0), models: z.array(z.string()) })),
+  switches: z.array(switchStatus).describe("the last switches, newest first"),
+});
+
+export const statusResponseSchema = statusViewSchema.extend({
+  version: z.string(),
+  uptime_secs: z.number().int().nonnegative(),
+  proxy: z.strictObject({
+    in_flight: z.number().int().nonnegative().describe("requests the proxy answers now, not counting this one"),
+    closing: z.boolean(),
+  }),
+});
+
+// Both directions: the schema accepts every view the code can build, and the code's type covers the schema.
+export const viewFitsSchema = (view: StatusView): z.input<typeof statusViewSchema> => view;
+export const schemaFitsView = (parsed: z.output<typeof statusViewSchema>): StatusView => parsed;
