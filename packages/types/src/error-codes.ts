@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   LLMUX_ERR_SHUTTING_DOWN: "types",
   // @llmux/vllm-client
   LLMUX_ERR_PORT_IN_USE: "vllm-client",
+  LLMUX_ERR_FOREIGN_LISTENER: "vllm-client",
   LLMUX_ERR_START_FAILED: "vllm-client",
   LLMUX_ERR_START_TIMEOUT: "vllm-client",
   LLMUX_ERR_SLEEP_FAILED: "vllm-client",
@@ -49,6 +50,7 @@ export const ERROR_CODES = {
   LLMUX_ERR_UPSTREAM_TIMEOUT: "proxy",
   LLMUX_ERR_PROXY_STATE: "proxy",
   LLMUX_ERR_PROXY_INTERNAL: "proxy",
+  LLMUX_ERR_CAPACITY: "proxy",
   // @llmux/validator
   LLMUX_ERR_NVIDIA_SMI_MISSING: "validator",
   LLMUX_ERR_NVIDIA_SMI_FAILED: "validator",
