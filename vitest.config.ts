@@ -6,6 +6,14 @@ const report = process.env.LLMUX_TEST_REPORT;
 export default defineConfig({
   test: {
     projects: ["packages/*", "apps/*", "bench", "test/reliability"],
+    // `vitest run --coverage` (CI) measures the published packages' sources; the figure is in CI's closing lines.
+    coverage: {
+      provider: "v8",
+      include: ["packages/*/src/**/*.ts"],
+      exclude: ["**/*.test.ts", "**/testing/**"],
+      reporter: ["text-summary", "json-summary"],
+      reportsDirectory: "coverage",
+    },
     ...(report ? { reporters: ["default", "json"], outputFile: { json: report } } : {}),
   },
 });

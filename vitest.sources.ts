@@ -27,12 +27,12 @@ export function workspaceSourceAliases(): SourceAlias[] {
       const match = built?.match(/^\.\/dist\/(.+)\.js$/);
       if (match === null || match === undefined) continue;
       const specifier = `${pkg.name}${subpath.slice(1)}`;
-      aliases.push({ find: new RegExp(`^${escape(specifier)}$`), replacement: `${packagesDir}${dir}/src/${match[1]}.ts` });
+      aliases.push({ find: new RegExp(`^${escapeRegExp(specifier)}$`), replacement: `${packagesDir}${dir}/src/${match[1]}.ts` });
     }
   }
   return aliases;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureTool } from "./apt.js";
@@ -16,17 +15,6 @@ export interface RunningNginx {
 /** Find nginx, installing Debian's nginx-light (or nginx) when missing. */
 export function ensureNginx(allowInstall: boolean): { path: string } | { note: string } {
   return ensureTool("nginx", ["nginx-light", "nginx"], ["/usr/sbin/nginx"], allowInstall);
-}
-
-export function nginxVersion(path: string): string {
-  try {
-    // nginx prints its version on stderr.
-    const output = execFileSync(path, ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return output.trim();
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr;
-    return stderr?.trim() ?? "unknown";
-  }
 }
 
 export async function startNginx(options: {

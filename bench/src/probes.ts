@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { makeTempDir, removeTempDir, spawnTracked } from "./children.js";
 import { waitForHttp } from "./http-wait.js";

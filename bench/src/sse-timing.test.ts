@@ -17,7 +17,7 @@ describe("SseTiming", () => {
     expect(timing.tokens).toBe(2);
     expect(timing.events).toBe(4);
     expect(timing.done).toBe(true);
-    expect(timing.bytes).toBe(Buffer.byteLength(role + one + two + "data: [DONE]\n\n"));
+    expect(timing.bytes).toBe(Buffer.byteLength(`${role + one + two}data: [DONE]\n\n`));
   });
 
   it("counts tokens of upstreams without stamps", () => {

@@ -18,10 +18,6 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
 /** a / b, or NaN when either side is missing or b is zero. */
 export function ratio(a: number | undefined, b: number | undefined): number {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) {

@@ -79,7 +79,7 @@ describe("the endpoint picker", () => {
     expect(eppDeployment.spec.template.spec.serviceAccountName).toBe(account?.metadata.name);
     expect(binding?.roleRef.name).toBe(role?.metadata.name);
     expect(binding?.subjects[0].name).toBe(account?.metadata.name);
-    const resources = (role?.rules as Array<{ resources: string[] }>).flatMap((rule) => rule.resources);
+    const resources = ((role?.rules ?? []) as Array<{ resources: string[] }>).flatMap((rule) => rule.resources);
     expect(resources).toEqual(expect.arrayContaining(["pods", "inferencepools"]));
   });
 
@@ -90,7 +90,7 @@ describe("the endpoint picker", () => {
     const byName = new Map(plugins.map((plugin) => [plugin.name ?? plugin.type, plugin]));
     const source = byName.get("metrics-data-source");
     expect(source?.parameters?.path).toBe(poolConfig.metrics_path);
-    const vllm = (byName.get("core-metrics-extractor")?.parameters?.engineConfigs as Array<Record<string, string>>).find((engine) => engine.name === "vllm");
+    const vllm = ((byName.get("core-metrics-extractor")?.parameters?.engineConfigs ?? []) as Array<Record<string, string>>).find((engine) => engine.name === "vllm");
     const metricsSource = readApp("../../packages/proxy/src/gateway-metrics.ts");
     for (const key of ["queuedRequestsSpec", "runningRequestsSpec", "kvUsageSpec", "loraSpec"]) {
       expect(vllm?.[key], key).toMatch(/^vllm:[a-z_]+$/);

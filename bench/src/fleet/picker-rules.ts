@@ -105,7 +105,7 @@ function splitSample(line: string, lineNumber: number): { name: string; labels: 
 }
 
 /** The picker's value of a series: gauges and counters only; any other type reads as 0. */
-function valueOf(family: Family, sample: Sample | undefined): number {
+function sampleValue(family: Family, sample: Sample | undefined): number {
   if (sample === undefined) return 0;
   return family.type === "gauge" || family.type === "counter" ? sample.value : 0;
 }
@@ -129,7 +129,7 @@ function latest(families: Map<string, Family>, name: string): number {
       chosen = sample;
     }
   }
-  return valueOf(family, chosen);
+  return sampleValue(family, chosen);
 }
 
 /** The LoRA spec: the series with the highest value (its value is when it was last updated). */
@@ -138,7 +138,7 @@ function latestLora(families: Map<string, Family>, name: string): Sample {
   let chosen: Sample | undefined;
   let recent = -1;
   for (const sample of family.samples) {
-    const value = valueOf(family, sample);
+    const value = sampleValue(family, sample);
     if (value > recent) {
       recent = value;
       chosen = sample;

@@ -32,7 +32,9 @@ async function runStreams(base: string, streams: number, tokens: number, pid: { 
   }
   const cpuSeconds = cpu();
   const ok = results.filter((result) => result.status === 200 && result.timing.done && result.timing.tokens === tokens);
+  // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds; Math.min takes numbers only
   const start = results.reduce((min, result) => (result.startNs < min ? result.startNs : min), results[0]?.startNs ?? 0n);
+  // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds; Math.max takes numbers only
   const end = results.reduce((max, result) => (result.endNs > max ? result.endNs : max), 0n);
   const seconds = Number(end - start) / 1e9;
   const delays = results.flatMap((result) => result.timing.delaysNs.map((ns) => Number(ns) / 1e6));

@@ -1,5 +1,5 @@
 import { ShuttingDownError } from "@llmux/types";
-import type { Engine, SleepLevel } from "@llmux/types";
+import type { SleepLevel } from "@llmux/types";
 import { recordCost } from "./costs.js";
 import { ModelStartFailedError, PreemptedError, SwitchFailedError, messageOf } from "./errors.js";
 import type { SwitchPhase, SwitchRecord } from "./events.js";

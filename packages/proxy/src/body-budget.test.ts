@@ -5,7 +5,10 @@ describe("withinBudget", () => {
   it("reserves a declared length before reading, the actual one after, and gives all back", async () => {
     const budget = new BodyBudget(100);
     let readCalled = false;
-    const refused = await withinBudget(budget, 101, async () => ((readCalled = true), Buffer.alloc(0)), async () => "used").catch((error: unknown) => error);
+    const refused = await withinBudget(budget, 101, async () => {
+      readCalled = true;
+      return Buffer.alloc(0);
+    }, async () => "used").catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: "LLMUX_ERR_CAPACITY", status: 503 });
     expect(readCalled).toBe(false);
 

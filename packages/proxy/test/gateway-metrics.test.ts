@@ -58,7 +58,7 @@ describe("gateway metrics from engines", () => {
 
   it("adds what the awake engine reports to llmux's own queue, and takes its KV-cache usage", async () => {
     let scrapes = 0;
-    engine = createServer((req, res) => {
+    engine = createServer((_req, res) => {
       scrapes += 1;
       res.end(
         [

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson, rawRequest } from "./helpers/http.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
-import { statusResponseSchema } from "./status-schema.js";
+import { parseStatus } from "./status-schema.js";
 
 /** A response without the fields that differ between two calls (ids, timestamps). */
 function stable<T extends object>(value: T): Omit<T, "id" | "created"> {
@@ -127,7 +127,7 @@ describe("the openai client against llmux with vllm-sim upstreams", () => {
     expect(sample(metrics, 'llmux_in_flight_requests{model="alpha"}')).toBe(0);
     expect(sample(metrics, 'llmux_queue_depth{model="beta"}')).toBe(0);
 
-    const status = statusResponseSchema.parse(JSON.parse((await rawRequest(stack.url, { path: "/llmux/status" })).body));
+    const status = parseStatus(JSON.parse((await rawRequest(stack.url, { path: "/llmux/status" })).body));
     expect(status.models.map((model) => [model.name, model.state])).toEqual([
       ["alpha", "awake"],
       ["beta", "asleep"],

@@ -56,7 +56,7 @@ const switchStatus = z.strictObject({
   drains: z.array(z.strictObject({ model: z.string(), avg_ms: z.number().nonnegative(), p90_ms: z.number().nonnegative() })),
 });
 
-export const statusViewSchema = z.strictObject({
+const statusViewSchema = z.strictObject({
   generated_at: epochMs,
   policy: z.string(),
   closing: z.boolean().describe("the multiplexer is closing"),
@@ -75,6 +75,7 @@ export const statusResponseSchema = statusViewSchema.extend({
   }),
 });
 
-// Both directions: the schema accepts every view the code can build, and the code's type covers the schema.
-export const viewFitsSchema = (view: StatusView): z.input<typeof statusViewSchema> => view;
-export const schemaFitsView = (parsed: z.output<typeof statusViewSchema>): StatusView => parsed;
+/** Parses a `/llmux/status` body; typed as the code's view, so the schema must cover every field of it. */
+export function parseStatus(body: unknown): StatusView & z.output<typeof statusResponseSchema> {
+  return statusResponseSchema.parse(body);
+}

@@ -22,7 +22,8 @@ export class LlmuxError extends Error {
   readonly status: number | undefined;
   /** Seconds a client should wait before retrying; undefined when retrying at once is fine or pointless. */
   readonly retryAfterSecs: number | undefined;
-  private readonly [MARKER] = true;
+  /** The marker `isInstance` reads; a symbol from the global registry, so every copy of this package shares it. */
+  readonly [MARKER] = true;
 
   constructor(code: string, message: string, options: LlmuxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

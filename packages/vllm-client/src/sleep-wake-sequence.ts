@@ -2,7 +2,6 @@ import type { VllmControlClient } from "./control-client.js";
 import type { SleepLevel } from "@llmux/types";
 import { confirmIdle } from "./confirm-idle.js";
 import {
-  AbortedError,
   ControlTimeoutError,
   SleepFailedError,
   SleepTimeoutError,

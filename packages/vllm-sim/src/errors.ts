@@ -9,7 +9,7 @@ const LLMUX_ERROR_MARKER = Symbol.for("llmux.error");
 
 export class SimError extends Error {
   readonly code: string;
-  private readonly [LLMUX_ERROR_MARKER] = true;
+  readonly [LLMUX_ERROR_MARKER] = true;
   /** HTTP status for errors that reach a client of the simulator. */
   readonly status: number | undefined;
 

@@ -24,7 +24,10 @@ export async function waitHealthy(sim: SimHandle, timeoutMs = 20_000): Promise<v
   while (Date.now() < deadline) {
     if (exited) throw new Error(`sim exited before ready:\n${sim.logs().slice(-10).join("\n")}`);
     const ok = await fetch(`${sim.url}/health`)
-      .then(async (response) => (await response.arrayBuffer(), response.status === 200))
+      .then(async (response) => {
+        await response.arrayBuffer();
+        return response.status === 200;
+      })
       .catch(() => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 20));

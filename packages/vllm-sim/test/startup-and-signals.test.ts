@@ -14,7 +14,10 @@ describe("start-up and signals", () => {
     const statuses: Array<number | "refused"> = [];
     for (;;) {
       const status = await fetch(`${s.url}/health`)
-        .then(async (response) => (await response.arrayBuffer(), response.status))
+        .then(async (response) => {
+          await response.arrayBuffer();
+          return response.status;
+        })
         .catch(() => "refused" as const);
       statuses.push(status);
       if (status === 200) break;

@@ -37,7 +37,7 @@ export function readmeBlock(readme: string, title: string, lang: string): string
   if (start === -1) throw new Error(`${readme} has no "## ${title}" section`);
   const section = text.slice(start + 1);
   const end = section.indexOf("\n## ");
-  const match = (end === -1 ? section : section.slice(0, end)).match(new RegExp("```" + lang + "\\n([\\s\\S]*?)```"));
+  const match = (end === -1 ? section : section.slice(0, end)).match(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
   if (match === null) throw new Error(`${readme}, "## ${title}": no \`\`\`${lang} block`);
   return match[1] ?? "";
 }

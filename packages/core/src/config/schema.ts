@@ -171,5 +171,3 @@ export const KNOWN_KEYS = {
   gpu: Object.keys(gpuSchema.shape),
   proxy: Object.keys(proxySchema.shape),
 } as const;
-
-export type RawParsedConfig = z.output<typeof configSchema>;

@@ -126,7 +126,7 @@ function buildOptions(view: PolicyView, maxWaitMs: number): Option[] {
     let evicteeLoad = 0;
     for (const eviction of evict) {
       const other = view.models.find((m) => m.name === eviction.model);
-      if (!other || other.state !== "awake") continue;
+      if (other?.state !== "awake") continue;
       evicteeLoad += other.inFlight + other.queue.length;
       if (other.inFlight > 0 || other.queue.length > 0) evicteesIdle = false;
       quietAt = Math.max(quietAt, (other.lastAdmitAt ?? -Infinity) + Math.min(costMs, maxWaitMs / 2));

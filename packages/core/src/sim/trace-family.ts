@@ -88,7 +88,7 @@ function meanOutput(shape: FamilyShape): number {
 }
 
 function zipfWeights(count: number, exponent: number): number[] {
-  const raw = Array.from({ length: count }, (_, rank) => 1 / Math.pow(rank + 1, exponent));
+  const raw = Array.from({ length: count }, (_, rank) => 1 / (rank + 1) ** exponent);
   const total = raw.reduce((a, b) => a + b, 0);
   return raw.map((w) => w / total);
 }

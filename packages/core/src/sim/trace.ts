@@ -49,5 +49,5 @@ export function parseTrace(text: string): TraceRequest[] {
 
 /** Serialize a trace as JSON lines. */
 export function formatTrace(requests: readonly TraceRequest[]): string {
-  return requests.map((r) => JSON.stringify({ t: r.t, model: r.model, tokens: r.tokens, ...(r.max_tokens === undefined ? {} : { max_tokens: r.max_tokens }) })).join("\n") + "\n";
+  return `${requests.map((r) => JSON.stringify({ t: r.t, model: r.model, tokens: r.tokens, ...(r.max_tokens === undefined ? {} : { max_tokens: r.max_tokens }) })).join("\n")}\n`;
 }

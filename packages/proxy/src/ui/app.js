@@ -1,6 +1,6 @@
 // The llmux status page: one fetch-based event stream (so the key can go in a
 // header, which EventSource cannot send) renders every change as it happens.
-"use strict";
+
 
 const KEY_STORE = "llmux.key";
 const $ = (id) => document.getElementById(id);
@@ -165,7 +165,7 @@ async function connect() {
         if (name === "status") render(JSON.parse(data));
       });
     }
-  } catch (error) {
+  } catch {
     if (controller.signal.aborted) return;
   }
   if (stream !== controller) return;
