@@ -1,4 +1,4 @@
-import type { Engine } from "@llmux/vllm-client";
+import type { Engine } from "@llmux/types";
 import { messageOf } from "./errors.js";
 import type { SwitchPhase } from "./events.js";
 import type { Multiplexer } from "./multiplexer.js";

@@ -1,4 +1,4 @@
-import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, SwitchPhase, SwitchRecord } from "@llmux/core";
+import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
 
 /**
@@ -67,6 +67,8 @@ export interface StatusView {
   gpus: { index: number; used: number; models: string[] }[];
   /** The last switches, newest first. */
   switches: SwitchStatusView[];
+  /** Progress of the start-up preload. */
+  preload: PreloadProgress;
 }
 
 export interface StatusViewInput {
@@ -90,6 +92,7 @@ export function statusView(input: StatusViewInput): StatusView {
     models: snapshot.models.map((model) => modelView(model, input.names.aliasesOf(model.name), wall)),
     gpus: snapshot.gpus.map((gpu) => ({ index: gpu.index, used: gpu.used, models: [...gpu.models] })),
     switches: [...snapshot.switches].reverse().map((record) => switchView(record, wall)),
+    preload: { ...snapshot.preload, models: snapshot.preload.models.map((model) => ({ ...model })) },
   };
 }
 

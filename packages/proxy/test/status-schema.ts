@@ -46,7 +46,7 @@ const switchStatus = z.strictObject({
   error: z.string().nullable(),
   phases: z.array(
     z.strictObject({
-      phase: z.enum(["drain", "sleep", "stop", "wake", "start"]),
+      phase: z.enum(["drain", "sleep", "stop", "wake", "start", "warmup"]),
       model: z.string(),
       level: z.union([level, z.literal(3)]).nullable(),
       duration_ms: z.number().int().nonnegative(),
@@ -64,6 +64,12 @@ const statusViewSchema = z.strictObject({
   models: z.array(modelStatus),
   gpus: z.array(z.strictObject({ index: z.number().int().nonnegative(), used: z.number().min(0), models: z.array(z.string()) })),
   switches: z.array(switchStatus).describe("the last switches, newest first"),
+  preload: z.strictObject({
+    state: z.enum(["idle", "running", "done"]),
+    total: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+    models: z.array(z.strictObject({ name: z.string(), state: z.enum(["pending", "loading", "loaded", "failed"]), error: z.string().nullable() })),
+  }),
 });
 
 export const statusResponseSchema = statusViewSchema.extend({

@@ -107,7 +107,7 @@ export class FakeMux implements ProxyMux {
       max_concurrency: 256,
       drain: null,
     }));
-    return { at: 0, policy: "fake", closed: false, models, gpus: [], switches: [] };
+    return { at: 0, policy: "fake", closed: false, models, gpus: [], switches: [], preload: { state: "idle", total: 0, done: 0, models: [] } };
   }
 
   on(listener: (event: MuxEvent) => void): () => void {
