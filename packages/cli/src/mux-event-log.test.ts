@@ -43,7 +43,11 @@ describe("logMuxEvent", () => {
       duration_ms: 1320,
       result: "ok",
     });
-    expect(lines[0]?.["phases"]).toHaveLength(3);
+    expect(lines[0]?.["phases"]).toEqual([
+      { phase: "drain", model: "a", level: null, duration_ms: 12, ok: true },
+      { phase: "sleep", model: "a", level: 1, duration_ms: 1004, ok: true },
+      { phase: "wake", model: "b", level: 1, duration_ms: 304, ok: true },
+    ]);
   });
 
   it("logs a failed switch at error with its error", () => {

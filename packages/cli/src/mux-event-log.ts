@@ -39,7 +39,7 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         to: record.to,
         result: record.result,
         duration_ms: Math.round(record.durationMs),
-        phases: record.phases.map((phase) => ({ ...phase, durationMs: Math.round(phase.durationMs) })),
+        phases: record.phases.map((phase) => ({ phase: phase.phase, model: phase.model, level: phase.level ?? null, duration_ms: Math.round(phase.durationMs), ok: phase.ok })),
         ...(record.error === undefined ? {} : { error: record.error }),
         ...(record.drains === undefined
           ? {}

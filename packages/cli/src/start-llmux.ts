@@ -112,7 +112,7 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     return reload(trigger);
   };
   if (options.reloadFrom !== undefined) reload = createReloader(options.reloadFrom, mux, proxy, logger);
-  proxy.on("request", (record: RequestRecord) => logger.debug(record, requestLine(record)));
+  proxy.on("request", (record: RequestRecord) => logger.debug(requestFields(record), requestLine(record)));
 
   let bound: { url: string; metricsUrl?: string | undefined };
   try {
@@ -261,6 +261,25 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 /** `POST /v1/chat/completions qwen 200 1234ms` */
+/** A request's log fields in the wire format (snake_case, durations in named units). */
+function requestFields(record: RequestRecord): Record<string, unknown> {
+  const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value));
+  return {
+    request_id: record.requestId,
+    method: record.method,
+    path: record.path,
+    model: record.model,
+    status: record.status,
+    stream: record.stream,
+    error_code: record.errorCode,
+    duration_ms: ms(record.durationMs),
+    queue_wait_ms: ms(record.queueWaitMs),
+    time_to_first_byte_ms: ms(record.timeToFirstByteMs),
+    bytes_in: record.bytesIn,
+    bytes_out: record.bytesOut,
+  };
+}
+
 function requestLine(record: RequestRecord): string {
   const model = record.model === undefined ? "" : ` ${record.model}`;
   return `${record.method} ${record.path}${model} ${record.status} ${Math.round(record.durationMs)}ms`;

@@ -208,7 +208,7 @@ async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: Prox
       origin: lease.url,
       path: route.path + route.query,
       method: "POST",
-      headers: upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }),
+      headers: { ...upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }), "x-request-id": exchange.record.requestId },
       body,
       signal,
       headersTimeout: deps.upstreamTimeoutMs,

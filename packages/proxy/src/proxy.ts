@@ -25,6 +25,7 @@ import { recordMuxEvent } from "./mux-metrics.js";
 import { EMPTY_SNAPSHOT, type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError, sendJson } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
+import { requestIdOf } from "./request-id.js";
 import { matchRoute } from "./routes.js";
 import { type StatusView, statusView } from "./status-view.js";
 import { VERSION } from "./version.js";
@@ -267,14 +268,16 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       return;
     }
     const startedAt = performance.now();
-    const record = newRecord(req.method ?? "GET", pathOf(req.url ?? "/"));
+    const record = newRecord(requestIdOf(req.headers), req.method ?? "GET", pathOf(req.url ?? "/"));
+    // Every answer carries it, the forwarded ones too (vLLM gets the same id and may echo it).
+    res.setHeader("x-request-id", record.requestId);
     this.active.add(res);
     this.dispatch(req, res, record, startedAt)
       .catch((error: unknown) => {
         const response = sendError(res, error);
         record.status = response.status;
         record.errorCode = String(response.body.error.code);
-        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") this.logger?.error({ err: error, path: record.path }, "request failed");
+        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
       })
       .finally(() => {
         finished(res, () => {
@@ -322,7 +325,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
             upstreamTimeoutMs: this.upstreamTimeoutMs,
             deadline: this.deadline,
             now: () => performance.now(),
-            onInternalError: (error) => this.logger?.error({ err: error, path: record.path }, "request failed"),
+            onInternalError: (error) => this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed"),
           },
           req,
           res,

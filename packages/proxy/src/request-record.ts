@@ -1,5 +1,7 @@
 /** One finished request, as emitted by the proxy's `request` event (the CLI logs it at debug). */
 export interface RequestRecord {
+  /** The `x-request-id` (the client's, or one llmux made), sent to vLLM and back to the client. */
+  requestId: string;
   method: string;
   /** The path without the query string (query strings may carry secrets). */
   path: string;
@@ -27,8 +29,9 @@ export interface RequestRecord {
   bytesOut: number;
 }
 
-export function newRecord(method: string, path: string): RequestRecord {
+export function newRecord(requestId: string, method: string, path: string): RequestRecord {
   return {
+    requestId,
     method,
     path,
     model: undefined,
