@@ -88,7 +88,7 @@ export interface SwitchLog {
   duration_ms: number;
   to: string;
   result: string;
-  phases: { phase: string; model: string; durationMs: number; level?: number; ok: boolean }[];
+  phases: { phase: string; model: string; duration_ms: number; level: number | null; ok: boolean }[];
 }
 
 /** Pick llmux's switch-end lines out of its JSON log output. */
@@ -194,7 +194,7 @@ export const switchScenario: Scenario = {
       const records = logged[level] ?? [];
       if (records.length > 0) {
         // Where the time goes, from llmux's own switch log: each phase against its known sim cost.
-        const phase = (name: string): number[] => records.map((record) => record.phases.filter((each) => each.phase === name).reduce((sum, each) => sum + each.durationMs, 0));
+        const phase = (name: string): number[] => records.map((record) => record.phases.filter((each) => each.phase === name).reduce((sum, each) => sum + each.duration_ms, 0));
         const knownSleep = level === 1 ? KNOBS["sleep1-ms"] : KNOBS["sleep2-ms"];
         const knownWake = KNOWN_MS[level] - knownSleep;
         const outside = (llmux[level] ?? []).slice(0, records.length).map((latency, index) => latency - (records[index]?.duration_ms ?? Number.NaN));

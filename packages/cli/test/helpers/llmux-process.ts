@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
+import { freePort, simBinPath, simEventPids } from "@llmux/vllm-sim/testing";
 import { isAlive, isGroupAlive, listPids, readCommandLine } from "../../src/proc-info.js";
 import { reapOrphans } from "../../src/reaper.js";
 import { StateFile } from "../../src/state-file.js";
@@ -164,20 +164,7 @@ export function startLlmuxProcess(workspace: Workspace, args: string[], env: Nod
 
 /** The pids of every simulator that wrote to the workspace's event log. */
 export async function simPids(workspace: Workspace): Promise<number[]> {
-  const { readFile } = await import("node:fs/promises");
-  let text = "";
-  try {
-    text = await readFile(workspace.eventLog, "utf8");
-  } catch {
-    return [];
-  }
-  const pids = new Set<number>();
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const pid = (JSON.parse(line) as { pid?: number }).pid;
-    if (typeof pid === "number") pids.add(pid);
-  }
-  return [...pids];
+  return simEventPids(workspace.eventLog);
 }
 
 /** Wait until none of `pids` (each a group leader) has a live process. */

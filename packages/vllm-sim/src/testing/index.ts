@@ -1,4 +1,4 @@
 export { freePort } from "./free-port.js";
 export { simBinPath, simSmiBinPath } from "./bin-paths.js";
 export { spawnSim, type SimHandle, type SimStats, type SpawnSimOptions, type SimTimings } from "./spawn-sim.js";
-export { readSimEvents, type SimEvent } from "./sim-events.js";
+export { readSimEvents, simEventPids, type SimEvent } from "./sim-events.js";

@@ -38,3 +38,8 @@ export function readSimEvents(path: string): SimEvent[] {
   }
   return events;
 }
+
+/** The pid of every simulator that wrote to the event log, each once. */
+export function simEventPids(path: string): number[] {
+  return [...new Set(readSimEvents(path).map((event) => event.pid))].filter((pid) => typeof pid === "number");
+}

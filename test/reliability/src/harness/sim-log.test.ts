@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { checkLog, type SimLogEvent } from "./sim-log.js";
 
 // The suite's verdicts must be able to fail: replay hand-written logs.
-const at = (pid: number, event: string, extra: Record<string, unknown> = {}): SimLogEvent => ({ t: 0, pid, model: "m", event, ...extra });
+const at = (pid: number, event: SimLogEvent["event"], extra: Record<string, unknown> = {}): SimLogEvent => ({ t: 0, pid, model: "m", event, ...extra });
 
 describe("checkLog", () => {
   test("a clean switch passes", () => {

@@ -1,37 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readSimEvents, type SimEvent } from "@llmux/vllm-sim/testing";
 
-/** One line of a simulator's event log (see the vllm-sim README). */
-export interface SimLogEvent {
-  t: number;
-  pid: number;
-  model: string;
-  event: string;
-  [key: string]: unknown;
-}
+/** One line of a simulator's event log: the simulator's own reader and type (see the vllm-sim README). */
+export type SimLogEvent = SimEvent;
 
-export function readEvents(path: string): SimLogEvent[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
-  }
-  const events: SimLogEvent[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      events.push(JSON.parse(line) as SimLogEvent);
-    } catch {
-      // A line cut by a crash mid-write: the sim writes synchronously, so at most the last.
-    }
-  }
-  return events;
-}
+/** The simulator's event log; a missing file is an empty log. */
+export const readEvents = readSimEvents;
 
-/** The pid of every simulator that wrote to the log. */
-export function simPids(path: string): number[] {
-  return [...new Set(readEvents(path).map((event) => event.pid))].filter((pid) => typeof pid === "number");
-}
+export { simEventPids as simPids } from "@llmux/vllm-sim/testing";
 
 export interface LogVerdict {
   /** Crashes caused by llmux (a request while asleep, a sleep with requests running). */
