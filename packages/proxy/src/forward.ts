@@ -225,7 +225,7 @@ async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: Prox
 }
 
 async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
-  const { deps, req, res, record } = exchange;
+  const { deps, res, record } = exchange;
   const signal = exchange.cancel.signal;
   let response: Dispatcher.ResponseData;
   try {

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   LLMUX_ERR_SWITCH_FAILED: "core",
   LLMUX_ERR_DOES_NOT_FIT: "core",
   LLMUX_ERR_OVERLOADED: "core",
+  LLMUX_ERR_REQUEST_PAUSED: "core",
   // @llmux/proxy
   LLMUX_ERR_ROUTE_NOT_FOUND: "proxy",
   LLMUX_ERR_METHOD_NOT_ALLOWED: "proxy",

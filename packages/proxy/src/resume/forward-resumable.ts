@@ -1,6 +1,4 @@
-import { randomUUID } from "node:crypto";
 import type { Exchange } from "../forward.js";
-import { headerString } from "../forward.js";
 import { commitSse } from "../sse.js";
 import { type ResumableIo, relayResumable } from "./relay-resumable.js";
 import type { ResumablePlan } from "./resumable.js";
@@ -16,8 +14,8 @@ export function preemptionOn(model: unknown): boolean {
  * the one resend on a stale connection).
  */
 export async function relayResumableRequest(exchange: Exchange, model: string, plan: ResumablePlan, via: Pick<ResumableIo, "acquire" | "send">): Promise<void> {
-  const { deps, req, res, record } = exchange;
-  const requestId = headerString(req.headers["x-request-id"])?.slice(0, 64) ?? `req-${randomUUID().slice(0, 8)}`;
+  const { deps, res, record } = exchange;
+  const requestId = record.requestId;
   await relayResumable({
     res,
     model,
