@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simBinPath } from "@llmux/vllm-sim/testing";
+import { simBinPath } from "@llmux/vllm-sim";
 
 /** One demo model: its name, sleep level and what it pretends to be. */
 interface DemoModel {

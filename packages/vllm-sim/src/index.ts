@@ -14,3 +14,6 @@ export { parseServeArgs, type ServeArgs } from "./serve/args.js";
 export { parseDevMode } from "./serve/dev-mode.js";
 export { runSmi, type SmiSettings } from "./gpu/smi-query.js";
 export { generateAnswer, type AnswerInput } from "./text/answer.js";
+// What a program that runs the simulator as its engine needs (`llmux demo`); test helpers stay in `./testing`.
+export { simBinPath, simSmiBinPath } from "./executables.js";
+export { freePort } from "./testing/free-port.js";
