@@ -10,7 +10,8 @@ export function packageBuild(entry: string[], overrides: Options = {}) {
   return defineConfig({
     entry,
     format: ["esm"],
-    dts: true,
+    // Members marked `@internal` (the multiplexer's state its helpers share) stay out of the published types.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     platform: "node",

@@ -13,7 +13,7 @@ const sims = (alpha: Record<string, string> = {}, beta: Record<string, string> =
 const chat = { model: "alpha", messages: [{ role: "user", content: "tell a long story" }], temperature: 0, max_tokens: 60, ignore_eos: true };
 
 function pausedEvents(stack: SimStack): string[][] {
-  return stack.mux.history.flatMap((record) => (record.paused ?? []).map((entry) => entry.requests));
+  return stack.mux.snapshot().switches.flatMap((record) => (record.paused ?? []).map((entry) => entry.requests));
 }
 
 describe("pause and resume across a switch (vllm-sim)", () => {
