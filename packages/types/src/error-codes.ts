@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   // @llmux/vllm-client
   LLMUX_ERR_PORT_IN_USE: "vllm-client",
   LLMUX_ERR_FOREIGN_LISTENER: "vllm-client",
+  LLMUX_ERR_UNSAFE_SOCKET: "vllm-client",
   LLMUX_ERR_START_FAILED: "vllm-client",
   LLMUX_ERR_START_TIMEOUT: "vllm-client",
   LLMUX_ERR_SLEEP_FAILED: "vllm-client",

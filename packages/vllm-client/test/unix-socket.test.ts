@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { groupSocketInodes } from "../src/listener-owner.js";
-import { isLlmuxError } from "../src/llmux-error.js";
+import { isLlmuxError } from "@llmux/types";
 import { createSocketDir, socketProblem } from "../src/socket-dir.js";
 import { armFault, ask, cleanupAfterEach, nextExit, onCleanup, simServer } from "./helpers.js";
 
