@@ -55,7 +55,7 @@ export function placeInView(mux: Multiplexer, view: PolicyView & { models: Polic
   if (count <= 1) return;
   for (const [index, model] of view.models.entries()) {
     const slot = mux.slots.get(model.name);
-    if (!slot || slot.config.placement !== "auto" || slot.state !== "stopped" || slot.busy) continue;
+    if (slot?.config.placement !== "auto" || slot.state !== "stopped" || slot.busy) continue;
     if (model.queue.length === 0 && model.name !== wanted) continue;
     const gpus = choosePlacement(view, model, count, slot.config.tensor_parallel_size);
     view.models[index] = { ...model, gpus };

@@ -31,6 +31,12 @@ export interface ModelStatusView {
   drain: { avg_ms: number; p90_ms: number; samples: number } | null;
   /** Measured costs (moving averages, ms), null where not measured yet. */
   costs: CostsView;
+  /** `fixed` when the config names its GPUs, `auto` when llmux places it. */
+  placement: "auto" | "fixed";
+  /** A reload removed it; it goes once its requests end. */
+  removing: boolean;
+  /** A reload changed settings that apply at its next start. */
+  settings_pending: boolean;
 }
 
 export interface CostsView {
@@ -114,6 +120,9 @@ function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: numb
     max_concurrency: model.max_concurrency,
     drain: model.drain,
     costs: costsView(model.costs),
+    placement: model.placement,
+    removing: model.removing,
+    settings_pending: model.settings_pending,
   };
 }
 

@@ -34,6 +34,9 @@ const modelStatus = z.strictObject({
     stop_ms: nullableMs,
     samples: z.number().int().nonnegative(),
   }),
+  placement: z.enum(["auto", "fixed"]),
+  removing: z.boolean(),
+  settings_pending: z.boolean(),
 });
 
 const switchStatus = z.strictObject({

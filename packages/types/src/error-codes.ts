@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   LLMUX_ERR_PROXY_STATE: "proxy",
   LLMUX_ERR_PROXY_INTERNAL: "proxy",
   LLMUX_ERR_CAPACITY: "proxy",
+  LLMUX_ERR_CONFIG_RELOAD: "proxy",
   // @llmux/validator
   LLMUX_ERR_NVIDIA_SMI_MISSING: "validator",
   LLMUX_ERR_NVIDIA_SMI_FAILED: "validator",

@@ -106,6 +106,9 @@ export class FakeMux implements ProxyMux {
       gpuMemoryUtilization: 0.9,
       max_concurrency: 256,
       drain: null,
+      placement: "auto" as const,
+      removing: false,
+      settings_pending: false,
     }));
     return { at: 0, policy: "fake", closed: false, models, gpus: [], switches: [], preload: { state: "idle", total: 0, done: 0, models: [] } };
   }
