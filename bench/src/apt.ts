@@ -13,12 +13,7 @@ export function findExecutable(name: string, paths: readonly string[] = []): str
  * Find a tool, installing Debian packages with apt-get when it is missing.
  * Returns the path, or a note saying why it is not available.
  */
-export function ensureTool(
-  name: string,
-  packages: readonly string[],
-  paths: readonly string[] = [],
-  allowInstall = true,
-): { path: string } | { note: string } {
+export function ensureTool(name: string, packages: readonly string[], paths: readonly string[] = [], allowInstall = true): { path: string } | { note: string } {
   const present = findExecutable(name, paths);
   if (present) return { path: present };
   if (!allowInstall) return { note: `${name} is not installed (install disabled with --no-install)` };

@@ -25,7 +25,11 @@ export function parseArgs(argv: readonly string[]): BenchOptions | { help: strin
     };
     if (arg === "--") continue;
     else if (arg === "--quick") options.quick = true;
-    else if (arg === "--only") options.only = next().split(",").map((id) => id.trim()).filter(Boolean);
+    else if (arg === "--only")
+      options.only = next()
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean);
     else if (arg === "--no-install") options.allowInstall = false;
     else if (arg === "--profile") profile = true;
     else if (arg === "--no-profile") profile = false;

@@ -36,13 +36,7 @@ export function removeTempDir(path: string): void {
   tempDirs.delete(path);
 }
 
-export function spawnTracked(
-  name: string,
-  command: string,
-  args: string[],
-  options: SpawnOptions = {},
-  onLine?: (line: string) => void,
-): Tracked {
+export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}, onLine?: (line: string) => void): Tracked {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
   if (child.pid === undefined) throw new Error(`could not start ${name}: ${command}`);
   const pid = child.pid;

@@ -48,7 +48,10 @@ export function originOf(url: string, name: string): string {
 
 function shortWhere(url: string, line: number): string {
   if (url === "") return "";
-  const trimmed = url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, "").replace(/^.*\/(packages\/)/, "$1");
+  const trimmed = url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, "")
+    .replace(/^.*\/(packages\/)/, "$1");
   return `${trimmed}:${line + 1}`;
 }
 
@@ -100,9 +103,7 @@ export function summarizeProfile(profile: CpuProfile, top = 15, window?: Profile
     idleMs: idleUs / 1000,
     functions,
     ours: inclusiveOurs(profile, selfUs, top).map((entry) => ({ ...entry, percent: percent(entry.selfMs * 1000) })),
-    origins: [...origins.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([origin, us]) => ({ origin, selfMs: us / 1000, percent: percent(us) })),
+    origins: [...origins.entries()].sort((a, b) => b[1] - a[1]).map(([origin, us]) => ({ origin, selfMs: us / 1000, percent: percent(us) })),
   };
 }
 
@@ -132,7 +133,11 @@ function inclusiveOurs(profile: CpuProfile, selfUs: Map<number, number>, top: nu
     const key = `${node.callFrame.functionName || "(anonymous)"}@${shortWhere(node.callFrame.url, node.callFrame.lineNumber)}`;
     let added = false;
     if (ours && !open.has(key)) {
-      const entry = totals.get(key) ?? { name: node.callFrame.functionName || "(anonymous)", where: shortWhere(node.callFrame.url, node.callFrame.lineNumber), us: 0 };
+      const entry = totals.get(key) ?? {
+        name: node.callFrame.functionName || "(anonymous)",
+        where: shortWhere(node.callFrame.url, node.callFrame.lineNumber),
+        us: 0,
+      };
       entry.us += subtree.get(id) ?? 0;
       totals.set(key, entry);
       open.add(key);

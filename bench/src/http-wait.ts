@@ -1,10 +1,7 @@
 import { request } from "undici";
 
 /** Poll `url` until it answers 2xx, or throw after `timeoutMs`. */
-export async function waitForHttp(
-  url: string,
-  options: { timeoutMs?: number; intervalMs?: number; alive?: () => boolean; what?: string } = {},
-): Promise<void> {
+export async function waitForHttp(url: string, options: { timeoutMs?: number; intervalMs?: number; alive?: () => boolean; what?: string } = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;

@@ -36,7 +36,11 @@ export function machineInfo(tools: { nginx?: string; wrk?: string }): MachineInf
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     nginx: tools.nginx ? run(tools.nginx, ["-v"]).replace(/^nginx version:\s*/, "") : "not available",
-    wrk: tools.wrk ? (run(tools.wrk, ["-v"]).split("\n")[0]?.replace(/ Copyright.*$/, "") ?? "unknown") : "not available",
+    wrk: tools.wrk
+      ? (run(tools.wrk, ["-v"])
+          .split("\n")[0]
+          ?.replace(/ Copyright.*$/, "") ?? "unknown")
+      : "not available",
     kernel: run("uname", ["-r"]),
   };
 }

@@ -12,10 +12,7 @@ function tryConnect(port: number): Promise<boolean> {
 }
 
 /** Wait until something accepts TCP connections on 127.0.0.1:`port`. */
-export async function waitForConnect(
-  port: number,
-  options: { timeoutMs?: number; alive?: () => boolean; what?: string } = {},
-): Promise<void> {
+export async function waitForConnect(port: number, options: { timeoutMs?: number; alive?: () => boolean; what?: string } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (options.alive && !options.alive()) throw new Error(`${options.what ?? `port ${port}`} exited before it listened`);

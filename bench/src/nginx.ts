@@ -17,12 +17,7 @@ export function ensureNginx(allowInstall: boolean): { path: string } | { note: s
   return ensureTool("nginx", ["nginx-light", "nginx"], ["/usr/sbin/nginx"], allowInstall);
 }
 
-export async function startNginx(options: {
-  path: string;
-  listenPort: number;
-  upstreamPort: number;
-  workers: number;
-}): Promise<RunningNginx> {
+export async function startNginx(options: { path: string; listenPort: number; upstreamPort: number; workers: number }): Promise<RunningNginx> {
   const prefix = makeTempDir("nginx");
   const configPath = join(prefix, "nginx.conf");
   writeFileSync(configPath, renderNginxConfig({ prefix, ...options }));

@@ -30,12 +30,7 @@ export function missedTargets(report: RunReport): string[] {
 }
 
 export function renderReport(report: RunReport): string {
-  const parts = [
-    `Run ${report.startedAt} (${report.mode}, ${Math.round(report.seconds)} s) on:`,
-    "",
-    describeMachine(report.machine),
-    "",
-  ];
+  const parts = [`Run ${report.startedAt} (${report.mode}, ${Math.round(report.seconds)} s) on:`, "", describeMachine(report.machine), ""];
   for (const note of report.notes) parts.push(`> ${note}`, "");
   for (const [id, result] of Object.entries(report.scenarios)) {
     if ("error" in result) parts.push(`### ${id}`, "", `Scenario failed: ${result.error}`, "");

@@ -94,7 +94,15 @@ export async function startProxyRig(context: BenchContext, options: { nodeArgs?:
       const first = await chat(llmux.url, { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 1 });
       if (first.status !== 200) throw new Error(`llmux answered ${first.status} to the warm-up request: ${first.text}\n${llmux.tail()}`);
     } else {
-      upstream = spawnTracked("upstream", process.execPath, [fastUpstreamBinPath, "serve", "bench/upstream", "--port", String(upstreamPort), "--served-model-name", MODEL]);
+      upstream = spawnTracked("upstream", process.execPath, [
+        fastUpstreamBinPath,
+        "serve",
+        "bench/upstream",
+        "--port",
+        String(upstreamPort),
+        "--served-model-name",
+        MODEL,
+      ]);
       const started = upstream;
       await waitForHttp(`http://127.0.0.1:${upstreamPort}/health`, { alive: () => started.child.exitCode === null, what: "bench upstream" });
     }

@@ -17,7 +17,16 @@ import { preemptionScenario } from "./scenarios/preemption.js";
 import { renderTable } from "./table.js";
 import { ensureWrk } from "./wrk.js";
 
-const SCENARIOS: Scenario[] = [overheadScenario, streamingScenario, switchScenario, memoryScenario, policiesScenario, fleetScenario, preemptionScenario, profileScenario];
+const SCENARIOS: Scenario[] = [
+  overheadScenario,
+  streamingScenario,
+  switchScenario,
+  memoryScenario,
+  policiesScenario,
+  fleetScenario,
+  preemptionScenario,
+  profileScenario,
+];
 
 async function main(): Promise<number> {
   const parsed = parseArgs(process.argv.slice(2));

@@ -19,11 +19,27 @@ export async function startSim(options: { model: string; knobs: Record<string, s
   const tracked = spawnTracked(
     `vllm-sim ${options.model}`,
     process.execPath,
-    [simBinPath, "serve", `sim/${options.model}`, "--port", String(port), "--served-model-name", options.model, "--enable-sleep-mode", ...knobArgs(options.knobs), "--sim-event-log", options.eventLog],
+    [
+      simBinPath,
+      "serve",
+      `sim/${options.model}`,
+      "--port",
+      String(port),
+      "--served-model-name",
+      options.model,
+      "--enable-sleep-mode",
+      ...knobArgs(options.knobs),
+      "--sim-event-log",
+      options.eventLog,
+    ],
     { env: { ...process.env, VLLM_SERVER_DEV_MODE: "1", VLLM_SIM_STATE_DIR: options.stateDir } },
   );
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/health`, { timeoutMs: 30_000, alive: () => tracked.child.exitCode === null, what: `vllm-sim ${options.model}` });
+    await waitForHttp(`http://127.0.0.1:${port}/health`, {
+      timeoutMs: 30_000,
+      alive: () => tracked.child.exitCode === null,
+      what: `vllm-sim ${options.model}`,
+    });
   } catch (error) {
     await tracked.stop(2000);
     throw new Error(`${(error as Error).message}\n${tracked.tail()}`);

@@ -79,7 +79,9 @@ describe("Kubernetes manifests", () => {
     const ports = Object.fromEntries((container.ports as Array<{ name: string; containerPort: number }>).map((port) => [port.name, port.containerPort]));
     expect(ports).toEqual({ http: exampleConfig.port, metrics: exampleConfig.metrics_port });
     const service = k8s("service.yaml");
-    const servicePorts = Object.fromEntries((service.spec.ports as Array<{ name: string; port: number; targetPort: string }>).map((port) => [port.targetPort, port.port]));
+    const servicePorts = Object.fromEntries(
+      (service.spec.ports as Array<{ name: string; port: number; targetPort: string }>).map((port) => [port.targetPort, port.port]),
+    );
     expect(servicePorts).toEqual({ http: exampleConfig.port, metrics: exampleConfig.metrics_port });
     const selector = deployment.spec.selector.matchLabels;
     expect(service.spec.selector).toEqual(selector);
@@ -90,9 +92,7 @@ describe("Kubernetes manifests", () => {
 
   test("the kustomization lists every manifest", () => {
     const kustomization = k8s("kustomization.yaml");
-    expect((kustomization.resources as string[]).sort()).toEqual(
-      ["configmap.yaml", "deployment.yaml", "podmonitor.yaml", "pvc.yaml", "service.yaml"],
-    );
+    expect((kustomization.resources as string[]).sort()).toEqual(["configmap.yaml", "deployment.yaml", "podmonitor.yaml", "pvc.yaml", "service.yaml"]);
   });
 });
 

@@ -89,7 +89,12 @@ describe("Dockerfile", () => {
       dockerfile
         .getCOPYs()
         .filter((copy) => !copy.getFlags().some((flag) => flag.getName() === "from"))
-        .flatMap((copy) => copy.getArguments().map((argument) => argument.getValue()).slice(0, -1)),
+        .flatMap((copy) =>
+          copy
+            .getArguments()
+            .map((argument) => argument.getValue())
+            .slice(0, -1),
+        ),
     );
     const rootFiles = new Set<string>();
     for (const name of readdirSync(join(repoRoot, "packages"))) {

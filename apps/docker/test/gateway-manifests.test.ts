@@ -52,9 +52,13 @@ describe("the InferencePool", () => {
     expect(pool.kind).toBe("InferencePool");
     expect(pool.spec.selector.matchLabels).toEqual(base.deployment.spec.template.metadata.labels);
     expect(pool.spec.endpointPickerRef.name).toBe(eppService.metadata.name);
-    const extProc = (eppService.spec.ports as Array<{ name: string; port: number; targetPort: string }>).find((port) => port.port === pool.spec.endpointPickerRef.port.number);
+    const extProc = (eppService.spec.ports as Array<{ name: string; port: number; targetPort: string }>).find(
+      (port) => port.port === pool.spec.endpointPickerRef.port.number,
+    );
     expect(extProc).toBeDefined();
-    const containerPorts = Object.fromEntries((eppContainer.ports as Array<{ name: string; containerPort: number }>).map((port) => [port.name, port.containerPort]));
+    const containerPorts = Object.fromEntries(
+      (eppContainer.ports as Array<{ name: string; containerPort: number }>).map((port) => [port.name, port.containerPort]),
+    );
     expect(containerPorts[extProc?.targetPort ?? ""]).toBe(pool.spec.endpointPickerRef.port.number);
     expect(["FailOpen", "FailClose"]).toContain(pool.spec.endpointPickerRef.failureMode);
   });
@@ -90,7 +94,9 @@ describe("the endpoint picker", () => {
     const byName = new Map(plugins.map((plugin) => [plugin.name ?? plugin.type, plugin]));
     const source = byName.get("metrics-data-source");
     expect(source?.parameters?.path).toBe(poolConfig.metrics_path);
-    const vllm = ((byName.get("core-metrics-extractor")?.parameters?.engineConfigs ?? []) as Array<Record<string, string>>).find((engine) => engine.name === "vllm");
+    const vllm = ((byName.get("core-metrics-extractor")?.parameters?.engineConfigs ?? []) as Array<Record<string, string>>).find(
+      (engine) => engine.name === "vllm",
+    );
     const metricsSource = readApp("../../packages/proxy/src/gateway-metrics.ts");
     for (const key of ["queuedRequestsSpec", "runningRequestsSpec", "kvUsageSpec", "loraSpec"]) {
       expect(vllm?.[key], key).toMatch(/^vllm:[a-z_]+$/);
@@ -99,8 +105,13 @@ describe("the endpoint picker", () => {
     expect(vllm?.cacheInfoSpec).toBe("");
     // Every reference points at a plugin that exists.
     const references = [
-      ...(eppConfig.data.sources as Array<{ pluginRef: string; extractors: Array<{ pluginRef: string }> }>).flatMap((each) => [each.pluginRef, ...each.extractors.map((extractor) => extractor.pluginRef)]),
-      ...(eppConfig.schedulingProfiles as Array<{ plugins: Array<{ pluginRef: string }> }>).flatMap((profile) => profile.plugins.map((plugin) => plugin.pluginRef)),
+      ...(eppConfig.data.sources as Array<{ pluginRef: string; extractors: Array<{ pluginRef: string }> }>).flatMap((each) => [
+        each.pluginRef,
+        ...each.extractors.map((extractor) => extractor.pluginRef),
+      ]),
+      ...(eppConfig.schedulingProfiles as Array<{ plugins: Array<{ pluginRef: string }> }>).flatMap((profile) =>
+        profile.plugins.map((plugin) => plugin.pluginRef),
+      ),
     ];
     for (const reference of references) expect(byName.has(reference), reference).toBe(true);
     expect(eppConfig.featureGates).toContain("dataLayer");

@@ -33,7 +33,9 @@ describe("the picker's rules on the protocol's documented examples", () => {
   });
 
   it("reads a family that is not a gauge or counter as 0, and refuses a missing family or a max_lora that is not an integer", () => {
-    const untyped = ["vllm:num_requests_waiting 7", ...CORE.slice(2), "# TYPE vllm:lora_requests_info gauge", 'vllm:lora_requests_info{max_lora="1"} 1'].join("\n");
+    const untyped = ["vllm:num_requests_waiting 7", ...CORE.slice(2), "# TYPE vllm:lora_requests_info gauge", 'vllm:lora_requests_info{max_lora="1"} 1'].join(
+      "\n",
+    );
     expect(extractPodMetrics(untyped).waitingQueueSize).toBe(0);
     expect(() => extractPodMetrics(CORE.join("\n"))).toThrow(ScrapeError);
     const badMax = [...CORE, "# TYPE vllm:lora_requests_info gauge", 'vllm:lora_requests_info{max_lora="two"} 1'].join("\n");
@@ -42,7 +44,7 @@ describe("the picker's rules on the protocol's documented examples", () => {
 
   it("parses escapes, timestamps, special values and histogram series like the text format", () => {
     const families = parseExposition(
-      ['# TYPE a gauge', 'a{l="x\\"y\\\\z\\n"} NaN 1700', "# TYPE h histogram", 'h_bucket{le="+Inf"} 3', "h_sum 1.5", "h_count 3", "b -Inf"].join("\n"),
+      ["# TYPE a gauge", 'a{l="x\\"y\\\\z\\n"} NaN 1700', "# TYPE h histogram", 'h_bucket{le="+Inf"} 3', "h_sum 1.5", "h_count 3", "b -Inf"].join("\n"),
     );
     expect(families.get("a")?.samples[0]?.labels.l).toBe('x"y\\z\n');
     expect(families.get("a")?.samples[0]?.timestampMs).toBe(1700);

@@ -149,7 +149,12 @@ function latestLora(families: Map<string, Family>, name: string): Sample {
 }
 
 function adapters(csv: string | undefined): Set<string> {
-  return new Set((csv ?? "").split(",").map((name) => name.trim()).filter((name) => name !== ""));
+  return new Set(
+    (csv ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== ""),
+  );
 }
 
 /** The picker's view of one pod from one scrape, with the vLLM metric names it uses by default. */

@@ -96,9 +96,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     pods.push(...(await Promise.all(Array.from({ length: options.pods }, () => startPod(options.models, options.knobs, policy)))));
     // A fleet that has been running: every engine started once (and asleep), so
     // the trace measures switches, not the first cold starts.
-    await Promise.all(pods.map(async (pod) => {
-      for (const model of options.models) await ask(pod.url, model, 1, dispatcher);
-    }));
+    await Promise.all(
+      pods.map(async (pod) => {
+        for (const model of options.models) await ask(pod.url, model, 1, dispatcher);
+      }),
+    );
     const switchesBefore = await countSwitches(pods, dispatcher);
     const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
     const refresh = (): void => {

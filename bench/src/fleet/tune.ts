@@ -11,11 +11,14 @@ async function main(): Promise<void> {
   installCleanupHandlers();
   const args = process.argv.slice(2);
   const policyArg = args.find((arg) => arg.startsWith("policy="));
-  const policy = policyArg ? JSON.parse(policyArg.slice("policy=".length)) as Record<string, unknown> : undefined;
+  const policy = policyArg ? (JSON.parse(policyArg.slice("policy=".length)) as Record<string, unknown>) : undefined;
   const seedsArg = args.find((arg) => arg.startsWith("seeds="));
   const seeds = seedsArg ? seedsArg.slice("seeds=".length).split(",").map(Number) : FLEET_TUNING_SEEDS;
   if (seeds.some((seed) => !FLEET_TUNING_SEEDS.includes(seed))) throw new Error(`only the tuning seeds (${FLEET_TUNING_SEEDS.join(", ")}) may be used here`);
-  const skip = (args.find((arg) => arg.startsWith("skip="))?.slice("skip=".length).split(",") ?? []) as RouterName[];
+  const skip = (args
+    .find((arg) => arg.startsWith("skip="))
+    ?.slice("skip=".length)
+    .split(",") ?? []) as RouterName[];
   const pairs = args.filter((arg) => /^\d+(\.\d+)?:\d+(\.\d+)?$/.test(arg));
   const weightings = (pairs.length > 0 ? pairs : ["2:1", "1:1"]).map((pair) => pair.split(":").map(Number) as [number, number]);
   for (const seed of seeds) {

@@ -32,7 +32,8 @@ export const fleetScenario: Scenario = {
       context.log(`  ${router}: ${trace.length} requests`);
       results.push(await runFleet({ pods: 4, models: FLEET_MODELS, trace, router, knobs: FLEET_KNOBS, policy: FLEET_POLICY }));
     }
-    const values = (read: (result: FleetResult) => number): Record<string, number> => Object.fromEntries(results.map((result) => [result.router, read(result)]));
+    const values = (read: (result: FleetResult) => number): Record<string, number> =>
+      Object.fromEntries(results.map((result) => [result.router, read(result)]));
     const rows: Row[] = [
       { metric: "switches per request", unit: "ratio", values: values((r) => r.switchesPerRequest), digits: 3 },
       { metric: "latency p50", unit: "ms", values: values((r) => r.p50Ms), digits: 0 },
@@ -49,7 +50,13 @@ export const fleetScenario: Scenario = {
         columns: ROUTERS,
         rows,
         targets: [
-          { name: "metric picker switches ÷ round-robin's", measured: picker.switchesPerRequest / by("round-robin").switchesPerRequest, limit: 0.5, unit: "×", kind: "max" },
+          {
+            name: "metric picker switches ÷ round-robin's",
+            measured: picker.switchesPerRequest / by("round-robin").switchesPerRequest,
+            limit: 0.5,
+            unit: "×",
+            kind: "max",
+          },
           { name: "metric picker p99 ÷ model-hash's", measured: picker.p99Ms / by("model-hash").p99Ms, limit: 0.999, unit: "×", kind: "max" },
           { name: "metric picker requests lost", measured: picker.lost, limit: 0, unit: "requests", kind: "max" },
         ],

@@ -61,18 +61,32 @@ export const overheadScenario: Scenario = {
     }
     const columns = ["direct", "nginx", "node-bare", "llmux"];
     const pick = (connections: number, read: (measured: Measured) => number): Record<string, number | undefined> =>
-      Object.fromEntries(columns.map((column) => {
-        const measured = results[column]?.[connections];
-        return [column, measured ? read(measured) : undefined];
-      }));
+      Object.fromEntries(
+        columns.map((column) => {
+          const measured = results[column]?.[connections];
+          return [column, measured ? read(measured) : undefined];
+        }),
+      );
     const rows: Row[] = [];
     for (const connections of [1, 50]) {
       rows.push(
         { metric: `throughput c=${connections}`, unit: "req/s", values: pick(connections, (m) => m.wrk.requestsPerSecond), digits: 0 },
         { metric: `p50 latency c=${connections}`, unit: "ms", values: pick(connections, (m) => m.wrk.p50Ms), digits: 3 },
         { metric: `p99 latency c=${connections}`, unit: "ms", values: pick(connections, (m) => m.wrk.p99Ms), digits: 3 },
-        { metric: `proxy CPU per request c=${connections}`, unit: "µs", values: pick(connections, (m) => (Number.isFinite(m.cpuUsPerRequest) ? m.cpuUsPerRequest : Number.NaN)), digits: 1, ratios: false },
-        { metric: `new upstream connections c=${connections}`, unit: "count", values: pick(connections, (m) => m.upstreamConnections), digits: 0, ratios: false },
+        {
+          metric: `proxy CPU per request c=${connections}`,
+          unit: "µs",
+          values: pick(connections, (m) => (Number.isFinite(m.cpuUsPerRequest) ? m.cpuUsPerRequest : Number.NaN)),
+          digits: 1,
+          ratios: false,
+        },
+        {
+          metric: `new upstream connections c=${connections}`,
+          unit: "count",
+          values: pick(connections, (m) => m.upstreamConnections),
+          digits: 0,
+          ratios: false,
+        },
       );
     }
     const targets: Target[] = [];
@@ -83,7 +97,13 @@ export const overheadScenario: Scenario = {
     if (llmux1 && direct1 && llmux50) {
       targets.push(
         { name: "llmux added p50 latency, c=1", measured: llmux1.wrk.p50Ms - direct1.wrk.p50Ms, limit: 0.5, unit: "ms", kind: "max" },
-        { name: "llmux throughput c=50 vs nginx", measured: nginx50 ? llmux50.wrk.requestsPerSecond / nginx50.wrk.requestsPerSecond : Number.NaN, limit: 0.5, unit: "×", kind: "min" },
+        {
+          name: "llmux throughput c=50 vs nginx",
+          measured: nginx50 ? llmux50.wrk.requestsPerSecond / nginx50.wrk.requestsPerSecond : Number.NaN,
+          limit: 0.5,
+          unit: "×",
+          kind: "min",
+        },
         { name: "llmux CPU per request, c=50", measured: llmux50.cpuUsPerRequest, limit: 60, unit: "µs", kind: "max" },
       );
     } else {

@@ -25,10 +25,12 @@ const FIRST_MODEL = {
 
 function rowsFor(name: string, results: readonly PolicyResult[], columns: readonly string[]): Row[] {
   const values = (read: (result: PolicyResult) => number): Record<string, number | undefined> =>
-    Object.fromEntries(columns.map((policy) => {
-      const result = results.find((each) => each.policy === policy);
-      return [policy, result ? read(result) : undefined];
-    }));
+    Object.fromEntries(
+      columns.map((policy) => {
+        const result = results.find((each) => each.policy === policy);
+        return [policy, result ? read(result) : undefined];
+      }),
+    );
   return [
     { metric: `${name}: latency p50`, unit: "s", values: values((r) => r.latencyP50), digits: 2 },
     { metric: `${name}: latency p99`, unit: "s", values: values((r) => r.latencyP99), digits: 2 },
@@ -63,13 +65,28 @@ export const policiesScenario: Scenario = {
         const timeSlice = results.find((r) => r.policy === "time_slice");
         if (!fifo || !timeSlice) continue;
         const light = family.shape.load <= LIGHT_LOAD;
-        targets.push({ name: `${family.name}: time_slice p99 latency ÷ fifo's`, measured: timeSlice.latencyP99 / fifo.latencyP99, limit: light ? 1.05 : 0.6, unit: "×", kind: "max" });
-        if (!light) targets.push({ name: `${family.name}: time_slice switches ÷ fifo's`, measured: timeSlice.switches / fifo.switches, limit: 0.8, unit: "×", kind: "max" });
+        targets.push({
+          name: `${family.name}: time_slice p99 latency ÷ fifo's`,
+          measured: timeSlice.latencyP99 / fifo.latencyP99,
+          limit: light ? 1.05 : 0.6,
+          unit: "×",
+          kind: "max",
+        });
+        if (!light)
+          targets.push({
+            name: `${family.name}: time_slice switches ÷ fifo's`,
+            measured: timeSlice.switches / fifo.switches,
+            limit: 0.8,
+            unit: "×",
+            kind: "max",
+          });
         targets.push({ name: `${family.name}: time_slice waits over its bound`, measured: timeSlice.overBound, limit: 0, unit: "requests", kind: "max" });
       }
     }
     const folder = join(repoRoot, "packages", "core", "traces");
-    const files = readdirSync(folder).filter((name) => name.endsWith(".jsonl")).sort();
+    const files = readdirSync(folder)
+      .filter((name) => name.endsWith(".jsonl"))
+      .sort();
     if (files.length === 0) throw new Error(`no traces (*.jsonl) in ${folder}`);
     for (const file of files) {
       context.log(`  trace ${file}`);

@@ -128,18 +128,45 @@ export const preemptionScenario: Scenario = {
       const decision = (rounds: Round[]) => rounds.map((r) => r.decisionToSleepMs);
       const columns = ["drain-only", "preemption"];
       const rows: Row[] = [
-        { metric: "switch decision → sleep start p50 (4 × 4k tokens in flight)", unit: "ms", values: { "drain-only": percentile(decision(drainOnly), 50), preemption: percentile(decision(preempted), 50) }, digits: 0 },
-        { metric: "switch decision → sleep start max", unit: "ms", values: { "drain-only": Math.max(...decision(drainOnly)), preemption: Math.max(...decision(preempted)) }, digits: 0 },
+        {
+          metric: "switch decision → sleep start p50 (4 × 4k tokens in flight)",
+          unit: "ms",
+          values: { "drain-only": percentile(decision(drainOnly), 50), preemption: percentile(decision(preempted), 50) },
+          digits: 0,
+        },
+        {
+          metric: "switch decision → sleep start max",
+          unit: "ms",
+          values: { "drain-only": Math.max(...decision(drainOnly)), preemption: Math.max(...decision(preempted)) },
+          digits: 0,
+        },
         { metric: "streams cut off (error event)", unit: "count", values: { "drain-only": cutOff(drainOnly), preemption: cutOff(preempted) }, ratios: false },
-        { metric: "streams complete and identical to uninterrupted", unit: "count", values: { "drain-only": identical(drainOnly), preemption: identical(preempted) }, ratios: false },
+        {
+          metric: "streams complete and identical to uninterrupted",
+          unit: "count",
+          values: { "drain-only": identical(drainOnly), preemption: identical(preempted) },
+          ratios: false,
+        },
         { metric: "streams paused and resumed (100 running per switch)", unit: "count", values: { preemption: pausedCount(many) }, ratios: false },
         { metric: "of those, byte-identical in content to uninterrupted", unit: "count", values: { preemption: pausedIdentical(many) }, ratios: false },
         { metric: "all streams of those switches identical to uninterrupted", unit: "count", values: { preemption: identical(many) }, ratios: false },
       ];
       const targets: Target[] = [
-        { name: "switch decision → sleep start with 4k-token generations in flight (max)", measured: Math.max(...decision(preempted)), limit: 1000, unit: "ms", kind: "max" },
+        {
+          name: "switch decision → sleep start with 4k-token generations in flight (max)",
+          measured: Math.max(...decision(preempted)),
+          limit: 1000,
+          unit: "ms",
+          kind: "max",
+        },
         { name: "requests cut off with preemption", measured: cutOff(preempted) + cutOff(many), limit: 0, unit: "count", kind: "max" },
-        { name: "paused-and-resumed streams identical to uninterrupted", measured: pausedIdentical(many), limit: pausedCount(many), unit: "count", kind: "min" },
+        {
+          name: "paused-and-resumed streams identical to uninterrupted",
+          measured: pausedIdentical(many),
+          limit: pausedCount(many),
+          unit: "count",
+          kind: "min",
+        },
       ];
       const notes = [
         `Sim knobs: ${JSON.stringify(KNOBS)}: 4,000 tokens take 10 s here (100 s at a real 40 tokens/s). drain_timeout_secs ${DRAIN_TIMEOUT_SECS}; preemption: max_drain_secs ${MAX_DRAIN_SECS}.`,
@@ -148,7 +175,12 @@ export const preemptionScenario: Scenario = {
       ];
       return {
         table: { id: "preemption", title: this.title, baseline: "drain-only", columns, rows, targets, notes },
-        raw: { knobs: KNOBS, drainOnly: drainOnly.map((r) => r.decisionToSleepMs), preemption: preempted.map((r) => r.decisionToSleepMs), pausedPerRound: many.map((r) => r.paused.size) },
+        raw: {
+          knobs: KNOBS,
+          drainOnly: drainOnly.map((r) => r.decisionToSleepMs),
+          preemption: preempted.map((r) => r.decisionToSleepMs),
+          pausedPerRound: many.map((r) => r.paused.size),
+        },
       };
     } finally {
       await reference.tracked.stop(3000);

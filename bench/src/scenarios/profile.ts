@@ -40,9 +40,15 @@ async function profiled(context: BenchContext, label: string, load: (url: string
 
 function rowsOf(summary: ProfileSummary, label: string): Row[] {
   return [
-    ...summary.origins.slice(0, 8).map((origin) => ({ metric: `${label}: self time in ${origin.origin}`, unit: "% busy", values: { llmux: origin.percent }, digits: 1, ratios: false })),
-    ...summary.functions.slice(0, 12).map((fn) => ({ metric: `${label}: self \`${fn.name}\` ${fn.where}`, unit: "% busy", values: { llmux: fn.percent }, digits: 1, ratios: false })),
-    ...summary.ours.slice(0, 8).map((fn) => ({ metric: `${label}: inclusive \`${fn.name}\` ${fn.where}`, unit: "% busy", values: { llmux: fn.percent }, digits: 1, ratios: false })),
+    ...summary.origins
+      .slice(0, 8)
+      .map((origin) => ({ metric: `${label}: self time in ${origin.origin}`, unit: "% busy", values: { llmux: origin.percent }, digits: 1, ratios: false })),
+    ...summary.functions
+      .slice(0, 12)
+      .map((fn) => ({ metric: `${label}: self \`${fn.name}\` ${fn.where}`, unit: "% busy", values: { llmux: fn.percent }, digits: 1, ratios: false })),
+    ...summary.ours
+      .slice(0, 8)
+      .map((fn) => ({ metric: `${label}: inclusive \`${fn.name}\` ${fn.where}`, unit: "% busy", values: { llmux: fn.percent }, digits: 1, ratios: false })),
   ];
 }
 

@@ -21,7 +21,13 @@ interface StreamRun {
 }
 
 async function runStreams(base: string, streams: number, tokens: number, pid: { pid?: number; tree: boolean }, intervalMs = 0): Promise<StreamRun> {
-  const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Tell me a long story." }], max_tokens: tokens, stream: true, ...(intervalMs > 0 ? { bench_interval_ms: intervalMs } : {}) });
+  const body = JSON.stringify({
+    model: MODEL,
+    messages: [{ role: "user", content: "Tell me a long story." }],
+    max_tokens: tokens,
+    stream: true,
+    ...(intervalMs > 0 ? { bench_interval_ms: intervalMs } : {}),
+  });
   const agent = streamAgent();
   const cpu = cpuMeter(pid.pid, pid.tree);
   let results: StreamResult[];
@@ -96,10 +102,12 @@ export const streamingScenario: Scenario = {
     };
     const columns = ["direct", "nginx", "node-bare", "llmux"];
     const pick = (read: (run: StreamRun) => number): Record<string, number | undefined> =>
-      Object.fromEntries(columns.map((column) => {
-        const run = representative(column);
-        return [column, run ? read(run) : undefined];
-      }));
+      Object.fromEntries(
+        columns.map((column) => {
+          const run = representative(column);
+          return [column, run ? read(run) : undefined];
+        }),
+      );
     const pickPaced = (read: (run: StreamRun) => number): Record<string, number | undefined> =>
       Object.fromEntries(columns.map((column) => [column, paced[column] ? read(paced[column] as StreamRun) : undefined]));
     const direct = representative("direct");
@@ -108,10 +116,34 @@ export const streamingScenario: Scenario = {
       { metric: "flat out: chunk delay p50 (queueing)", unit: "ms", values: pick((run) => run.delayP50Ms), digits: 2 },
       { metric: "paced: chunk delay p50 (upstream write → client read)", unit: "ms", values: pickPaced((run) => run.delayP50Ms), digits: 3 },
       { metric: "paced: chunk delay p99", unit: "ms", values: pickPaced((run) => run.delayP99Ms), digits: 3 },
-      { metric: "paced: added delay per chunk p50", unit: "ms", values: pickPaced((run) => run.delayP50Ms - (paced.direct?.delayP50Ms ?? Number.NaN)), digits: 3, ratios: false },
-      { metric: "paced: added delay per chunk p99", unit: "ms", values: pickPaced((run) => run.delayP99Ms - (paced.direct?.delayP99Ms ?? Number.NaN)), digits: 3, ratios: false },
-      { metric: "paced: streams complete and byte-identical to direct", unit: `of ${streams}`, values: pickPaced((run) => (run.bytesPerStream.length === 1 && run.bytesPerStream[0] === paced.direct?.bytesPerStream[0] ? run.ok : 0)), digits: 0, ratios: false },
-      { metric: "flat out: streams complete and byte-identical to direct", unit: `of ${streams}`, values: pick((run) => (run.bytesPerStream.length === 1 && run.bytesPerStream[0] === direct?.bytesPerStream[0] ? run.ok : 0)), digits: 0, ratios: false },
+      {
+        metric: "paced: added delay per chunk p50",
+        unit: "ms",
+        values: pickPaced((run) => run.delayP50Ms - (paced.direct?.delayP50Ms ?? Number.NaN)),
+        digits: 3,
+        ratios: false,
+      },
+      {
+        metric: "paced: added delay per chunk p99",
+        unit: "ms",
+        values: pickPaced((run) => run.delayP99Ms - (paced.direct?.delayP99Ms ?? Number.NaN)),
+        digits: 3,
+        ratios: false,
+      },
+      {
+        metric: "paced: streams complete and byte-identical to direct",
+        unit: `of ${streams}`,
+        values: pickPaced((run) => (run.bytesPerStream.length === 1 && run.bytesPerStream[0] === paced.direct?.bytesPerStream[0] ? run.ok : 0)),
+        digits: 0,
+        ratios: false,
+      },
+      {
+        metric: "flat out: streams complete and byte-identical to direct",
+        unit: `of ${streams}`,
+        values: pick((run) => (run.bytesPerStream.length === 1 && run.bytesPerStream[0] === direct?.bytesPerStream[0] ? run.ok : 0)),
+        digits: 0,
+        ratios: false,
+      },
       { metric: "flat out: proxy CPU per token", unit: "µs", values: pick((run) => (run.cpuSeconds * 1e6) / run.tokens), digits: 2, ratios: false },
     ];
     const llmux = representative("llmux");
@@ -120,14 +152,26 @@ export const streamingScenario: Scenario = {
     if (llmux && direct) {
       targets.push(
         { name: "llmux tokens/s vs direct", measured: llmux.tokensPerSecond / direct.tokensPerSecond, limit: 0.6, unit: "×", kind: "min" },
-        { name: "llmux streams byte-identical to direct", measured: llmux.bytesPerStream.length === 1 && llmux.bytesPerStream[0] === direct.bytesPerStream[0] ? llmux.ok : 0, limit: streams, unit: "streams", kind: "min" },
+        {
+          name: "llmux streams byte-identical to direct",
+          measured: llmux.bytesPerStream.length === 1 && llmux.bytesPerStream[0] === direct.bytesPerStream[0] ? llmux.ok : 0,
+          limit: streams,
+          unit: "streams",
+          kind: "min",
+        },
       );
       const pacedLlmux = paced.llmux;
       const pacedDirect = paced.direct;
       if (pacedLlmux && pacedDirect) {
         // Our reading of "forwarded as soon as it arrives": a timer-based flush would add a good part of a
         // pacing interval (10 ms) to the median chunk; forwarding at once adds well under 1 ms.
-        targets.push({ name: "llmux added delay per chunk p50 (paced; no timer buffering)", measured: pacedLlmux.delayP50Ms - pacedDirect.delayP50Ms, limit: 1, unit: "ms", kind: "max" });
+        targets.push({
+          name: "llmux added delay per chunk p50 (paced; no timer buffering)",
+          measured: pacedLlmux.delayP50Ms - pacedDirect.delayP50Ms,
+          limit: 1,
+          unit: "ms",
+          kind: "max",
+        });
       }
     } else {
       notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");

@@ -186,26 +186,62 @@ export const switchScenario: Scenario = {
       const overhead = (llmux[level] ?? []).map((latency) => latency - KNOWN_MS[level]);
       const directOverhead = (direct[level] ?? []).map((latency) => latency - KNOWN_MS[level]);
       rows.push(
-        { metric: `level ${level} switch latency p50`, unit: "ms", values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 50), llmux: llmux[level] ? percentile(llmux[level], 50) : undefined }, digits: 1 },
-        { metric: `level ${level} switch latency p99`, unit: "ms", values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 99), llmux: llmux[level] ? percentile(llmux[level], 99) : undefined }, digits: 1 },
-        { metric: `level ${level} overhead (latency − known) p50`, unit: "ms", values: { known: 0, direct: percentile(directOverhead, 50), llmux: llmux[level] ? percentile(overhead, 50) : undefined }, digits: 1, ratios: false },
-        { metric: `level ${level} llmux p50 − direct p50`, unit: "ms", values: { llmux: llmux[level] ? percentile(llmux[level], 50) - percentile(direct[level] ?? [], 50) : undefined }, digits: 1, ratios: false },
+        {
+          metric: `level ${level} switch latency p50`,
+          unit: "ms",
+          values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 50), llmux: llmux[level] ? percentile(llmux[level], 50) : undefined },
+          digits: 1,
+        },
+        {
+          metric: `level ${level} switch latency p99`,
+          unit: "ms",
+          values: { known: KNOWN_MS[level], direct: percentile(direct[level] ?? [], 99), llmux: llmux[level] ? percentile(llmux[level], 99) : undefined },
+          digits: 1,
+        },
+        {
+          metric: `level ${level} overhead (latency − known) p50`,
+          unit: "ms",
+          values: { known: 0, direct: percentile(directOverhead, 50), llmux: llmux[level] ? percentile(overhead, 50) : undefined },
+          digits: 1,
+          ratios: false,
+        },
+        {
+          metric: `level ${level} llmux p50 − direct p50`,
+          unit: "ms",
+          values: { llmux: llmux[level] ? percentile(llmux[level], 50) - percentile(direct[level] ?? [], 50) : undefined },
+          digits: 1,
+          ratios: false,
+        },
       );
       const records = logged[level] ?? [];
       if (records.length > 0) {
         // Where the time goes, from llmux's own switch log: each phase against its known sim cost.
-        const phase = (name: string): number[] => records.map((record) => record.phases.filter((each) => each.phase === name).reduce((sum, each) => sum + each.duration_ms, 0));
+        const phase = (name: string): number[] =>
+          records.map((record) => record.phases.filter((each) => each.phase === name).reduce((sum, each) => sum + each.duration_ms, 0));
         const knownSleep = level === 1 ? KNOBS["sleep1-ms"] : KNOBS["sleep2-ms"];
         const knownWake = KNOWN_MS[level] - knownSleep;
         const outside = (llmux[level] ?? []).slice(0, records.length).map((latency, index) => latency - (records[index]?.duration_ms ?? Number.NaN));
         rows.push(
-          { metric: `level ${level} llmux log: drain phase p50`, unit: "ms", values: { known: 0, llmux: percentile(phase("drain"), 50) }, digits: 1, ratios: false },
+          {
+            metric: `level ${level} llmux log: drain phase p50`,
+            unit: "ms",
+            values: { known: 0, llmux: percentile(phase("drain"), 50) },
+            digits: 1,
+            ratios: false,
+          },
           { metric: `level ${level} llmux log: sleep phase p50`, unit: "ms", values: { known: knownSleep, llmux: percentile(phase("sleep"), 50) }, digits: 1 },
           { metric: `level ${level} llmux log: wake phase p50`, unit: "ms", values: { known: knownWake, llmux: percentile(phase("wake"), 50) }, digits: 1 },
-          { metric: `level ${level} outside the switch (queue, forward, answer) p50`, unit: "ms", values: { llmux: percentile(outside, 50) }, digits: 1, ratios: false },
+          {
+            metric: `level ${level} outside the switch (queue, forward, answer) p50`,
+            unit: "ms",
+            values: { llmux: percentile(outside, 50) },
+            digits: 1,
+            ratios: false,
+          },
         );
       }
-      if (llmux[level]) targets.push({ name: `llmux level-${level} switch overhead p50`, measured: percentile(overhead, 50), limit: 25, unit: "ms", kind: "max" });
+      if (llmux[level])
+        targets.push({ name: `llmux level-${level} switch overhead p50`, measured: percentile(overhead, 50), limit: 25, unit: "ms", kind: "max" });
     }
     if (cold.length > 0) {
       rows.push(
@@ -220,6 +256,9 @@ export const switchScenario: Scenario = {
       "Cold start: models at sleep level 3, so each alternate request starts a fresh sim; the sim's `ready` event (epoch ms, event log) is compared with the client's response-header time.",
     ];
     if (!context.llmux) notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");
-    return { table: { id: "switch", title: this.title, baseline: "known", columns, rows, targets, notes }, raw: { knobs: KNOBS, known: KNOWN_MS, direct, llmux, llmuxSwitchLog: logged, coldReadyToFirstByteMs: cold } };
+    return {
+      table: { id: "switch", title: this.title, baseline: "known", columns, rows, targets, notes },
+      raw: { knobs: KNOBS, known: KNOWN_MS, direct, llmux, llmuxSwitchLog: logged, coldReadyToFirstByteMs: cold },
+    };
   },
 };

@@ -36,10 +36,11 @@ const server = createServer(async (req, res) => {
     res.writeHead(response.statusCode, headers);
     if (length === undefined) res.flushHeaders();
     for await (const chunk of response.body) {
-      if (!res.write(chunk)) await new Promise((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
-      });
+      if (!res.write(chunk))
+        await new Promise((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
       if (res.destroyed) break;
     }
     res.end();

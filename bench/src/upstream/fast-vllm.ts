@@ -65,7 +65,7 @@ async function stream(res: ServerResponse, model: string, tokens: number, interv
     if (closed) return;
     if (!res.write(chunk(model, "tok "))) await new Promise((resolve) => res.once("drain", resolve));
   }
-  if (!closed) res.end('data: [DONE]\n\n');
+  if (!closed) res.end("data: [DONE]\n\n");
 }
 
 const server = createServer(async (req, res) => {

@@ -32,9 +32,7 @@ export function createReloader(source: ReloadSource, mux: Multiplexer, proxy: Ll
     }
     proxy.reconfigure(mux.config);
     proxy.metrics.countReload("ok");
-    const summary = (["added", "removed", "changed"] as const)
-      .filter((key) => report[key].length > 0)
-      .map((key) => `${key} ${report[key].join(", ")}`);
+    const summary = (["added", "removed", "changed"] as const).filter((key) => report[key].length > 0).map((key) => `${key} ${report[key].join(", ")}`);
     const restart = report.restart_required.length > 0 ? `; needs a restart to apply: ${report.restart_required.join(", ")}` : "";
     const fields = { trigger, config: source.path, ...report };
     const line = `config reloaded (${trigger}): ${summary.length > 0 ? summary.join("; ") : "no model changed"}${restart}`;

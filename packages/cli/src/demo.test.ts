@@ -12,7 +12,11 @@ describe("llmux demo", () => {
       expect(config.vllm_command).toBe(simBinPath);
       expect(config.port).toBe(3999);
       expect(config.metrics_port).toBe(0);
-      expect(Object.values(config.models).map((model) => model.sleep_level).sort()).toEqual([1, 2, 3]);
+      expect(
+        Object.values(config.models)
+          .map((model) => model.sleep_level)
+          .sort(),
+      ).toEqual([1, 2, 3]);
       for (const model of Object.values(config.models)) {
         expect(model.env["VLLM_SIM_STATE_DIR"]).toBe(setup.stateDir);
         expect(model.port).toBeUndefined();

@@ -101,7 +101,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     });
     return pino(pinoOptions, withLogBook(stream, options.logBook));
   }
-  const stream =
-    typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : (destination as DestinationStream);
+  const stream = typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : (destination as DestinationStream);
   return pino(pinoOptions, withLogBook(stream, options.logBook));
 }

@@ -54,7 +54,16 @@ describe("logMuxEvent", () => {
     const { logger, lines } = capture();
     logMuxEvent(logger, {
       type: "switch-end",
-      record: { id: 1, from: [], to: "b", startedAt: 0, durationMs: 50, result: "failed", error: "start failed: CUDA out of memory", phases: [{ phase: "start", model: "b", durationMs: 50, ok: false }] },
+      record: {
+        id: 1,
+        from: [],
+        to: "b",
+        startedAt: 0,
+        durationMs: 50,
+        result: "failed",
+        error: "start failed: CUDA out of memory",
+        phases: [{ phase: "start", model: "b", durationMs: 50, ok: false }],
+      },
     });
     expect(lines[0]).toMatchObject({ level: 50, error: "start failed: CUDA out of memory" });
     expect(lines[0]?.["msg"]).toContain("start b 0.1s FAILED");
@@ -89,7 +98,12 @@ describe("logMuxEvent", () => {
       type: "switch-end",
       record: { id: 2, from: ["a"], to: "b", startedAt: 0, durationMs: 2000, result: "ok", phases: [], paused: [{ model: "a", requests: ["req-1", "req-2"] }] },
     });
-    expect(lines[0]).toMatchObject({ model: "a", requests: ["req-1", "req-2"], drain_ms: 1003, msg: "a: paused 2 request(s) after 1.0s of drain: req-1, req-2" });
+    expect(lines[0]).toMatchObject({
+      model: "a",
+      requests: ["req-1", "req-2"],
+      drain_ms: 1003,
+      msg: "a: paused 2 request(s) after 1.0s of drain: req-1, req-2",
+    });
     expect(lines[1]).toMatchObject({ request_id: "req-1", paused_ms: 4200, preemptions: 1 });
     expect(lines[2]).toMatchObject({ paused: [{ model: "a", requests: ["req-1", "req-2"] }] });
     expect(String(lines[2]?.msg)).toContain("paused req-1, req-2");

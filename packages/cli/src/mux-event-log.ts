@@ -39,7 +39,13 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         to: record.to,
         result: record.result,
         duration_ms: Math.round(record.durationMs),
-        phases: record.phases.map((phase) => ({ phase: phase.phase, model: phase.model, level: phase.level ?? null, duration_ms: Math.round(phase.durationMs), ok: phase.ok })),
+        phases: record.phases.map((phase) => ({
+          phase: phase.phase,
+          model: phase.model,
+          level: phase.level ?? null,
+          duration_ms: Math.round(phase.durationMs),
+          ok: phase.ok,
+        })),
         ...(record.error === undefined ? {} : { error: record.error }),
         ...(record.drains === undefined
           ? {}
@@ -67,10 +73,14 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
       logger.warn({ model: event.model, restarts: event.restarts }, `${event.model}: restarting vLLM`);
       return;
     case "preempted":
-      logger.warn({ model: event.model, leases: event.leases, reason: event.reason }, `${event.model}: ${event.leases} in-flight request(s) aborted: ${event.reason}`);
+      logger.warn(
+        { model: event.model, leases: event.leases, reason: event.reason },
+        `${event.model}: ${event.leases} in-flight request(s) aborted: ${event.reason}`,
+      );
       return;
     case "preload":
-      if (event.state === "failed") logger.error({ model: event.model, preload: event.state, error: event.error }, `${event.model}: preload failed: ${event.error ?? ""}`);
+      if (event.state === "failed")
+        logger.error({ model: event.model, preload: event.state, error: event.error }, `${event.model}: preload failed: ${event.error ?? ""}`);
       else logger.info({ model: event.model, preload: event.state }, `${event.model}: preload ${event.state}`);
       return;
     case "idle":

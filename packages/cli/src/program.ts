@@ -13,14 +13,8 @@ import { VERSION } from "./version.js";
 
 function addLogOptions(command: Command): Command {
   return command
-    .addOption(
-      new Option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: info)`).argParser(parseLogLevelOption),
-    )
-    .addOption(
-      new Option("--log-format <format>", "json or pretty (default: pretty on a terminal, json otherwise)").argParser(
-        parseLogFormatOption,
-      ),
-    );
+    .addOption(new Option("--log-level <level>", `log level: ${LOG_LEVELS.join(", ")} (default: info)`).argParser(parseLogLevelOption))
+    .addOption(new Option("--log-format <format>", "json or pretty (default: pretty on a terminal, json otherwise)").argParser(parseLogFormatOption));
 }
 
 /**
@@ -43,16 +37,14 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
     .option("--state-file <path>", "record of spawned vLLM processes (default: $LLMUX_STATE_FILE, else ~/.local/state/llmux/<port>.json)")
     .addOption(new Option("--preload <models>", "start these models (comma-separated names) at start-up, as `preload: true` does").argParser(parseNameList))
     .option("--validate <model>", "validate that <model> sleeps and wakes correctly, print the report and exit")
-    .addOption(
-      new Option("--levels <levels>", "with --validate: sleep levels to test (3 = stop and cold start)")
-        .argParser(parseLevels)
-        .default([1, 2], "1,2"),
-    )
+    .addOption(new Option("--levels <levels>", "with --validate: sleep levels to test (3 = stop and cold start)").argParser(parseLevels).default([1, 2], "1,2"))
     .option("--verbose", "with --validate: answers, per-call timings and per-GPU memory")
     .option("--json", "with --validate: print the report as JSON")
     .option("--nvidia-smi <path>", "with --validate: the nvidia-smi executable (default: nvidia-smi)")
     .addOption(new Option("--min-release <fraction>", "with --validate: share of the model's memory a sleep must free (default 0.8)").argParser(parseFraction))
-    .addOption(new Option("--min-restore <fraction>", "with --validate: share of the freed memory a wake must bring back (default 0.8)").argParser(parseFraction));
+    .addOption(
+      new Option("--min-restore <fraction>", "with --validate: share of the freed memory a wake must bring back (default 0.8)").argParser(parseFraction),
+    );
   addLogOptions(program).action(async (options) => {
     if (options.validate !== undefined) {
       if (options.preload !== undefined) throw new CliUsageError("--preload does not apply with --validate");

@@ -75,10 +75,7 @@ describe.runIf(process.platform === "linux")("reapOrphans", () => {
     const pid = child.pid!;
     const otherArgv = [...argv.slice(0, -1), "something-else"];
     const wrongStart = String(Number(readStartTime(pid)) + 1);
-    const outcomes = await reapOrphans(
-      content([recordOf(pid, otherArgv), recordOf(pid, argv, { startTime: wrongStart })]),
-      { graceMs: 300 },
-    );
+    const outcomes = await reapOrphans(content([recordOf(pid, otherArgv), recordOf(pid, argv, { startTime: wrongStart })]), { graceMs: 300 });
     expect(outcomes.map((outcome) => outcome.action)).toEqual(["mismatch", "mismatch"]);
     await sleep(200);
     expect(isAlive(pid)).toBe(true);

@@ -87,11 +87,7 @@ export async function reapOrphans(content: StateFileContent, options: ReapOption
   return outcomes;
 }
 
-async function terminate(
-  targets: number[],
-  graceMs: number,
-  pollMs: number,
-): Promise<{ action: ReapOutcome["action"]; detail?: string }> {
+async function terminate(targets: number[], graceMs: number, pollMs: number): Promise<{ action: ReapOutcome["action"]; detail?: string }> {
   signal(targets, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {

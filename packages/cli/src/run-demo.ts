@@ -33,9 +33,15 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
   }
   try {
     const config = parseConfig(setup.config);
-    return await serveUntilSignal(config, logger, options.stateFile, ({ url, metricsUrl }) => {
-      io.stdout.write(`${demoInstructions(url, metricsUrl)}\n`);
-    }, logs);
+    return await serveUntilSignal(
+      config,
+      logger,
+      options.stateFile,
+      ({ url, metricsUrl }) => {
+        io.stdout.write(`${demoInstructions(url, metricsUrl)}\n`);
+      },
+      logs,
+    );
   } finally {
     setup.cleanup();
   }

@@ -32,7 +32,10 @@ function writeTrace(): string {
 async function simulate(models: Record<string, Record<string, unknown>>): Promise<Result> {
   const config = {
     models: Object.fromEntries(
-      ["a", "b", "c"].map((name, index) => [name, { model_path: `org/${name}`, port: 8001 + index, gpu_memory_utilization: 0.45, sleep_level: 1, ...models[name] }]),
+      ["a", "b", "c"].map((name, index) => [
+        name,
+        { model_path: `org/${name}`, port: 8001 + index, gpu_memory_utilization: 0.45, sleep_level: 1, ...models[name] },
+      ]),
     ),
     policy: { min_active_secs: 0 },
   };
@@ -47,7 +50,11 @@ async function simulate(models: Record<string, Record<string, unknown>>): Promis
       },
     });
   const err: string[] = [];
-  const code = await main(["simulate", "--trace", writeTrace(), "--config", path, "--policies", "fifo", "--json"], { stdout: sink(out), stderr: sink(err), env: {} });
+  const code = await main(["simulate", "--trace", writeTrace(), "--config", path, "--policies", "fifo", "--json"], {
+    stdout: sink(out),
+    stderr: sink(err),
+    env: {},
+  });
   expect(code, err.join("")).toBe(0);
   return (JSON.parse(out.join("")) as Result[])[0]!;
 }

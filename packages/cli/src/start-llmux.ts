@@ -178,17 +178,16 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
   const running: RunningLlmux = { url: bound.url, metricsUrl: bound.metricsUrl, mux, logger, reload, close, destroy, closed };
   const signals = options.handleSignals ? handleShutdownSignals(running, logger) : undefined;
   const stopSighup = options.handleSignals && reload !== undefined ? reloadOnSighup(reload) : undefined;
-  logger.info(
-    { url: bound.url, metrics_url: bound.metricsUrl, models: Object.keys(config.models) },
-    `llmux listening on ${bound.url}`,
-  );
+  logger.info({ url: bound.url, metrics_url: bound.metricsUrl, models: Object.keys(config.models) }, `llmux listening on ${bound.url}`);
   startPreload(mux, logger);
   return running;
 }
 
 /** Bring up the `preload` models in the background: `/health` answers meanwhile and `/llmux/status` shows the progress. */
 function startPreload(mux: Multiplexer, logger: Logger): void {
-  const names = Object.entries(mux.config.models).filter(([, model]) => model.preload).map(([name]) => name);
+  const names = Object.entries(mux.config.models)
+    .filter(([, model]) => model.preload)
+    .map(([name]) => name);
   if (names.length === 0) return;
   const started = Date.now();
   logger.info({ models: names }, `preloading ${names.join(", ")}`);
@@ -207,14 +206,8 @@ async function reapPredecessor(path: string, logger: Logger, graceMs: number): P
   const previous = StateFile.read(path);
   if (previous === undefined) return;
   const owner = previous.owner;
-  if (
-    owner.pid !== process.pid &&
-    isAlive(owner.pid) &&
-    (owner.startTime === undefined || readStartTime(owner.pid) === owner.startTime)
-  ) {
-    throw new StartupError(
-      `another llmux (pid ${owner.pid}) is running with the state file ${path}; stop it first, or give this one its own --state-file`,
-    );
+  if (owner.pid !== process.pid && isAlive(owner.pid) && (owner.startTime === undefined || readStartTime(owner.pid) === owner.startTime)) {
+    throw new StartupError(`another llmux (pid ${owner.pid}) is running with the state file ${path}; stop it first, or give this one its own --state-file`);
   }
   if (previous.processes.length === 0) return;
   logger.warn({ state_file: path, count: previous.processes.length }, "a previous llmux left vLLM processes behind; stopping them");
@@ -254,7 +247,13 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

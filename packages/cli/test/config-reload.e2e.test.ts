@@ -115,7 +115,7 @@ describe("config reload through the binary", () => {
     // The last config has c (i = 100: 100 % 4 === 0); nothing crashed, no sleep ran with requests in
     // flight and no request reached a sleeping model (the simulator crashes on either).
     expect(simCrashes()).toEqual([]);
-    const metrics = await (await fetch(`${url}/llmux/status`)).json() as { models: Array<{ name: string }> };
+    const metrics = (await (await fetch(`${url}/llmux/status`)).json()) as { models: Array<{ name: string }> };
     expect(metrics.models.map((m) => m.name).sort()).toEqual(["a", "b", "c"]);
     const reloadLines = llmux.lines.filter((line) => line.msg.startsWith("config reloaded"));
     expect(reloadLines).toHaveLength(100);
@@ -123,7 +123,9 @@ describe("config reload through the binary", () => {
     expect(reloadLines.some((line) => (line["changed"] as string[]).includes("b"))).toBe(true);
     // Removed models drained and stopped; b's changed settings took effect through cold starts.
     expect(llmux.lines.some((line) => line.msg === "c: removed by a reload, its requests done; stopped")).toBe(true);
-    const bStarts = llmux.lines.filter((line) => line["to"] === "b" && (line["phases"] as Array<{ phase: string }> | undefined)?.some((p) => p.phase === "start"));
+    const bStarts = llmux.lines.filter(
+      (line) => line["to"] === "b" && (line["phases"] as Array<{ phase: string }> | undefined)?.some((p) => p.phase === "start"),
+    );
     expect(bStarts.length).toBeGreaterThan(1);
     console.log(`reload stress: ${answered} answered, ${refusedRemoved} refused for a removed model, 100 reloads`);
     await llmux.kill();

@@ -54,7 +54,12 @@ describe("llmux and its engines", () => {
     const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
     const url = await llmux.listening();
     expect((await chat(url, "b")).status).toBe(200);
-    for (const [from, to] of [["a", "b"], ["b", "a"], ["a", "b"], ["b", "a"]] as const) {
+    for (const [from, to] of [
+      ["a", "b"],
+      ["b", "a"],
+      ["a", "b"],
+      ["b", "a"],
+    ] as const) {
       await abandonStream(url, from);
       // The switch starts the moment the drain sees no lease left.
       expect((await chat(url, to)).status).toBe(200);

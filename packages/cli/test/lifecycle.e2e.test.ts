@@ -3,16 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAlive } from "../src/proc-info.js";
 import { StateFile } from "../src/state-file.js";
-import {
-  chat,
-  createWorkspace,
-  simConfig,
-  simPids,
-  startLlmuxProcess,
-  waitAllGone,
-  writeConfig,
-  type Workspace,
-} from "./helpers/llmux-process.js";
+import { chat, createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
 
 let workspace: Workspace;
 beforeEach(() => {
@@ -97,7 +88,11 @@ describe("llmux shutdown and orphan reaping", () => {
     expect((await chat(url, "b")).status).toBe(200);
     const orphans = await simPids(workspace);
     expect(orphans.length).toBe(2);
-    expect(StateFile.read(workspace.stateFile)?.processes.map((record) => record.pid).sort()).toEqual([...orphans].sort());
+    expect(
+      StateFile.read(workspace.stateFile)
+        ?.processes.map((record) => record.pid)
+        .sort(),
+    ).toEqual([...orphans].sort());
 
     // A crash: no chance to clean up.
     first.child.kill("SIGKILL");

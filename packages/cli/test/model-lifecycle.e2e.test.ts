@@ -31,7 +31,10 @@ function simEvents(): SimEvent[] {
   }
 }
 
-async function status(url: string): Promise<{ models: Array<{ name: string; state: string }>; preload: { state: string; total: number; done: number; models: Array<{ name: string; state: string }> } }> {
+async function status(url: string): Promise<{
+  models: Array<{ name: string; state: string }>;
+  preload: { state: string; total: number; done: number; models: Array<{ name: string; state: string }> };
+}> {
   const response = await fetch(`${url}/llmux/status`);
   return (await response.json()) as never;
 }
@@ -53,7 +56,15 @@ describe("model lifecycle through the binary", () => {
 
     await llmux.waitForLine((line) => line.msg.startsWith("preload done"));
     const afterPreload = await status(url);
-    expect(afterPreload.preload).toMatchObject({ state: "done", total: 2, done: 2, models: [{ name: "a", state: "loaded" }, { name: "b", state: "loaded" }] });
+    expect(afterPreload.preload).toMatchObject({
+      state: "done",
+      total: 2,
+      done: 2,
+      models: [
+        { name: "a", state: "loaded" },
+        { name: "b", state: "loaded" },
+      ],
+    });
     // Both need 90% of GPU 0: a (first) was slept to make room for b.
     expect(Object.fromEntries(afterPreload.models.map((m) => [m.name, m.state]))).toMatchObject({ a: "asleep", b: "awake" });
     const pidsAfterPreload = await simPids(workspace);

@@ -46,7 +46,9 @@ describe("llmux serving simulated models", () => {
     expect(concurrent.map((result) => result.body.model)).toEqual(["m2", "m1", "m3", "m2", "m1"]);
 
     // A switch line with its phases, state lines, and request lines at debug.
-    const switchLine = await llmux.waitForLine((line) => line["switch_id"] !== undefined && line["result"] === "ok" && Array.isArray(line["phases"]) && (line["phases"] as unknown[]).length > 1);
+    const switchLine = await llmux.waitForLine(
+      (line) => line["switch_id"] !== undefined && line["result"] === "ok" && Array.isArray(line["phases"]) && (line["phases"] as unknown[]).length > 1,
+    );
     expect(switchLine.msg).toMatch(/^switch \d+ to m\d ok in [\d.]+s: drain /);
     expect(llmux.lines.some((line) => line["from"] === "asleep" && line["to"] === "waking")).toBe(true);
     expect(llmux.lines.some((line) => line.level === 20 && line.msg.startsWith("POST /v1/chat/completions m1 200"))).toBe(true);
@@ -68,7 +70,13 @@ describe("llmux serving simulated models", () => {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "slow", messages: [{ role: "user", content: "story" }], max_tokens: 30, stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify({
+        model: "slow",
+        messages: [{ role: "user", content: "story" }],
+        max_tokens: 30,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
       signal: AbortSignal.timeout(120_000),
     });
     expect(response.status).toBe(200);

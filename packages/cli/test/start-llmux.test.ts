@@ -32,7 +32,16 @@ function silentLogger() {
 describe("startLlmux (embedded)", () => {
   it("serves, records its engines, and close() stops them without touching process signals", async () => {
     const signalListeners = process.listenerCount("SIGTERM") + process.listenerCount("SIGINT");
-    const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }, { name: "b", sleepLevel: 2 }], { metrics_port: 0 }));
+    const config = parseConfig(
+      await simConfig(
+        workspace,
+        [
+          { name: "a", sleepLevel: 1 },
+          { name: "b", sleepLevel: 2 },
+        ],
+        { metrics_port: 0 },
+      ),
+    );
     const { logger, lines } = silentLogger();
     running = await startLlmux(config, { logger, stateFile: workspace.stateFile });
     expect(running.url).toBe(`http://127.0.0.1:${config.port}`);
@@ -44,7 +53,9 @@ describe("startLlmux (embedded)", () => {
     const pids = await simPids(workspace);
     expect(pids).toHaveLength(2);
     expect(existsSync(workspace.stateFile)).toBe(true);
-    expect(lines.some((line) => line["msg"] === "POST /v1/chat/completions b 200" || String(line["msg"]).startsWith("POST /v1/chat/completions b 200"))).toBe(true);
+    expect(lines.some((line) => line["msg"] === "POST /v1/chat/completions b 200" || String(line["msg"]).startsWith("POST /v1/chat/completions b 200"))).toBe(
+      true,
+    );
 
     const first = running.close();
     const second = running.close();
@@ -75,9 +86,9 @@ describe("startLlmux (embedded)", () => {
   it("rejects with LLMUX_ERR_STARTUP when the port is taken, and leaves nothing behind", async () => {
     const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
     running = await startLlmux(config, { logger: silentLogger().logger, stateFile: false });
-    await expect(
-      startLlmux(config, { logger: silentLogger().logger, stateFile: `${workspace.dir}/other.json` }),
-    ).rejects.toMatchObject({ code: "LLMUX_ERR_STARTUP" });
+    await expect(startLlmux(config, { logger: silentLogger().logger, stateFile: `${workspace.dir}/other.json` })).rejects.toMatchObject({
+      code: "LLMUX_ERR_STARTUP",
+    });
     expect(existsSync(`${workspace.dir}/other.json`)).toBe(false);
   });
 
@@ -85,9 +96,9 @@ describe("startLlmux (embedded)", () => {
     const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
     const blocker = `${workspace.dir}/not-a-folder`;
     writeFileSync(blocker, "");
-    await expect(
-      startLlmux(config, { logger: silentLogger().logger, stateFile: `${blocker}/state.json` }),
-    ).rejects.toMatchObject({ code: "LLMUX_ERR_STATE_FILE" });
+    await expect(startLlmux(config, { logger: silentLogger().logger, stateFile: `${blocker}/state.json` })).rejects.toMatchObject({
+      code: "LLMUX_ERR_STATE_FILE",
+    });
 
     const previous = process.env["LLMUX_STATE_FILE"];
     process.env["LLMUX_STATE_FILE"] = `${blocker}/state.json`;
@@ -104,7 +115,14 @@ describe("startLlmux (embedded)", () => {
   });
 
   it("logs core's config warnings at start", async () => {
-    const raw = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }, { name: "b", sleepLevel: 1 }], { metrics_port: 0 });
+    const raw = await simConfig(
+      workspace,
+      [
+        { name: "a", sleepLevel: 1 },
+        { name: "b", sleepLevel: 1 },
+      ],
+      { metrics_port: 0 },
+    );
     for (const model of Object.values(raw["models"] as Record<string, Record<string, unknown>>)) model["gpu_memory_utilization"] = 0.995;
     const { logger, lines } = silentLogger();
     running = await startLlmux(parseConfig(raw), { logger, stateFile: false });

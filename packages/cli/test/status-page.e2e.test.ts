@@ -141,7 +141,9 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     await waitForState("m1", "awake");
     await page.click('[data-model="m1"] button[data-action="stop"]');
     await waitForState("m1", "stopped");
-    const status = (await (await fetch(`${url}/llmux/status`, { headers: { authorization: "Bearer sk-user" } })).json()) as { models: { name: string; state: string }[] };
+    const status = (await (await fetch(`${url}/llmux/status`, { headers: { authorization: "Bearer sk-user" } })).json()) as {
+      models: { name: string; state: string }[];
+    };
     expect(status.models.find((model) => model.name === "m1")?.state).toBe("stopped");
     expect(await page.$eval("#message", (node) => (node as HTMLElement).hidden)).toBe(true);
 

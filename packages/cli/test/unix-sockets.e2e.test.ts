@@ -56,7 +56,10 @@ async function streamChat(url: string, model: string): Promise<string[]> {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
   const text = await response.text();
-  return text.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice(6));
+  return text
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: "))
+    .map((event) => event.slice(6));
 }
 
 describe("engines on Unix sockets (models without a port)", () => {

@@ -1,16 +1,7 @@
 import { simSmiBinPath } from "@llmux/vllm-sim/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  createWorkspace,
-  simConfig,
-  simPids,
-  simPidsOnPort,
-  startLlmuxProcess,
-  waitAllGone,
-  writeConfig,
-  type Workspace,
-} from "./helpers/llmux-process.js";
+import { createWorkspace, simConfig, simPids, simPidsOnPort, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
 
 let workspace: Workspace;
 beforeEach(() => {

@@ -25,7 +25,12 @@ export function fitsAfter(view: PolicyView, target: PolicyModelView, evictions: 
     let used = 0;
     for (const model of view.models) {
       if (model.name === target.name) continue;
-      used += usageAfter(model, evictions.find((e) => e.model === model.name), view.reserveFraction, gpu);
+      used += usageAfter(
+        model,
+        evictions.find((e) => e.model === model.name),
+        view.reserveFraction,
+        gpu,
+      );
     }
     if (used + target.fraction > 1 + EPSILON) return false;
   }

@@ -24,12 +24,24 @@ export type CostKind = "sleep1" | "sleep2" | "wake1" | "wake2" | "coldStart" | "
 export function recordCost(costs: ModelCosts, kind: CostKind, ms: number): void {
   costs.samples++;
   switch (kind) {
-    case "sleep1": costs.sleepMs[1] = average(costs.sleepMs[1], ms); break;
-    case "sleep2": costs.sleepMs[2] = average(costs.sleepMs[2], ms); break;
-    case "wake1": costs.wakeMs[1] = average(costs.wakeMs[1], ms); break;
-    case "wake2": costs.wakeMs[2] = average(costs.wakeMs[2], ms); break;
-    case "coldStart": costs.coldStartMs = average(costs.coldStartMs, ms); break;
-    case "stop": costs.stopMs = average(costs.stopMs, ms); break;
+    case "sleep1":
+      costs.sleepMs[1] = average(costs.sleepMs[1], ms);
+      break;
+    case "sleep2":
+      costs.sleepMs[2] = average(costs.sleepMs[2], ms);
+      break;
+    case "wake1":
+      costs.wakeMs[1] = average(costs.wakeMs[1], ms);
+      break;
+    case "wake2":
+      costs.wakeMs[2] = average(costs.wakeMs[2], ms);
+      break;
+    case "coldStart":
+      costs.coldStartMs = average(costs.coldStartMs, ms);
+      break;
+    case "stop":
+      costs.stopMs = average(costs.stopMs, ms);
+      break;
   }
 }
 

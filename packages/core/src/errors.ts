@@ -59,11 +59,11 @@ export class ModelStartFailedError extends CoreError {
 
 export class ModelBackoffError extends CoreError {
   constructor(model: string, retryAfterSecs: number, cause: unknown) {
-    super(
-      "LLMUX_ERR_MODEL_BACKOFF",
-      `Model \`${model}\` failed to start recently (${messageOf(cause)}); not retrying for another ${retryAfterSecs} s.`,
-      { status: 503, cause, retryAfterSecs },
-    );
+    super("LLMUX_ERR_MODEL_BACKOFF", `Model \`${model}\` failed to start recently (${messageOf(cause)}); not retrying for another ${retryAfterSecs} s.`, {
+      status: 503,
+      cause,
+      retryAfterSecs,
+    });
   }
 }
 

@@ -29,7 +29,7 @@ export interface SwitchRecord {
 
 /** Every event the multiplexer emits. Times are clock ms; durations ms. */
 export type MuxEvent =
-  | { type: "state"; model: string; from: ModelState; to: ModelState; at: number; /** time spent in `from` */ durationMs: number }
+  | { type: "state"; model: string; from: ModelState; to: ModelState; at: number /** time spent in `from` */; durationMs: number }
   | { type: "switch-start"; id: number; from: string[]; to: string; at: number; reason: string }
   | { type: "switch-end"; record: SwitchRecord }
   | { type: "escalation"; model: string; at: number; reason: string; error?: unknown }

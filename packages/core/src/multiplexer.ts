@@ -4,13 +4,7 @@ import { realClock, type Clock, type TimerHandle } from "./clock.js";
 import type { LlmuxConfig, ModelConfig } from "./config/types.js";
 import { createEngine, stopEngine } from "./engine-lifecycle.js";
 import { buildPolicyView } from "./policy-view.js";
-import {
-  requestAbortedError,
-  DoesNotFitError,
-  ModelBackoffError,
-  QueueTimeoutError,
-  UnknownModelError,
-} from "./errors.js";
+import { requestAbortedError, DoesNotFitError, ModelBackoffError, QueueTimeoutError, UnknownModelError } from "./errors.js";
 import type { MuxEvent, MuxListener, SwitchRecord } from "./events.js";
 import { LeaseImpl, type Lease } from "./lease.js";
 import type { ModelState } from "./model-state.js";
@@ -151,14 +145,14 @@ export class Multiplexer {
     }
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, resolve, reject, timer: undefined, detach: () => {} };
-      const timeoutMs = Math.min(
-        this.config.policy.request_timeout_secs * 1000,
-        options.deadline === undefined ? Infinity : options.deadline - now,
+      const timeoutMs = Math.min(this.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
+      waiter.timer = this.clock.setTimeout(
+        () => {
+          this.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.clock.now() - now));
+          this.schedule();
+        },
+        Math.max(0, timeoutMs),
       );
-      waiter.timer = this.clock.setTimeout(() => {
-        this.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.clock.now() - now));
-        this.schedule();
-      }, Math.max(0, timeoutMs));
       const signal = options.signal;
       if (signal) {
         const onAbort = () => {
@@ -198,15 +192,22 @@ export class Multiplexer {
     const now = this.clock.now();
     const engine = slot.engine;
     if (!engine) throw new Error("internal: grant without engine");
-    const lease = new LeaseImpl(slot.name, engine.url, now, now + estimateMs(slot, maxTokens), (released, usage, revoked) => {
-      slot.leases.delete(released);
-      slot.lastReleaseAt = this.clock.now();
-      const heldMs = this.clock.now() - released.grantedAt;
-      if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
-      this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
-      slot.notifyIdle();
-      this.schedule();
-    }, engine.socketPath);
+    const lease = new LeaseImpl(
+      slot.name,
+      engine.url,
+      now,
+      now + estimateMs(slot, maxTokens),
+      (released, usage, revoked) => {
+        slot.leases.delete(released);
+        slot.lastReleaseAt = this.clock.now();
+        const heldMs = this.clock.now() - released.grantedAt;
+        if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
+        this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
+        slot.notifyIdle();
+        this.schedule();
+      },
+      engine.socketPath,
+    );
     lease.preemptible = ticket?.preemptible === true;
     lease.requestId = ticket?.requestId;
     slot.leases.add(lease);
@@ -354,11 +355,14 @@ export class Multiplexer {
     if (this.#recheckAt !== undefined && this.#recheckAt <= at) return;
     if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
     this.#recheckAt = at;
-    this.#recheckTimer = this.clock.setTimeout(() => {
-      this.#recheckTimer = undefined;
-      this.#recheckAt = undefined;
-      this.schedule();
-    }, Math.max(0, at - this.clock.now()));
+    this.#recheckTimer = this.clock.setTimeout(
+      () => {
+        this.#recheckTimer = undefined;
+        this.#recheckAt = undefined;
+        this.schedule();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
   /** @internal Record a finished switch. */
@@ -460,4 +464,3 @@ export class Multiplexer {
     await Promise.allSettled(slots.map((slot) => this.stopEngine(slot)));
   }
 }
-

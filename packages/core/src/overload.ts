@@ -23,6 +23,8 @@ export function overloadOf(mux: Multiplexer, slot: Slot): OverloadedError | unde
   if (!overModel && !overGlobal) return undefined;
   const rounds = Math.ceil((slot.waiters.length + 1) / slot.admitLimit);
   const retryAfterSecs = Math.max(1, Math.ceil((rounds * estimateMs(slot, undefined)) / 1000));
-  const which = overModel ? `model \`${slot.name}\` has ${slot.waiters.length} requests waiting (max_queue ${modelCap})` : `llmux has ${globalCap} requests waiting (policy.max_queue)`;
+  const which = overModel
+    ? `model \`${slot.name}\` has ${slot.waiters.length} requests waiting (max_queue ${modelCap})`
+    : `llmux has ${globalCap} requests waiting (policy.max_queue)`;
   return new OverloadedError(slot.name, which, retryAfterSecs);
 }

@@ -65,7 +65,9 @@ describe("choosePlacement", () => {
 describe("gpuCount", () => {
   it("is gpu.count, else enough for the fixed indices and tensor-parallel sizes", () => {
     expect(gpuCount(parseConfig({ gpu: { count: 8 }, models: { a: { model_path: "x", port: 8001 } } }))).toBe(8);
-    expect(gpuCount(parseConfig({ models: { a: { model_path: "x", port: 8001, gpus: [3] }, b: { model_path: "y", port: 8002, tensor_parallel_size: 2 } } }))).toBe(4);
+    expect(
+      gpuCount(parseConfig({ models: { a: { model_path: "x", port: 8001, gpus: [3] }, b: { model_path: "y", port: 8002, tensor_parallel_size: 2 } } })),
+    ).toBe(4);
     expect(gpuCount(config)).toBe(1);
   });
 
@@ -78,7 +80,9 @@ describe("gpuCount", () => {
         return (error as { issues: Array<{ path: string }> }).issues.map((issue) => issue.path);
       }
     };
-    expect(issues({ gpu: { count: 2 }, models: { a: { model_path: "x", port: 8001, tensor_parallel_size: 4 } } })).toEqual(['models["a"].tensor_parallel_size']);
+    expect(issues({ gpu: { count: 2 }, models: { a: { model_path: "x", port: 8001, tensor_parallel_size: 4 } } })).toEqual([
+      'models["a"].tensor_parallel_size',
+    ]);
     expect(issues({ gpu: { count: 2 }, models: { a: { model_path: "x", port: 8001, gpus: [2] } } })).toEqual(['models["a"].gpus']);
   });
 });

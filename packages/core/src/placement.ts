@@ -24,7 +24,7 @@ function combinations(count: number, size: number): number[][] {
       return;
     }
     for (let gpu = start; gpu <= count - (size - chosen.length); gpu++) pick(gpu + 1, [...chosen, gpu]);
-  }
+  };
   pick(0, []);
   return out;
 }

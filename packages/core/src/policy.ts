@@ -83,7 +83,5 @@ export interface Policy {
 
 /** Models with requests waiting that could be brought up now. */
 export function candidates(view: PolicyView): PolicyModelView[] {
-  return view.models.filter(
-    (model) => model.queue.length > 0 && !model.busy && !model.inBackoff && (model.state === "stopped" || model.state === "asleep"),
-  );
+  return view.models.filter((model) => model.queue.length > 0 && !model.busy && !model.inBackoff && (model.state === "stopped" || model.state === "asleep"));
 }

@@ -60,8 +60,7 @@ export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
   const gpus = new Map<number, GpuSnapshot>();
   const models: ModelSnapshot[] = [];
   for (const slot of mux.slots.values()) {
-    const held =
-      slot.state === "stopped" ? 0 : slot.state === "asleep" ? reserve : slot.fraction;
+    const held = slot.state === "stopped" ? 0 : slot.state === "asleep" ? reserve : slot.fraction;
     for (const index of slot.config.gpus) {
       const gpu = gpus.get(index) ?? { index, used: 0, models: [] };
       if (held > 0) {

@@ -161,7 +161,11 @@ export class SwitchRunner {
       error = caught;
       const closed = signal.aborted || mux.closing;
       result = closed ? "aborted" : "failed";
-      const failure = closed ? new ShuttingDownError({ cause: caught }) : caught instanceof Error && "code" in caught ? caught : new SwitchFailedError(target.name, caught);
+      const failure = closed
+        ? new ShuttingDownError({ cause: caught })
+        : caught instanceof Error && "code" in caught
+          ? caught
+          : new SwitchFailedError(target.name, caught);
       target.lastError = messageOf(caught);
       mux.rejectAllWaiters(target, () => failure);
       if (rethrow) throw failure;

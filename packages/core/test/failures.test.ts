@@ -258,12 +258,13 @@ describe("Multiplexer: races", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 120 && !all.every((p) => p.settled); i++) {
       await h.clock.advance(500);
-      for (const lease of all) if (lease.value && !lease.value.signal.aborted && !seen.has(`${lease.value.model}${all.indexOf(lease)}`)) {
-        seen.add(`${lease.value.model}${all.indexOf(lease)}`);
-        const awake = h.mux.snapshot().models.filter((m) => m.state === "awake" || m.state === "draining");
-        expect(awake.length).toBeLessThanOrEqual(1);
-        lease.value.release();
-      }
+      for (const lease of all)
+        if (lease.value && !lease.value.signal.aborted && !seen.has(`${lease.value.model}${all.indexOf(lease)}`)) {
+          seen.add(`${lease.value.model}${all.indexOf(lease)}`);
+          const awake = h.mux.snapshot().models.filter((m) => m.state === "awake" || m.state === "draining");
+          expect(awake.length).toBeLessThanOrEqual(1);
+          lease.value.release();
+        }
     }
     expect(all.every((p) => p.value)).toBe(true);
   });

@@ -89,7 +89,16 @@ describe("preload", () => {
     h = harness({ config });
     const done = track(h.mux.preload());
     await h.clock.advance(1_000);
-    expect(h.mux.snapshot().preload).toMatchObject({ state: "running", total: 3, done: 0, models: [{ name: "b", state: "loading" }, { name: "c", state: "pending" }, { name: "a", state: "pending" }] });
+    expect(h.mux.snapshot().preload).toMatchObject({
+      state: "running",
+      total: 3,
+      done: 0,
+      models: [
+        { name: "b", state: "loading" },
+        { name: "c", state: "pending" },
+        { name: "a", state: "pending" },
+      ],
+    });
     await h.clock.advance(60_000);
     expect(done.settled).toBe(true);
     expect(h.mux.snapshot().preload).toMatchObject({ state: "done", total: 3, done: 3 });
@@ -114,7 +123,10 @@ describe("preload", () => {
     const done = track(h.mux.preload(["a", "b"]));
     await h.clock.advance(30_000);
     expect(done.settled).toBe(true);
-    expect(h.mux.snapshot().preload.models).toMatchObject([{ name: "a", state: "failed" }, { name: "b", state: "loaded", error: null }]);
+    expect(h.mux.snapshot().preload.models).toMatchObject([
+      { name: "a", state: "failed" },
+      { name: "b", state: "loaded", error: null },
+    ]);
     expect(h.mux.snapshot().preload.models[0]?.error).toMatch(/start/);
   });
 });

@@ -23,7 +23,11 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     expect(fixed.signal.aborted).toBe(false);
     expect(h.events.find((e) => e.type === "paused")).toMatchObject({ model: "a", requests: ["r-long"] });
     // The paused request asks again: it goes to the head of a's queue with its first arrival.
-    const resumed = h.mux.acquire("a", { preemptible: true, requestId: "r-long", resume: { arrivedAt: switchDecidedAt - 10_000, pausedAt: h.clock.now(), preemptions: 1 } });
+    const resumed = h.mux.acquire("a", {
+      preemptible: true,
+      requestId: "r-long",
+      resume: { arrivedAt: switchDecidedAt - 10_000, pausedAt: h.clock.now(), preemptions: 1 },
+    });
     const later = h.mux.acquire("a", { requestId: "r-later" });
     await h.clock.advance(5_000);
     fixed.release();
@@ -41,7 +45,10 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
 
   it("a request paused max_preemptions times is no longer preemptible", async () => {
     const h = harness({ config: makeConfig({ policy: { max_drain_secs: 1, max_preemptions: 2 } }) });
-    const lease: Lease = await drive(h, h.mux.acquire("a", { preemptible: true, resume: { arrivedAt: h.clock.now(), pausedAt: h.clock.now(), preemptions: 2 } }));
+    const lease: Lease = await drive(
+      h,
+      h.mux.acquire("a", { preemptible: true, resume: { arrivedAt: h.clock.now(), pausedAt: h.clock.now(), preemptions: 2 } }),
+    );
     expect(lease.preemptible).toBe(false);
   });
 

@@ -55,7 +55,10 @@ async function readEngine(target: EngineTarget | undefined, timeoutMs: number): 
   try {
     const response = await request(`${target.url}/metrics`, {
       ...(target.dispatcher === undefined ? {} : { dispatcher: target.dispatcher }),
-      headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await response.body.text();
     if (response.statusCode !== 200) return { waiting: 0, kvCacheUsage: 0 };
     return { waiting: sumOf(text, "vllm:num_requests_waiting"), kvCacheUsage: Math.min(1, maxOf(text, "vllm:kv_cache_usage_perc")) };

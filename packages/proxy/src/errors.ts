@@ -14,11 +14,7 @@ export class ProxyError extends LlmuxError {
   /** OpenAI error `param` (the offending field), or null. */
   readonly param: string | null;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { status: number; type: string; cause?: unknown; retryAfterSecs?: number; param?: string | null },
-  ) {
+  constructor(code: string, message: string, options: { status: number; type: string; cause?: unknown; retryAfterSecs?: number; param?: string | null }) {
     super(code, message, { status: options.status, cause: options.cause, retryAfterSecs: options.retryAfterSecs });
     this.type = options.type;
     this.param = options.param ?? null;

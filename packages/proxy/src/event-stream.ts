@@ -33,5 +33,10 @@ export function writeEvent(res: ServerResponse, data: string, event?: string): v
     return;
   }
   const name = event === undefined ? "" : `event: ${event}\n`;
-  res.write(`${name}${data.split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join("\n")}\n\n`);
+  res.write(
+    `${name}${data
+      .split(/\r\n|\r|\n/)
+      .map((line) => `data: ${line}`)
+      .join("\n")}\n\n`,
+  );
 }

@@ -77,16 +77,12 @@ describe("extractModel (multipart)", () => {
   });
 
   it("rejects a form without model, a malformed form, a missing boundary and a wrong type", () => {
-    expect(codeOf(() => extractModel("multipart", type, form(boundary, [{ name: "file", filename: "a", value: "x" }])))).toBe(
-      "LLMUX_ERR_MISSING_MODEL",
-    );
+    expect(codeOf(() => extractModel("multipart", type, form(boundary, [{ name: "file", filename: "a", value: "x" }])))).toBe("LLMUX_ERR_MISSING_MODEL");
     expect(codeOf(() => extractModel("multipart", type, Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nm`)))).toBe(
       "LLMUX_ERR_INVALID_BODY",
     );
     expect(codeOf(() => extractModel("multipart", type, Buffer.from("garbage")))).toBe("LLMUX_ERR_INVALID_BODY");
     expect(codeOf(() => extractModel("multipart", "multipart/form-data", Buffer.from("")))).toBe("LLMUX_ERR_INVALID_BODY");
-    expect(codeOf(() => extractModel("multipart", "application/json", Buffer.from('{"model":"a"}')))).toBe(
-      "LLMUX_ERR_UNSUPPORTED_MEDIA_TYPE",
-    );
+    expect(codeOf(() => extractModel("multipart", "application/json", Buffer.from('{"model":"a"}')))).toBe("LLMUX_ERR_UNSUPPORTED_MEDIA_TYPE");
   });
 });

@@ -269,7 +269,6 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   res.end();
 }
 
-
 function clientGone(exchange: Exchange): boolean {
   return exchange.cancel.signal.reason instanceof ClientGoneError;
 }

@@ -49,10 +49,7 @@ const REQUEST_DROP_WITH_AUTH: ReadonlySet<string> = new Set([...REQUEST_DROP, "a
  * llmux checks API keys itself, the client's `Authorization` and `x-api-key`
  * (an llmux key) are not passed on.
  */
-export function upstreamRequestHeaders(
-  headers: IncomingHttpHeaders,
-  options: { stripAuthorization: boolean },
-): Record<string, string | string[]> {
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders, options: { stripAuthorization: boolean }): Record<string, string | string[]> {
   return copyEndToEnd(headers, options.stripAuthorization ? REQUEST_DROP_WITH_AUTH : REQUEST_DROP);
 }
 

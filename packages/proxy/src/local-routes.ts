@@ -89,4 +89,3 @@ function safeSnapshot(mux: ProxyMux): MuxSnapshot {
     return EMPTY_SNAPSHOT;
   }
 }
-

@@ -78,7 +78,15 @@ export interface ProxyConfigView {
 }
 
 /** The snapshot shown when taking one failed (a status route must never take the server down). */
-export const EMPTY_SNAPSHOT: MuxSnapshot = { at: 0, policy: "unknown", closed: false, models: [], gpus: [], switches: [], preload: { state: "idle", total: 0, done: 0, models: [] } };
+export const EMPTY_SNAPSHOT: MuxSnapshot = {
+  at: 0,
+  policy: "unknown",
+  closed: false,
+  models: [],
+  gpus: [],
+  switches: [],
+  preload: { state: "idle", total: 0, done: 0, models: [] },
+};
 
 /** A snapshot's models by name. */
 export function modelViews(snapshot: MuxSnapshot): Map<string, ProxyModelView> {

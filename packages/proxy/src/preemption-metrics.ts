@@ -11,7 +11,12 @@ export class PreemptionMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.#preemptions = new Counter({ name: "llmux_preemptions_total", help: "Requests paused by a switch to be resumed later.", labelNames: ["model"], registers });
+    this.#preemptions = new Counter({
+      name: "llmux_preemptions_total",
+      help: "Requests paused by a switch to be resumed later.",
+      labelNames: ["model"],
+      registers,
+    });
     this.#resumes = new Counter({ name: "llmux_resumes_total", help: "Paused requests admitted again as continuations.", labelNames: ["model"], registers });
     this.#reread = new Counter({
       name: "llmux_resume_reread_tokens_total",

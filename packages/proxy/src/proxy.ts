@@ -277,7 +277,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
         const response = sendError(res, error);
         record.status = response.status;
         record.errorCode = String(response.body.error.code);
-        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
+        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL")
+          this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
       })
       .finally(() => {
         finished(res, () => {

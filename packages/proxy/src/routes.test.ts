@@ -25,7 +25,20 @@ describe("matchRoute", () => {
   });
 
   it("never forwards vLLM admin routes or the simulator's control routes", () => {
-    for (const path of ["/sleep", "/sleep?level=1", "/wake_up", "/collective_rpc", "/reset_prefix_cache", "/pause", "/resume", "/is_sleeping", "/_sim/fault", "/metrics", "/version", "/health/../sleep"]) {
+    for (const path of [
+      "/sleep",
+      "/sleep?level=1",
+      "/wake_up",
+      "/collective_rpc",
+      "/reset_prefix_cache",
+      "/pause",
+      "/resume",
+      "/is_sleeping",
+      "/_sim/fault",
+      "/metrics",
+      "/version",
+      "/health/../sleep",
+    ]) {
       const code = codeOf(() => matchRoute("POST", path));
       expect(code, path).toMatch(/^LLMUX_ERR_(ROUTE_NOT_FOUND|BAD_PATH)$/);
     }
@@ -91,7 +104,10 @@ describe("splitTarget", () => {
       "/v1\\chat",
       "/v1/chat/completions#frag",
     ]) {
-      expect(codeOf(() => splitTarget(target)), target).toBe("LLMUX_ERR_BAD_PATH");
+      expect(
+        codeOf(() => splitTarget(target)),
+        target,
+      ).toBe("LLMUX_ERR_BAD_PATH");
     }
   });
 

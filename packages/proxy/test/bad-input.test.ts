@@ -114,14 +114,18 @@ describe("bad input never reaches a model", () => {
 
   it("answers Expect: 100-continue over the limit with 413 and no invitation; within it, invites the body", async () => {
     const over = await rawExchange(started.url, (socket) => {
-      socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n");
+      socket.write(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n",
+      );
     });
     expect(over.text).toMatch(/^HTTP\/1\.1 413 /);
     expect(over.text).not.toContain("100 Continue");
 
     const body = JSON.stringify({ model: "alpha", messages: [] });
     const within = await rawExchange(started.url, (socket) => {
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      );
       socket.once("data", () => socket.write(body));
     });
     expect(within.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
@@ -152,7 +156,14 @@ describe("bad input never reaches a model", () => {
     const base = new URL(started.url);
     const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: base.hostname, port: base.port, method: "POST", path: "/v1/completions", headers: { "content-type": "application/json", "content-length": "100" }, agent: false },
+        {
+          host: base.hostname,
+          port: base.port,
+          method: "POST",
+          path: "/v1/completions",
+          headers: { "content-type": "application/json", "content-length": "100" },
+          agent: false,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));

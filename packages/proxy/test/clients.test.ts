@@ -37,7 +37,13 @@ describe("openai and Anthropic-style clients through aliases", () => {
     // The simulator's first token names the served model that answered.
     expect(answer.choices[0]?.message.content).toMatch(/^\[alpha\]/);
     expect(answer.model).toBe("alpha");
-    const stream = await openai.chat.completions.create({ model: "qwen2.5:7b", messages: [{ role: "user", content: "Hi" }], max_tokens: 6, temperature: 0, stream: true });
+    const stream = await openai.chat.completions.create({
+      model: "qwen2.5:7b",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 6,
+      temperature: 0,
+      stream: true,
+    });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe(answer.choices[0]?.message.content);
@@ -55,7 +61,13 @@ describe("openai and Anthropic-style clients through aliases", () => {
     const request = { model: "claude-3-5-haiku-latest", max_tokens: 8, messages: [{ role: "user", content: "Hello" }] };
     const response = await anthropic("/v1/messages", request);
     expect(response.status).toBe(200);
-    const message = (await response.json()) as { type: string; role: string; model: string; content: { type: string; text: string }[]; usage: { input_tokens: number } };
+    const message = (await response.json()) as {
+      type: string;
+      role: string;
+      model: string;
+      content: { type: string; text: string }[];
+      usage: { input_tokens: number };
+    };
     expect(message).toMatchObject({ type: "message", role: "assistant", model: "beta" });
     expect(message.content[0]?.text).toMatch(/^\[beta\]/);
     const counted = await anthropic("/v1/messages/count_tokens", { model: request.model, messages: request.messages });

@@ -45,7 +45,14 @@ describe("the protocol's LoRA labels", () => {
     expect(maxAwake([view("a"), view("b"), view("c")])).toBe(1);
     expect(maxAwake([view("a", { gpuMemoryUtilization: 0.45 }), view("b", { gpuMemoryUtilization: 0.45 }), view("c", { gpuMemoryUtilization: 0.3 })])).toBe(2);
     expect(maxAwake([view("a", { gpus: [0] }), view("b", { gpus: [1] }), view("tp", { gpus: [0, 1] })])).toBe(2);
-    expect(maxAwake([view("a", { gpuMemoryUtilization: 0.25 }), view("b", { gpuMemoryUtilization: 0.25 }), view("c", { gpuMemoryUtilization: 0.25 }), view("d", { gpuMemoryUtilization: 0.25 })])).toBe(4);
+    expect(
+      maxAwake([
+        view("a", { gpuMemoryUtilization: 0.25 }),
+        view("b", { gpuMemoryUtilization: 0.25 }),
+        view("c", { gpuMemoryUtilization: 0.25 }),
+        view("d", { gpuMemoryUtilization: 0.25 }),
+      ]),
+    ).toBe(4);
   });
 });
 
@@ -84,7 +91,9 @@ describe("gateway metrics from engines", () => {
     expect(series(text, "vllm:num_requests_running")).toEqual([{ labels: "", value: 5 - 3 }]);
     expect(series(text, "vllm:kv_cache_usage_perc")).toEqual([{ labels: "", value: 0.25 }]);
     expect(text).toContain("# TYPE vllm:lora_requests_info gauge");
-    expect(series(text, "vllm:lora_requests_info")).toEqual([{ labels: 'max_lora="1",running_lora_adapters="a",waiting_lora_adapters="b"', value: 1_700_000_000 }]);
+    expect(series(text, "vllm:lora_requests_info")).toEqual([
+      { labels: 'max_lora="1",running_lora_adapters="a",waiting_lora_adapters="b"', value: 1_700_000_000 },
+    ]);
     // One engine read serves every family of a scrape, and a fresh one is reused.
     expect(scrapes).toBe(1);
 
@@ -125,12 +134,26 @@ describe("gateway metrics from engines", () => {
 describe("metrics_path on the proxy's port", () => {
   it("is refused at load time where the proxy already answers, and accepted where it does not", () => {
     const base = { models: { a: { model_path: "x", port: 8001 } }, metrics_on_proxy_port: true };
-    const local = ["/health", "/v1/models", "/models", "/llmux", "/llmux/", "/llmux/app.js", "/llmux/status", "/llmux/events", "/llmux/logs", "/llmux/logs/a", "/llmux/models/a/sleep"];
+    const local = [
+      "/health",
+      "/v1/models",
+      "/models",
+      "/llmux",
+      "/llmux/",
+      "/llmux/app.js",
+      "/llmux/status",
+      "/llmux/events",
+      "/llmux/logs",
+      "/llmux/logs/a",
+      "/llmux/models/a/sleep",
+    ];
     const taken = [...FORWARDED_ROUTES.keys(), ...local];
     // The list above is every path the proxy answers: each one matches a route.
     for (const path of local) expect(() => matchRoute(path.endsWith("/sleep") ? "POST" : "GET", path), path).not.toThrow();
     for (const path of taken) {
-      expect(() => parseConfig({ ...base, metrics_path: path }), path).toThrow(/metrics_path: expected (a path the proxy does not already serve|an absolute path)/);
+      expect(() => parseConfig({ ...base, metrics_path: path }), path).toThrow(
+        /metrics_path: expected (a path the proxy does not already serve|an absolute path)/,
+      );
     }
     for (const path of ["/metrics", "/pool/metrics"]) {
       expect(parseConfig({ ...base, metrics_path: path }).metrics_path).toBe(path);

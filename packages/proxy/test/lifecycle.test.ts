@@ -28,7 +28,12 @@ describe("close and destroy", () => {
     const health = await rawRequest(started.url, { path: "/health" });
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body)).toEqual({ status: "closing" });
-    const refused = await rawRequest(started.url, { method: "POST", path: "/v1/chat/completions", body: JSON.stringify({ model: "alpha" }), headers: { "content-type": "application/json" } });
+    const refused = await rawRequest(started.url, {
+      method: "POST",
+      path: "/v1/chat/completions",
+      body: JSON.stringify({ model: "alpha" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body).error.code).toBe("LLMUX_ERR_SHUTTING_DOWN");
     expect(closed).toBe(false);

@@ -34,7 +34,10 @@ describe("local routes, API keys and admin actions", () => {
     expect(JSON.parse((await rawRequest(url, { path: "/health" })).body)).toEqual({ status: "ok" });
     const status = JSON.parse((await rawRequest(url, { path: "/llmux/status" })).body) as Record<string, unknown>;
     expect(status).toMatchObject({ proxy: { in_flight: 0, closing: false }, switches: [] });
-    expect(status.models).toMatchObject([{ name: "alpha", state: "awake", queue_depth: 0 }, { name: "org/beta", state: "asleep", sleep_level: 1 }]);
+    expect(status.models).toMatchObject([
+      { name: "alpha", state: "awake", queue_depth: 0 },
+      { name: "org/beta", state: "asleep", sleep_level: 1 },
+    ]);
   });
 
   it("requires an API key when keys are configured, and does not forward it to vLLM", async () => {

@@ -41,8 +41,24 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
   it("rewrites the model field of a multipart upload named by an alias", async () => {
     await setUp();
     const boundary = "b0undary";
-    const form = [`--${boundary}`, 'Content-Disposition: form-data; name="model"', "", "gpt-4o-mini", `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.wav"', "", "RIFF....", `--${boundary}--`, ""].join("\r\n");
-    const response = await rawRequest(started!.url, { method: "POST", path: "/v1/audio/transcriptions", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body: form });
+    const form = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="model"',
+      "",
+      "gpt-4o-mini",
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="a.wav"',
+      "",
+      "RIFF....",
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+    const response = await rawRequest(started!.url, {
+      method: "POST",
+      path: "/v1/audio/transcriptions",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: form,
+    });
     expect(response.status).toBe(200);
     expect(upstream?.seen[0]?.body.toString()).toBe(form.replace("\r\ngpt-4o-mini\r\n", "\r\nalpha\r\n"));
   });
@@ -78,7 +94,14 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
   it("answers GET /v1/models/{id} for names and aliases (decoded), 404 for others; /models lists each model once", async () => {
     const { url } = await setUp();
     const byName = JSON.parse((await rawRequest(url, { path: "/v1/models/alpha" })).body);
-    expect(byName).toMatchObject({ id: "alpha", object: "model", owned_by: "llmux", root: "org/alpha", parent: null, llmux_aliases: ["gpt-4o-mini", "org/a:1"] });
+    expect(byName).toMatchObject({
+      id: "alpha",
+      object: "model",
+      owned_by: "llmux",
+      root: "org/alpha",
+      parent: null,
+      llmux_aliases: ["gpt-4o-mini", "org/a:1"],
+    });
     const byAlias = JSON.parse((await rawRequest(url, { path: "/v1/models/org%2Fa%3A1" })).body);
     expect(byAlias).toMatchObject({ id: "org/a:1", parent: "alpha", root: "org/alpha" });
     const missing = await rawRequest(url, { path: "/v1/models/gpt-5" });
@@ -148,7 +171,10 @@ describe("aliases, x-api-key, model-override, logs and the live status feed", ()
     const live = await openSse(`${url}/llmux/events`);
     streams.push(live);
     const first = JSON.parse((await live.next((event) => event.event === "status")).data);
-    expect(first).toMatchObject({ admin_controls: true, models: [{ name: "alpha", aliases: ["gpt-4o-mini", "org/a:1"], state: "awake", queue_depth: 0, in_flight: 0 }, { name: "beta" }] });
+    expect(first).toMatchObject({
+      admin_controls: true,
+      models: [{ name: "alpha", aliases: ["gpt-4o-mini", "org/a:1"], state: "awake", queue_depth: 0, in_flight: 0 }, { name: "beta" }],
+    });
     mux.states.set("beta", "waking");
     mux.emit({ type: "state", model: "beta", from: "asleep", to: "waking", at: 0, durationMs: 5 });
     const next = await live.next((event) => event.event === "status" && JSON.parse(event.data).models[1].state === "waking");

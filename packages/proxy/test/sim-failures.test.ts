@@ -34,7 +34,10 @@ describe("aborts and crashes with vllm-sim upstreams", () => {
     })().catch(() => undefined);
     expect(chunks).toBe(2);
     const current = stack;
-    await until(() => current.events("alpha").some((event) => event.event === "request_end" && event.outcome === "cancelled"), "vLLM to see the request cancelled");
+    await until(
+      () => current.events("alpha").some((event) => event.event === "request_end" && event.outcome === "cancelled"),
+      "vLLM to see the request cancelled",
+    );
     await until(() => view(current, "alpha")?.inFlight === 0, "the lease to be released");
     await until(() => current.records.length === 1, "the request record");
     expect(current.records[0]).toMatchObject({ model: "alpha", status: 499, errorCode: "CLIENT_GONE" });

@@ -27,7 +27,19 @@ describe("the /llmux/status schema", () => {
   });
 
   it("refuses a field the schema does not know (camelCase leftovers fail)", () => {
-    const view = { version: "x", uptime_secs: 0, proxy: { in_flight: 0, closing: false }, generated_at: 0, policy: "fifo", closing: false, admin_controls: false, models: [], gpus: [], switches: [], preload: { state: "idle", total: 0, done: 0, models: [] } };
+    const view = {
+      version: "x",
+      uptime_secs: 0,
+      proxy: { in_flight: 0, closing: false },
+      generated_at: 0,
+      policy: "fifo",
+      closing: false,
+      admin_controls: false,
+      models: [],
+      gpus: [],
+      switches: [],
+      preload: { state: "idle", total: 0, done: 0, models: [] },
+    };
     expect(statusResponseSchema.safeParse(view).success).toBe(true);
     expect(statusResponseSchema.safeParse({ ...view, queueDepth: 0 }).success).toBe(false);
   });

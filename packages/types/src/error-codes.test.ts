@@ -20,9 +20,7 @@ function sourceFiles(dir: string): string[] {
 /** Codes a package's sources define: the first argument of a constructor call or a static `code`. */
 function definedCodes(pkg: string): string[] {
   const defining = /(?:super\(\s*|static readonly code = )"(LLMUX_ERR_[A-Z_]+)"/g;
-  return sourceFiles(join(packagesDir, pkg, "src")).flatMap((file) =>
-    [...readFileSync(file, "utf8").matchAll(defining)].map((match) => match[1] as string),
-  );
+  return sourceFiles(join(packagesDir, pkg, "src")).flatMap((file) => [...readFileSync(file, "utf8").matchAll(defining)].map((match) => match[1] as string));
 }
 
 describe("the error code table", () => {

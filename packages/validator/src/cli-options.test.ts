@@ -42,7 +42,22 @@ describe("parseValidateArgs", () => {
   it("accepts --validate as an alias of --model, and every option", () => {
     expect(
       parseValidateArgs(
-        ["--config", "c.json", "--validate", "qwen", "--levels", "1,2,3", "--verbose", "--json", "--nvidia-smi", "/opt/smi", "--min-release", "0.5", "--min-restore", "0.9"],
+        [
+          "--config",
+          "c.json",
+          "--validate",
+          "qwen",
+          "--levels",
+          "1,2,3",
+          "--verbose",
+          "--json",
+          "--nvidia-smi",
+          "/opt/smi",
+          "--min-release",
+          "0.5",
+          "--min-restore",
+          "0.9",
+        ],
         quiet,
       ),
     ).toEqual({ config: "c.json", model: "qwen", levels: [1, 2, 3], verbose: true, json: true, nvidiaSmi: "/opt/smi", minRelease: 0.5, minRestore: 0.9 });

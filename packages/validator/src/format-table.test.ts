@@ -44,9 +44,7 @@ describe("the table", () => {
     expect(RULE).toBe("-".repeat(88));
     expect(formatRow(l1)).toBe("L1             35.9        1.2      45899 MiB       1341 MiB      44033 MiB      match     OK");
     expect(formatRow(l2)).toBe("L2              0.3        8.2      44033 MiB       1341 MiB      44033 MiB      match     OK");
-    expect(formatReport(report([l1, l2]))).toBe(
-      [HEADER, RULE, formatRow(l1), formatRow(l2), "", "Result: ALL PASSED", ""].join("\n"),
-    );
+    expect(formatReport(report([l1, l2]))).toBe([HEADER, RULE, formatRow(l1), formatRow(l2), "", "Result: ALL PASSED", ""].join("\n"));
   });
 
   it("marks a mismatch and a memory failure, and says which check failed", () => {
@@ -65,9 +63,7 @@ describe("the table", () => {
       gpuBefore: gpu(74000),
       error: { step: "sleep", code: "LLMUX_ERR_ENGINE_EXITED", message: "the process exited (code 1)" },
     });
-    expect(formatRow(crashed)).toBe(
-      "L1              n/a        n/a      74000 MiB            n/a            n/a        n/a   FAIL",
-    );
+    expect(formatRow(crashed)).toBe("L1              n/a        n/a      74000 MiB            n/a            n/a        n/a   FAIL");
     expect(formatReport(report([crashed]))).toContain("L1 FAIL: sleep failed: LLMUX_ERR_ENGINE_EXITED: the process exited (code 1)");
   });
 
@@ -85,7 +81,13 @@ describe("the table", () => {
   });
 
   it("adds answers, per-GPU memory and wake-call timings with verbose", () => {
-    const withCalls = { ...l2, wakeCalls: [{ route: "/wake_up?tags=weights", durationMs: 1200 }, { route: "/collective_rpc", durationMs: 6100 }] };
+    const withCalls = {
+      ...l2,
+      wakeCalls: [
+        { route: "/wake_up?tags=weights", durationMs: 1200 },
+        { route: "/collective_rpc", durationMs: 6100 },
+      ],
+    };
     const text = formatReport(report([withCalls]), { verbose: true });
     expect(text).toContain("vLLM version: 0.13.0");
     expect(text).toContain('Reference answer: "Paris"');

@@ -23,8 +23,7 @@ export const HEADER = [
 export const NOT_MEASURED = "n/a";
 
 const seconds = (value: number | null): string => (value === null ? NOT_MEASURED : value.toFixed(1));
-const mib = (reading: GpuMemoryReading | null): string =>
-  reading === null ? NOT_MEASURED.padStart(14) : `${String(reading.totalMiB).padStart(10)} MiB`;
+const mib = (reading: GpuMemoryReading | null): string => (reading === null ? NOT_MEASURED.padStart(14) : `${String(reading.totalMiB).padStart(10)} MiB`);
 
 function responseCell(row: LevelReport): string {
   if (row.checks.response.status === "pass") return "match";

@@ -2,10 +2,7 @@ import { execFile } from "node:child_process";
 import { NvidiaSmiFailedError, NvidiaSmiMissingError } from "./errors.js";
 
 /** The query the validator runs; one line per GPU, MiB, no header, no unit. */
-export const NVIDIA_SMI_ARGS: readonly string[] = [
-  "--query-gpu=memory.used",
-  "--format=csv,noheader,nounits",
-];
+export const NVIDIA_SMI_ARGS: readonly string[] = ["--query-gpu=memory.used", "--format=csv,noheader,nounits"];
 
 /** Used GPU memory at one moment: per GPU (nvidia-smi order) and the sum. */
 export interface GpuMemoryReading {

@@ -16,7 +16,12 @@ const FRAMES = ["|", "/", "-", "\\"];
 
 /** Human text for a step, e.g. `L2: waking`. */
 export function describeStep(event: ProgressEvent): string {
-  const label = event.level === 3 && event.step === "sleep" ? "stopping (level 3)" : event.level === 3 && event.step === "wake" ? "cold start (level 3)" : LABELS[event.step];
+  const label =
+    event.level === 3 && event.step === "sleep"
+      ? "stopping (level 3)"
+      : event.level === 3 && event.step === "wake"
+        ? "cold start (level 3)"
+        : LABELS[event.step];
   return event.level === null ? label : `L${event.level}: ${label}`;
 }
 

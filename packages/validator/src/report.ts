@@ -69,7 +69,10 @@ export const EXIT_USAGE = 2;
 export const EXIT_NOT_VERIFIED = 3;
 
 /** Overall result and exit code from the rows. */
-export function summarize(rows: readonly LevelReport[], fatal: ValidationReport["fatal"]): {
+export function summarize(
+  rows: readonly LevelReport[],
+  fatal: ValidationReport["fatal"],
+): {
   result: ValidationResult;
   exitCode: number;
 } {

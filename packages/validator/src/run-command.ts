@@ -19,10 +19,7 @@ export interface ValidateCommandIo {
  * exit codes. Meant for binaries only: it installs signal handlers while it
  * runs; libraries call `runValidation` with their own signal.
  */
-export async function runValidateCommand(
-  options: Omit<RunValidationOptions, "signal" | "stdout" | "stderr">,
-  io: ValidateCommandIo,
-): Promise<number> {
+export async function runValidateCommand(options: Omit<RunValidationOptions, "signal" | "stdout" | "stderr">, io: ValidateCommandIo): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -42,10 +42,7 @@ export const realClock: SettleClock = {
  * memory asynchronously after `/sleep` returns (and the allocator grows in
  * steps after a wake), so one reading right after the call can be stale.
  */
-export async function settleGpuMemory(
-  read: () => Promise<GpuMemoryReading>,
-  options: SettleOptions = {},
-): Promise<GpuMemoryReading> {
+export async function settleGpuMemory(read: () => Promise<GpuMemoryReading>, options: SettleOptions = {}): Promise<GpuMemoryReading> {
   const clock = options.clock ?? realClock;
   const intervalMs = options.intervalMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 10_000;

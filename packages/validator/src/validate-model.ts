@@ -75,7 +75,10 @@ function checkOptions(options: ValidateModelOptions): { levels: ValidateLevel[];
   }
   const minRelease = options.minRelease ?? DEFAULT_MIN_RELEASE;
   const minRestore = options.minRestore ?? DEFAULT_MIN_RESTORE;
-  for (const [name, value] of [["min-release", minRelease], ["min-restore", minRestore]] as const) {
+  for (const [name, value] of [
+    ["min-release", minRelease],
+    ["min-restore", minRestore],
+  ] as const) {
     if (!(value > 0 && value <= 1)) throw new ValidateOptionsError(`${name} must be a fraction in (0, 1], got ${value}`);
   }
   return { levels, minRelease, minRestore };
@@ -153,9 +156,7 @@ export async function validateModel(options: ValidateModelOptions): Promise<Vali
         if (signal?.aborted) throw error;
         report.memory.checked = false;
         report.memory.reason =
-          error instanceof NvidiaSmiMissingError
-            ? `nvidia-smi not found (${smiCommand})`
-            : `nvidia-smi failed: ${describeError("baseline", error).message}`;
+          error instanceof NvidiaSmiMissingError ? `nvidia-smi not found (${smiCommand})` : `nvidia-smi failed: ${describeError("baseline", error).message}`;
       }
     });
 
@@ -273,8 +274,6 @@ async function noteVersion(report: ValidationReport, engine: ValidatorEngine): P
   report.vllmVersion = version;
   if (version !== null && isBrokenSleepVersion(version)) {
     report.brokenSleepVersion = true;
-    report.warnings.push(
-      `vLLM ${version} is in the range whose sleep mode frees almost no GPU memory (>= 0.14.0, < 0.17.0; vLLM issue #32714)`,
-    );
+    report.warnings.push(`vLLM ${version} is in the range whose sleep mode frees almost no GPU memory (>= 0.14.0, < 0.17.0; vLLM issue #32714)`);
   }
 }

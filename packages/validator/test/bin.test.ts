@@ -62,66 +62,82 @@ function runBin(args: string[], stateDir: string): { child: ReturnType<typeof sp
 }
 
 describe("llmux-validate bin", () => {
-  it("validates a model and prints JSON, exit 0, nothing on stderr when not a TTY", async () => {
-    const { path, stateDir } = await writeConfig();
-    const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
-    const { code, stdout, stderr } = await done;
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    const report = JSON.parse(stdout) as ValidationReport;
-    expect(report.result).toBe("passed");
-    expect(report.rows).toHaveLength(1);
-    expect(report.rows[0]!.verdict).toBe("OK");
-  }, TIMEOUT);
+  it(
+    "validates a model and prints JSON, exit 0, nothing on stderr when not a TTY",
+    async () => {
+      const { path, stateDir } = await writeConfig();
+      const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
+      const { code, stdout, stderr } = await done;
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as ValidationReport;
+      expect(report.result).toBe("passed");
+      expect(report.rows).toHaveLength(1);
+      expect(report.rows[0]!.verdict).toBe("OK");
+    },
+    TIMEOUT,
+  );
 
-  it("validates a model without a port over its Unix socket, as llmux runs it", async () => {
-    const { path, stateDir } = await writeConfig({ port: undefined });
-    const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1,2", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
-    const { code, stdout, stderr } = await done;
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    const report = JSON.parse(stdout) as ValidationReport;
-    expect(report.vllmVersion).toBe("0.13.0");
-    expect(report.rows.map((row) => row.verdict)).toEqual(["OK", "OK"]);
-  }, TIMEOUT);
+  it(
+    "validates a model without a port over its Unix socket, as llmux runs it",
+    async () => {
+      const { path, stateDir } = await writeConfig({ port: undefined });
+      const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1,2", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
+      const { code, stdout, stderr } = await done;
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as ValidationReport;
+      expect(report.vllmVersion).toBe("0.13.0");
+      expect(report.rows.map((row) => row.verdict)).toEqual(["OK", "OK"]);
+    },
+    TIMEOUT,
+  );
 
-  it("exits 2 on bad usage and bad config, naming the problem", async () => {
-    const { path, stateDir } = await writeConfig();
-    const noModel = await runBin(["--config", path], stateDir).done;
-    expect(noModel.code).toBe(2);
-    expect(noModel.stderr).toContain("--model <name>");
-    const unknown = await runBin(["--config", path, "--model", "nope"], stateDir).done;
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown model "nope"');
-    const badLevel = await runBin(["--config", path, "--model", "qwen", "--levels", "1,4"], stateDir).done;
-    expect(badLevel.code).toBe(2);
-    expect(badLevel.stderr).toContain('invalid level "4"');
-    await writeFile(path, JSON.stringify({ models: { qwen: { model_path: "x", port: 8000, sleep_levle: 1 } } }));
-    const badConfig = await runBin(["--config", path, "--model", "qwen"], stateDir).done;
-    expect(badConfig.code).toBe(2);
-    expect(badConfig.stderr).toContain("sleep_levle");
-  }, TIMEOUT);
+  it(
+    "exits 2 on bad usage and bad config, naming the problem",
+    async () => {
+      const { path, stateDir } = await writeConfig();
+      const noModel = await runBin(["--config", path], stateDir).done;
+      expect(noModel.code).toBe(2);
+      expect(noModel.stderr).toContain("--model <name>");
+      const unknown = await runBin(["--config", path, "--model", "nope"], stateDir).done;
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('unknown model "nope"');
+      const badLevel = await runBin(["--config", path, "--model", "qwen", "--levels", "1,4"], stateDir).done;
+      expect(badLevel.code).toBe(2);
+      expect(badLevel.stderr).toContain('invalid level "4"');
+      await writeFile(path, JSON.stringify({ models: { qwen: { model_path: "x", port: 8000, sleep_levle: 1 } } }));
+      const badConfig = await runBin(["--config", path, "--model", "qwen"], stateDir).done;
+      expect(badConfig.code).toBe(2);
+      expect(badConfig.stderr).toContain("sleep_levle");
+    },
+    TIMEOUT,
+  );
 
-  it("stops the model and exits 130 on SIGINT", async () => {
-    // A 60 s level-1 sleep keeps the run busy long enough to interrupt it.
-    const { path, port, stateDir } = await writeConfig({ extra_args: ["--sim-control", "1", "--sim-sleep1-ms", "60000"] });
-    const { child, done } = runBin(["--config", path, "--model", "qwen", "--levels", "1", "--nvidia-smi", simSmiBinPath], stateDir);
-    let simPid: number | undefined;
-    const deadline = Date.now() + 60_000;
-    while (simPid === undefined && Date.now() < deadline) {
-      try {
-        const stats = (await (await fetch(`http://127.0.0.1:${port}/_sim/stats`)).json()) as { pid: number };
-        simPid = stats.pid;
-        simPids.push(stats.pid);
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+  it(
+    "stops the model and exits 130 on SIGINT",
+    async () => {
+      // A 60 s level-1 sleep keeps the run busy long enough to interrupt it.
+      const { path, port, stateDir } = await writeConfig({ extra_args: ["--sim-control", "1", "--sim-sleep1-ms", "60000"] });
+      const { child, done } = runBin(["--config", path, "--model", "qwen", "--levels", "1", "--nvidia-smi", simSmiBinPath], stateDir);
+      let simPid: number | undefined;
+      const deadline = Date.now() + 60_000;
+      while (simPid === undefined && Date.now() < deadline) {
+        try {
+          const stats = (await (await fetch(`http://127.0.0.1:${port}/_sim/stats`)).json()) as { pid: number };
+          simPid = stats.pid;
+          simPids.push(stats.pid);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
       }
-    }
-    expect(simPid).toBeDefined();
-    child.kill("SIGINT");
-    const { code, stderr } = await done;
-    expect(code).toBe(130);
-    expect(stderr).toContain("stopping the model");
-    expect(alive(simPid!)).toBe(false);
-  }, TIMEOUT);
+      expect(simPid).toBeDefined();
+      child.kill("SIGINT");
+      const { code, stderr } = await done;
+      expect(code).toBe(130);
+      expect(stderr).toContain("stopping the model");
+      expect(alive(simPid!)).toBe(false);
+    },
+    TIMEOUT,
+  );
 });

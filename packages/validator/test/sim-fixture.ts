@@ -58,22 +58,24 @@ export async function createSimFixture(model: { extraArgs?: string[]; env?: Reco
     stateDir,
     config,
     engines,
-    pids: () => engines.flatMap((engine) => {
-      const pid = (engine as { pid?: number }).pid;
-      return pid === undefined ? [] : [pid];
-    }),
-    options: (overrides = {}) => ({
-      config,
-      model: "sim-model",
-      engineFactory,
-      nvidiaSmi: simSmiBinPath,
-      nvidiaSmiEnv: { ...process.env, VLLM_SIM_STATE_DIR: stateDir },
-      settle: { intervalMs: 50, timeoutMs: 3000 },
-      probeTimeoutMs: 20_000,
-      stdout: new Capture(),
-      stderr: new Capture(),
-      ...overrides,
-    }) as RunValidationOptions & { stdout: Capture },
+    pids: () =>
+      engines.flatMap((engine) => {
+        const pid = (engine as { pid?: number }).pid;
+        return pid === undefined ? [] : [pid];
+      }),
+    options: (overrides = {}) =>
+      ({
+        config,
+        model: "sim-model",
+        engineFactory,
+        nvidiaSmi: simSmiBinPath,
+        nvidiaSmiEnv: { ...process.env, VLLM_SIM_STATE_DIR: stateDir },
+        settle: { intervalMs: 50, timeoutMs: 3000 },
+        probeTimeoutMs: 20_000,
+        stdout: new Capture(),
+        stderr: new Capture(),
+        ...overrides,
+      }) as RunValidationOptions & { stdout: Capture },
     gpuRecords: async () => (await readdir(stateDir).catch(() => [])).filter((name) => name.endsWith(".json")),
     cleanup: async () => {
       await Promise.allSettled(engines.map((engine) => engine.stop()));

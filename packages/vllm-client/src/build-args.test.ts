@@ -4,14 +4,21 @@ import { buildVllmArgs, buildVllmEnv, formatCommandLine } from "./build-args.js"
 describe("buildVllmArgs", () => {
   it("builds the contract's command line with defaults", () => {
     expect(buildVllmArgs({ name: "qwen", modelPath: "/models/qwen", port: 8001 })).toEqual([
-      "serve", "/models/qwen",
-      "--host", "127.0.0.1",
-      "--port", "8001",
+      "serve",
+      "/models/qwen",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "8001",
       "--enable-sleep-mode",
-      "--served-model-name", "qwen",
-      "--gpu-memory-utilization", "0.9",
-      "--tensor-parallel-size", "1",
-      "--dtype", "auto",
+      "--served-model-name",
+      "qwen",
+      "--gpu-memory-utilization",
+      "0.9",
+      "--tensor-parallel-size",
+      "1",
+      "--dtype",
+      "auto",
     ]);
   });
 
@@ -27,9 +34,22 @@ describe("buildVllmArgs", () => {
       extraArgs: ["--max-model-len", "8192", "$(rm -rf /); echo hi"],
     });
     expect(args.slice(0, 16)).toEqual([
-      "serve", "meta/llama", "--host", "::1", "--port", "9000", "--enable-sleep-mode",
-      "--served-model-name", "llama", "--gpu-memory-utilization", "0.45",
-      "--tensor-parallel-size", "2", "--dtype", "bfloat16", "--max-model-len",
+      "serve",
+      "meta/llama",
+      "--host",
+      "::1",
+      "--port",
+      "9000",
+      "--enable-sleep-mode",
+      "--served-model-name",
+      "llama",
+      "--gpu-memory-utilization",
+      "0.45",
+      "--tensor-parallel-size",
+      "2",
+      "--dtype",
+      "bfloat16",
+      "--max-model-len",
     ]);
     expect(args.at(-1)).toBe("$(rm -rf /); echo hi");
     expect(args).toHaveLength(18);

@@ -31,10 +31,7 @@ export function buildVllmArgs(options: VllmServerOptions, socketPath?: string): 
  * parses it as an integer and exits on `true`; without it the sleep routes do
  * not exist. Pure.
  */
-export function buildVllmEnv(
-  options: Pick<VllmServerOptions, "env" | "gpus">,
-  inherited: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
+export function buildVllmEnv(options: Pick<VllmServerOptions, "env" | "gpus">, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(inherited)) {
     if (value !== undefined) env[key] = value;

@@ -26,10 +26,13 @@ async function peer(handler: Handler): Promise<{ url: string; seen: string[]; bo
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, seen, bodies };
 }
@@ -88,7 +91,9 @@ describe("VllmControlClient", () => {
       res.statusCode = 404;
       res.end(`{"detail":"Not Found"}`);
     });
-    const error = await client(url).sleep(1).catch((e: unknown) => e);
+    const error = await client(url)
+      .sleep(1)
+      .catch((e: unknown) => e);
     expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_HTTP")).toBe(true);
     expect(error).toMatchObject({ responseStatus: 404, responseBody: `{"detail":"Not Found"}`, route: "/sleep?level=1" });
   });
@@ -97,7 +102,9 @@ describe("VllmControlClient", () => {
     const { url, seen } = await peer(() => {
       // never answers
     });
-    const error = await client(url).isSleeping({ timeoutMs: 200 }).catch((e: unknown) => e);
+    const error = await client(url)
+      .isSleeping({ timeoutMs: 200 })
+      .catch((e: unknown) => e);
     expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_TIMEOUT")).toBe(true);
     expect(seen).toEqual(["GET /is_sleeping"]);
   });
@@ -118,7 +125,9 @@ describe("VllmControlClient", () => {
       res.statusCode = 500;
       res.end("boom");
     });
-    const error = await client(url, { retries: 5 }).sleep(1).catch((e: unknown) => e);
+    const error = await client(url, { retries: 5 })
+      .sleep(1)
+      .catch((e: unknown) => e);
     expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_HTTP")).toBe(true);
     expect(seen).toEqual(["POST /sleep?level=1"]);
   });
@@ -143,7 +152,9 @@ describe("VllmControlClient", () => {
       // never answers
     });
     const controller = new AbortController();
-    const pending = client(url).sleep(1, { signal: controller.signal, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const pending = client(url)
+      .sleep(1, { signal: controller.signal, timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
     setTimeout(() => controller.abort(new Error("caller gave up")), 50);
     const error = await pending;
     expect(isLlmuxError(error, "LLMUX_ERR_ABORTED")).toBe(true);
@@ -180,7 +191,9 @@ describe("VllmControlClient and connections the engine closes", () => {
       res.write("{");
       setTimeout(() => res.socket?.destroy(), 20);
     });
-    const error = await client(url).sleep(1).catch((caught: unknown) => caught);
+    const error = await client(url)
+      .sleep(1)
+      .catch((caught: unknown) => caught);
     expect(isLlmuxError(error, "LLMUX_ERR_CONTROL_UNREACHABLE")).toBe(true);
     expect(seen).toEqual(["POST /sleep?level=1"]);
   });

@@ -1,12 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Pool } from "undici";
-import {
-  AbortedError,
-  ControlHttpError,
-  ControlResponseError,
-  ControlTimeoutError,
-  ControlUnreachableError,
-} from "./errors.js";
+import { AbortedError, ControlHttpError, ControlResponseError, ControlTimeoutError, ControlUnreachableError } from "./errors.js";
 import { isStaleConnectionError } from "./stale-connection.js";
 import { VERSION } from "./version.js";
 
@@ -170,10 +164,7 @@ export class VllmControlClient {
 
   /** Any call, for routes this client does not wrap. Rejects on a non-2xx status. */
   async request(method: "GET" | "POST", path: string, options: ControlCallOptions & { json?: unknown } = {}): Promise<ControlResponse> {
-    return this.#call(
-      { method, path, json: options.json, idempotent: method === "GET", accept: (status) => status >= 200 && status < 300 },
-      options,
-    );
+    return this.#call({ method, path, json: options.json, idempotent: method === "GET", accept: (status) => status >= 200 && status < 300 }, options);
   }
 
   /** Let calls in flight finish, then close the connections. Idempotent. */
@@ -211,8 +202,7 @@ export class VllmControlClient {
           attempt--;
           continue;
         }
-        const retriable =
-          error instanceof ControlUnreachableError || (error instanceof ControlHttpError && error.responseStatus >= 500);
+        const retriable = error instanceof ControlUnreachableError || (error instanceof ControlHttpError && error.responseStatus >= 500);
         if (!retriable || attempt >= retries) throw error;
         try {
           await delay(this.#retryBaseMs * 2 ** attempt, undefined, options.signal ? { signal: options.signal } : {});

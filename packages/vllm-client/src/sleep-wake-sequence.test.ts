@@ -19,7 +19,8 @@ async function peer(answers: Record<string, [number, string]> = {}): Promise<{ c
     req.on("end", () => {
       const key = `${req.method} ${req.url}`;
       seen.push(key);
-      const [status, body] = answers[key] ?? (req.url === "/is_sleeping" ? [200, `{"is_sleeping":false}`] : req.url === "/collective_rpc" ? [200, `{"results":[null]}`] : [200, ""]);
+      const [status, body] =
+        answers[key] ?? (req.url === "/is_sleeping" ? [200, `{"is_sleeping":false}`] : req.url === "/collective_rpc" ? [200, `{"results":[null]}`] : [200, ""]);
       res.statusCode = status;
       res.end(body);
     });
@@ -44,13 +45,7 @@ describe("runWakeSequence", () => {
   it("level 2 calls weights, reload_weights, kv_cache, reset_prefix_cache, is_sleeping in order and times each", async () => {
     const { control, seen } = await peer();
     const report = await runWakeSequence(control, 2, { resume: false, timeouts, now: steppingClock() });
-    expect(seen).toEqual([
-      "POST /wake_up?tags=weights",
-      "POST /collective_rpc",
-      "POST /wake_up?tags=kv_cache",
-      "POST /reset_prefix_cache",
-      "GET /is_sleeping",
-    ]);
+    expect(seen).toEqual(["POST /wake_up?tags=weights", "POST /collective_rpc", "POST /wake_up?tags=kv_cache", "POST /reset_prefix_cache", "GET /is_sleeping"]);
     expect(report.calls.map((call) => call.durationMs)).toEqual([10, 10, 10, 10, 10]);
     // started at the first read, finished at the last: 5 calls × 2 reads + 1 = 11 steps.
     expect(report.durationMs).toBe(110);

@@ -1,13 +1,7 @@
 import type { VllmControlClient } from "./control-client.js";
 import type { SleepLevel } from "@llmux/types";
 import { confirmIdle } from "./confirm-idle.js";
-import {
-  ControlTimeoutError,
-  SleepFailedError,
-  SleepTimeoutError,
-  WakeFailedError,
-  WakeTimeoutError,
-} from "./errors.js";
+import { ControlTimeoutError, SleepFailedError, SleepTimeoutError, WakeFailedError, WakeTimeoutError } from "./errors.js";
 import { LlmuxError } from "@llmux/types";
 
 /** One control call of a sleep or wake sequence and how long it took. */

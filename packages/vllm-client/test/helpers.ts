@@ -47,9 +47,7 @@ export function track(server: VllmServer): void {
  * GPU state dir (so parallel test files do not share GPU memory), the control
  * routes on, short grace and generous timeouts for a loaded machine.
  */
-export async function simServer(
-  options: Partial<VllmServerOptions> & { sim?: Record<string, string> } = {},
-): Promise<VllmServer> {
+export async function simServer(options: Partial<VllmServerOptions> & { sim?: Record<string, string> } = {}): Promise<VllmServer> {
   const stateDir = mkdtempSync(join(tmpdir(), "vllm-client-test-"));
   const { sim, ...rest } = options;
   const server = new VllmServer({

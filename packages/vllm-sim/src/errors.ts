@@ -43,10 +43,7 @@ export class SimExitedError extends SimError {
   readonly exitCode: number | null;
   readonly signal: string | null;
   constructor(exitCode: number | null, signal: string | null, lastLines: string[]) {
-    super(
-      SimExitedError.code,
-      `vllm-sim exited (code ${exitCode}, signal ${signal}) before it was ready; last lines:\n${lastLines.join("\n")}`,
-    );
+    super(SimExitedError.code, `vllm-sim exited (code ${exitCode}, signal ${signal}) before it was ready; last lines:\n${lastLines.join("\n")}`);
     this.exitCode = exitCode;
     this.signal = signal;
   }
@@ -69,10 +66,4 @@ export class SimControlError extends SimError {
 }
 
 /** Every error class of the catalogue, for the README check. */
-export const simErrorClasses = [
-  SimConfigError,
-  SimUnknownFaultError,
-  SimExitedError,
-  SimReadyTimeoutError,
-  SimControlError,
-] as const;
+export const simErrorClasses = [SimConfigError, SimUnknownFaultError, SimExitedError, SimReadyTimeoutError, SimControlError] as const;

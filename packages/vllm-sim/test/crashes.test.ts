@@ -10,7 +10,9 @@ describe("crashes like vLLM v0.13", () => {
     const response = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "too early"));
     expect(response.status).toBe(500);
     expect(((await response.json()) as Record<string, any>).error.type).toBe("InternalServerError");
-    const health = await fetch(`${s.url}/health`).then((r) => r.status).catch(() => "refused");
+    const health = await fetch(`${s.url}/health`)
+      .then((r) => r.status)
+      .catch(() => "refused");
     expect([503, "refused"]).toContain(health);
     expect(await s.exited).toEqual({ code: 1, signal: null });
     expect(s.logs().some((line) => line.includes("ERROR") && line.includes("CUDA error: an illegal memory access was encountered"))).toBe(true);

@@ -15,7 +15,20 @@ describe("event log", () => {
     await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "real", max_tokens: 1 })).text();
     await s.stop();
     const events = s.events();
-    expect(events.map((event) => event.event)).toEqual(["ready", "request_start", "request_end", "sleep", "wake", "reload", "wake", "request_start", "request_end", "request_start", "request_end", "exit"]);
+    expect(events.map((event) => event.event)).toEqual([
+      "ready",
+      "request_start",
+      "request_end",
+      "sleep",
+      "wake",
+      "reload",
+      "wake",
+      "request_start",
+      "request_end",
+      "request_start",
+      "request_end",
+      "exit",
+    ]);
     expect(events.every((event) => event.pid === s.pid && event.model === "m" && typeof event.t === "number")).toBe(true);
     expect(events[2]).toMatchObject({ outcome: "completed", id: events[1]?.id });
     expect(events[3]).toMatchObject({ level: 2 });

@@ -39,7 +39,9 @@ describe("fault injection (/_sim/fault)", () => {
     expect(await hangs(`${b.url}/wake_up`)).toBe(true);
     const c = await sim({ model: "m" });
     await c.control.fault("hang_reload");
-    expect(await hangs(`${c.url}/collective_rpc`, { headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "reload_weights" }) })).toBe(true);
+    expect(
+      await hangs(`${c.url}/collective_rpc`, { headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "reload_weights" }) }),
+    ).toBe(true);
   });
 
   it("fails or silently skips the reload (noop_reload leaves gibberish)", async () => {

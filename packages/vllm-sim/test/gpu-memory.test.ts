@@ -32,7 +32,11 @@ describe("simulated GPU memory and vllm-sim-smi", () => {
 
   it("prints one line per GPU in the order asked, with and without header and units", () => {
     expect(smi(query)).toEqual({ code: 0, stdout: "0, 81559, NVIDIA H100 80GB HBM3, 0\n", stderr: "" });
-    const two = smi(["--query-gpu=index,memory.total", "--format=csv"], { VLLM_SIM_GPU_COUNT: "2", VLLM_SIM_GPU_TOTAL_MIB: "40000", VLLM_SIM_GPU_NAME: "Sim A100" });
+    const two = smi(["--query-gpu=index,memory.total", "--format=csv"], {
+      VLLM_SIM_GPU_COUNT: "2",
+      VLLM_SIM_GPU_TOTAL_MIB: "40000",
+      VLLM_SIM_GPU_NAME: "Sim A100",
+    });
     expect(two.stdout).toBe("index, memory.total [MiB]\n0, 40000 MiB\n1, 40000 MiB\n");
     expect(smi(["--query-gpu=name", "--format=csv,noheader"], { VLLM_SIM_GPU_NAME: "Sim A100" }).stdout).toBe("Sim A100\n");
     expect(smi(["--query-gpu=index,memory.free", "--format=csv,noheader,nounits", "-i", "1"], { VLLM_SIM_GPU_COUNT: "2" }).stdout).toBe("1, 81559\n");

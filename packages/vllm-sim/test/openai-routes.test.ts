@@ -51,7 +51,10 @@ describe("OpenAI-compatible routes", () => {
     expect(one.usage.completion_tokens).toBe(1);
     const plenty = (await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: 500 }))).json()) as Record<string, any>;
     expect(plenty.choices[0].finish_reason).toBe("stop");
-    const forced = (await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: 100, ignore_eos: true }))).json()) as Record<string, any>;
+    const forced = (await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x", { max_tokens: 100, ignore_eos: true }))).json()) as Record<
+      string,
+      any
+    >;
     expect(forced.usage.completion_tokens).toBe(100);
     expect(forced.choices[0].finish_reason).toBe("length");
     const completion = (await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "once upon", temperature: 0 })).json()) as Record<string, any>;
@@ -97,7 +100,13 @@ describe("OpenAI-compatible routes", () => {
   it("adds usage to every chunk with continuous_usage_stats", async () => {
     const s = await sim({ model: "m" });
     const events = (await readSse(
-      await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", stream: true, max_tokens: 3, stream_options: { include_usage: true, continuous_usage_stats: true } }),
+      await postJson(`${s.url}/v1/completions`, {
+        model: "m",
+        prompt: "a",
+        stream: true,
+        max_tokens: 3,
+        stream_options: { include_usage: true, continuous_usage_stats: true },
+      }),
     )) as Array<any>;
     const chunks = events.filter((event) => event !== "[DONE]");
     expect(chunks.every((chunk) => chunk.usage)).toBe(true);
@@ -152,7 +161,9 @@ describe("OpenAI-compatible routes", () => {
   it("guards /v1 paths with --api-key only", async () => {
     const s = await sim({ model: "m", args: ["--api-key", "secret"] });
     expect((await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x"))).status).toBe(401);
-    const ok = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x"), { headers: { "content-type": "application/json", authorization: "Bearer secret" } });
+    const ok = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x"), {
+      headers: { "content-type": "application/json", authorization: "Bearer secret" },
+    });
     expect(ok.status).toBe(200);
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });

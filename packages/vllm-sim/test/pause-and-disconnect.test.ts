@@ -38,7 +38,9 @@ describe("pause, resume and client disconnects", () => {
 
   it("pause without waiting aborts running requests", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 20 } });
-    const running = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { max_tokens: 2000, ignore_eos: true })).then((r) => r.json() as Promise<Record<string, any>>);
+    const running = postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { max_tokens: 2000, ignore_eos: true })).then(
+      (r) => r.json() as Promise<Record<string, any>>,
+    );
     await waitFor(async () => (await s.control.stats()).requests.running === 1, "request running");
     await fetch(`${s.url}/pause`, { method: "POST" }).then((r) => r.text());
     expect((await running).choices[0].finish_reason).toBe("abort");
@@ -49,7 +51,9 @@ describe("pause, resume and client disconnects", () => {
   it("notices a client that disconnects mid-stream and counts it cancelled", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 20 } });
     const controller = new AbortController();
-    const response = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { stream: true, max_tokens: 2000, ignore_eos: true }), { signal: controller.signal });
+    const response = await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "a", { stream: true, max_tokens: 2000, ignore_eos: true }), {
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     await reader.read();
     expect((await s.control.stats()).requests.running).toBe(1);
@@ -62,7 +66,9 @@ describe("pause, resume and client disconnects", () => {
   it("notices a client that disconnects from a non-streaming or hung request", async () => {
     const s = await sim({ model: "m", knobs: { "tokens-per-sec": 10 } });
     const controller = new AbortController();
-    const pending = postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", max_tokens: 2000, ignore_eos: true }, { signal: controller.signal }).catch(() => "aborted");
+    const pending = postJson(`${s.url}/v1/completions`, { model: "m", prompt: "a", max_tokens: 2000, ignore_eos: true }, { signal: controller.signal }).catch(
+      () => "aborted",
+    );
     await waitFor(async () => (await s.control.stats()).requests.running === 1, "request running");
     controller.abort();
     expect(await pending).toBe("aborted");

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chatBody, chatText, postJson, useSims } from "./helpers.js";
 
 const post = (url: string): Promise<Response> => fetch(url, { method: "POST" });
-const isSleeping = async (url: string): Promise<boolean> =>
-  ((await (await fetch(`${url}/is_sleeping`)).json()) as { is_sleeping: boolean }).is_sleeping;
+const isSleeping = async (url: string): Promise<boolean> => ((await (await fetch(`${url}/is_sleeping`)).json()) as { is_sleeping: boolean }).is_sleeping;
 
 describe("sleep API (dev mode)", () => {
   const sim = useSims();
@@ -95,7 +94,11 @@ describe("sleep API (dev mode)", () => {
     expect(await (await postJson(`${s.url}/collective_rpc`, { method: "reload_weights" })).json()).toEqual({ results: [null, null] });
     const missing = await postJson(`${s.url}/collective_rpc`, {});
     expect(missing.status).toBe(400);
-    expect(((await missing.json()) as Record<string, any>).error).toMatchObject({ message: "Missing 'method' in request body", type: "Bad Request", code: 400 });
+    expect(((await missing.json()) as Record<string, any>).error).toMatchObject({
+      message: "Missing 'method' in request body",
+      type: "Bad Request",
+      code: 400,
+    });
     const broken = await fetch(`${s.url}/collective_rpc`, { method: "POST", body: "{" });
     expect(broken.status).toBe(400);
   });

@@ -26,7 +26,15 @@ describe("start-up and signals", () => {
     expect(statuses[0]).toBe("refused");
     expect(statuses.filter((status) => status !== "refused" && status !== 200)).toEqual([]);
     const logs = s.logs().join("\n");
-    const order = ["vLLM API server version 0.13.0", "Loading weights took", "Model loading took", "Graph capturing finished in", "init engine (profile, create kv cache, warmup model) took", "Starting vLLM API server 0 on http://127.0.0.1:", "Application startup complete."];
+    const order = [
+      "vLLM API server version 0.13.0",
+      "Loading weights took",
+      "Model loading took",
+      "Graph capturing finished in",
+      "init engine (profile, create kv cache, warmup model) took",
+      "Starting vLLM API server 0 on http://127.0.0.1:",
+      "Application startup complete.",
+    ];
     const positions = order.map((text) => logs.indexOf(text));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

@@ -31,7 +31,13 @@ describe("--uds", () => {
   it("serves every route on the socket, not on host and port, and removes the socket file on exit", async () => {
     const path = socketIn();
     const s = await sim({ model: "m", args: ["--uds", path], waitReady: false });
-    await waitFor(() => call(path, "GET", "/health").then((r) => r.status === 200).catch(() => false), "health over the socket");
+    await waitFor(
+      () =>
+        call(path, "GET", "/health")
+          .then((r) => r.status === 200)
+          .catch(() => false),
+      "health over the socket",
+    );
     expect(lstatSync(path).isSocket()).toBe(true);
     const chat = await call(path, "POST", "/v1/chat/completions", { model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
     expect(chat.status).toBe(200);

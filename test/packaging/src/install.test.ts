@@ -80,7 +80,10 @@ function withLlmuxDependencies(name: string): string[] {
 
 /** The `sh` block of a README section, as lines. */
 function shellLines(readme: string, section: string): string[] {
-  return readmeBlock(readme, section, "sh").split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  return readmeBlock(readme, section, "sh")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
 }
 
 async function shell(line: string): Promise<string> {
@@ -95,7 +98,7 @@ function expectNothingLeft(): void {
 }
 
 describe("installed from the tarballs with npm, as the READMEs say", () => {
-  it("@llmux/cli (README \"Install\"): llmux --version, and llmux demo answers a request and stops cleanly", async () => {
+  it('@llmux/cli (README "Install"): llmux --version, and llmux demo answers a request and stops cleanly', async () => {
     const lines = shellLines("packages/cli/README.md", "Install");
     expect(lines).toEqual(["npm install -g @llmux/cli", "llmux --version", "llmux demo"]);
     await npmInstall(lines[0] as string, work);
@@ -120,14 +123,14 @@ describe("installed from the tarballs with npm, as the READMEs say", () => {
     expectNothingLeft();
   });
 
-  it("@llmux/validator (README \"Install\"): llmux-validate --help", async () => {
+  it('@llmux/validator (README "Install"): llmux-validate --help', async () => {
     const lines = shellLines("packages/validator/README.md", "Install");
     expect(lines).toEqual(["npm install -g @llmux/validator", "llmux-validate --help"]);
     await npmInstall(lines[0] as string, work);
     expect(await shell(lines[1] as string)).toMatch(/^Usage: llmux-validate/m);
   });
 
-  describe("embedded (@llmux/cli README \"Embedding\")", () => {
+  describe('embedded (@llmux/cli README "Embedding")', () => {
     const project = (): string => join(work, "project");
 
     beforeAll(async () => {
@@ -176,7 +179,11 @@ describe("each tarball, linted", () => {
     const problems: string[] = [];
     for (const [name, tarball] of tarballs) {
       const data = readFileSync(tarball);
-      const result = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: "suggestion", strict: true });
+      const result = await publint({
+        pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+        level: "suggestion",
+        strict: true,
+      });
       for (const message of result.messages) problems.push(`${name}: ${formatMessage(message, result.pkg) ?? message.code}`);
     }
     expect(problems).toEqual([]);
@@ -185,7 +192,10 @@ describe("each tarball, linted", () => {
   it("are-the-types-wrong finds nothing for ESM consumers (require() of these ESM packages works from Node 20.19)", async () => {
     const attw = join(repoRoot, "test", "packaging", "node_modules", ".bin", "attw");
     for (const [name, tarball] of tarballs) {
-      const outcome = await run(attw, [tarball, "--profile", "esm-only", "--no-definitely-typed", "--format", "ascii", "--no-color"], { cwd: work, env: process.env });
+      const outcome = await run(attw, [tarball, "--profile", "esm-only", "--no-definitely-typed", "--format", "ascii", "--no-color"], {
+        cwd: work,
+        env: process.env,
+      });
       expect(outcome.code, describeOutcome(`attw ${name}`, outcome)).toBe(0);
     }
   });

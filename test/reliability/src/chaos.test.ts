@@ -21,7 +21,17 @@ import { ms, quantile, runSeed, seededRandom } from "./harness/stats.js";
 const MODELS = ["chaos-l1", "chaos-l2", "chaos-l3"] as const;
 const SLEEPERS = ["chaos-l1", "chaos-l2"];
 // The issue's list, plus a hung wake and an engine dying mid-stream.
-const FAULTS = ["crash_awake", "crash_asleep", "fail_sleep", "hang_sleep", "fail_wake", "hang_wake", "crash_mid_stream", "startup_failure", "slow_start"] as const;
+const FAULTS = [
+  "crash_awake",
+  "crash_asleep",
+  "fail_sleep",
+  "hang_sleep",
+  "fail_wake",
+  "hang_wake",
+  "crash_mid_stream",
+  "startup_failure",
+  "slow_start",
+] as const;
 type FaultKind = (typeof FAULTS)[number];
 /** The client's own bound: past the queue timeout (20 s) plus a switch with a slow start. */
 const CLIENT_TIMEOUT_MS = 60_000;
@@ -97,12 +107,27 @@ test("chaos: faults at random under load; every request ends, right model, nothi
         ...up().map((name): [FaultKind, string] => ["crash_awake", name]),
         ...inState("asleep").map((name): [FaultKind, string] => ["crash_asleep", name]),
         // Armed now, these fire at the model's next eviction (level 3 is a stop, never a /sleep).
-        ...up(SLEEPERS).flatMap((name): Array<[FaultKind, string]> => [["fail_sleep", name], ["hang_sleep", name]]),
-        ...inState("asleep", SLEEPERS).flatMap((name): Array<[FaultKind, string]> => [["fail_wake", name], ["hang_wake", name]]),
+        ...up(SLEEPERS).flatMap(
+          (name): Array<[FaultKind, string]> => [
+            ["fail_sleep", name],
+            ["hang_sleep", name],
+          ],
+        ),
+        ...inState("asleep", SLEEPERS).flatMap(
+          (name): Array<[FaultKind, string]> => [
+            ["fail_wake", name],
+            ["hang_wake", name],
+          ],
+        ),
         ...up().map((name): [FaultKind, string] => ["crash_mid_stream", name]),
       ];
       // Consumed by the chaos wrapper at the model's next start (level 3's next wake, or a restart after a crash).
-      const startup = MODELS.flatMap((name): Array<[FaultKind, string]> => [["startup_failure", name], ["slow_start", name]]);
+      const startup = MODELS.flatMap(
+        (name): Array<[FaultKind, string]> => [
+          ["startup_failure", name],
+          ["slow_start", name],
+        ],
+      );
       const candidates = stateful.length > 0 && random() < 0.75 ? stateful : startup;
       const used = (kind: FaultKind): number => injected.filter((fault) => fault.kind === kind).length;
       const fewest = Math.min(...candidates.map(([kind]) => used(kind)));
@@ -163,13 +188,19 @@ test("chaos: faults at random under load; every request ends, right model, nothi
   for (const outcome of outcomes) if (outcome.result !== "ok") bump(byReason, outcome.result);
   for (const fault of injected) bump(faultsByKind, fault.kind);
   // A fault is recovered from when its model answered correctly after it.
-  const recovered = injected.filter((fault) => outcomes.some((outcome) => outcome.model === fault.model && outcome.result === "ok" && outcome.endedAt > fault.at)).length;
+  const recovered = injected.filter((fault) =>
+    outcomes.some((outcome) => outcome.model === fault.model && outcome.result === "ok" && outcome.endedAt > fault.at),
+  ).length;
   const hung = outcomes.filter((outcome) => outcome.result === "timeout");
   // vLLM's own 500 (its error shape, not an llmux code) reaches the client when the engine dies under a
   // running request; that is allowed only right after a crash was injected into that model.
   const afterCrash = (outcome: Outcome & { endedAt: number }): boolean =>
-    injected.some((fault) => fault.model === outcome.model && fault.kind.startsWith("crash") && fault.at <= outcome.endedAt && outcome.endedAt - fault.at < 15_000);
-  const engineErrors = outcomes.filter((outcome) => outcome.status === 500 && !outcome.result.includes(":LLMUX_") && outcome.result.startsWith("http_500:") && afterCrash(outcome));
+    injected.some(
+      (fault) => fault.model === outcome.model && fault.kind.startsWith("crash") && fault.at <= outcome.endedAt && outcome.endedAt - fault.at < 15_000,
+    );
+  const engineErrors = outcomes.filter(
+    (outcome) => outcome.status === 500 && !outcome.result.includes(":LLMUX_") && outcome.result.startsWith("http_500:") && afterCrash(outcome),
+  );
   const badErrors = outcomes.filter(
     (outcome) =>
       outcome.result !== "ok" &&
@@ -207,8 +238,14 @@ test("chaos: faults at random under load; every request ends, right model, nothi
     simulatorsLeftBehind: stopped.leftBehind.length,
   });
 
-  expect(hung.map((outcome) => outcome.model), "requests that did not end before their timeout").toEqual([]);
-  expect(badErrors.map((outcome) => `${outcome.model}: ${outcome.result} ${outcome.detail ?? ""}`), "failures without an OpenAI-shaped 502/503/504").toEqual([]);
+  expect(
+    hung.map((outcome) => outcome.model),
+    "requests that did not end before their timeout",
+  ).toEqual([]);
+  expect(
+    badErrors.map((outcome) => `${outcome.model}: ${outcome.result} ${outcome.detail ?? ""}`),
+    "failures without an OpenAI-shaped 502/503/504",
+  ).toEqual([]);
   expect(byReason["wrong_model"] ?? 0, "answers from the wrong model").toBe(0);
   expect(verdict.forbiddenCrashes, "engine crashes llmux caused").toEqual([]);
   expect(verdict.requestsWhileAsleep, "requests that reached a sleeping engine").toBe(0);

@@ -27,17 +27,29 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
   const trace = family.requests.map((r) => ({ ...r, tokens: Math.min(4000, Math.max(500, r.tokens)) }));
   const ms = (value: number) => String(Math.max(1, Math.round(value / SCALE)));
   const simArgs = [
-    "--sim-startup-ms", ms(DEFAULT_SIM_COSTS.startMs),
-    "--sim-sleep1-ms", ms(DEFAULT_SIM_COSTS.sleepMs[1]),
-    "--sim-wake1-ms", ms(DEFAULT_SIM_COSTS.wakeMs[1]),
-    "--sim-sleep2-ms", ms(DEFAULT_SIM_COSTS.sleepMs[2]),
-    "--sim-wake2-ms", ms(DEFAULT_SIM_COSTS.wakeMs[2]),
-    "--sim-ttft-ms", ms(DEFAULT_SIM_SERVICE.ttftMs),
-    "--sim-tokens-per-sec", String(TOKENS_PER_SEC),
+    "--sim-startup-ms",
+    ms(DEFAULT_SIM_COSTS.startMs),
+    "--sim-sleep1-ms",
+    ms(DEFAULT_SIM_COSTS.sleepMs[1]),
+    "--sim-wake1-ms",
+    ms(DEFAULT_SIM_COSTS.wakeMs[1]),
+    "--sim-sleep2-ms",
+    ms(DEFAULT_SIM_COSTS.sleepMs[2]),
+    "--sim-wake2-ms",
+    ms(DEFAULT_SIM_COSTS.wakeMs[2]),
+    "--sim-ttft-ms",
+    ms(DEFAULT_SIM_SERVICE.ttftMs),
+    "--sim-tokens-per-sec",
+    String(TOKENS_PER_SEC),
   ];
   await run.start({
     // Admission plans with the decode rate (it would otherwise start from 40 tokens/s).
-    models: Object.entries(family.sleepLevels).map(([name, level]) => ({ name, sleepLevel: level, simArgs, config: { decode_tokens_per_sec: TOKENS_PER_SEC } })),
+    models: Object.entries(family.sleepLevels).map(([name, level]) => ({
+      name,
+      sleepLevel: level,
+      simArgs,
+      config: { decode_tokens_per_sec: TOKENS_PER_SEC },
+    })),
     policy: { policy_type: "time_slice", max_wait_secs: MAX_WAIT_SECS, request_timeout_secs: 120, drain_timeout_secs: 60 },
   });
 
@@ -68,7 +80,13 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
       }
       const usage = /"completion_tokens":(\d+)/.exec(text.slice(text.lastIndexOf('"usage"')));
       const end = performance.now();
-      return { status: response.statusCode, tokens: usage ? Number(usage[1]) : undefined, waitMs: (firstDataAt ?? end) - sent, generationMs: end - (firstDataAt ?? end), done: text.includes("data: [DONE]") };
+      return {
+        status: response.statusCode,
+        tokens: usage ? Number(usage[1]) : undefined,
+        waitMs: (firstDataAt ?? end) - sent,
+        generationMs: end - (firstDataAt ?? end),
+        done: text.includes("data: [DONE]"),
+      };
     }),
   );
 
@@ -87,6 +105,9 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
   const switchMs = (Math.max(DEFAULT_SIM_COSTS.sleepMs[1], DEFAULT_SIM_COSTS.sleepMs[2]) + DEFAULT_SIM_COSTS.startMs) / SCALE;
   const boundMs = MAX_WAIT_SECS * 1000 + longestGenerationMs + switchMs + 1_000;
   const worst = Math.max(...outcomes.map((o) => o.waitMs));
-  if (process.env.LLMUX_PRINT_TABLES === "1") console.log(`${trace.length} requests, longest wait ${Math.round(worst)} ms, bound ${Math.round(boundMs)} ms, longest generation ${Math.round(longestGenerationMs)} ms`);
+  if (process.env.LLMUX_PRINT_TABLES === "1")
+    console.log(
+      `${trace.length} requests, longest wait ${Math.round(worst)} ms, bound ${Math.round(boundMs)} ms, longest generation ${Math.round(longestGenerationMs)} ms`,
+    );
   expect(worst, `longest wait ${Math.round(worst)} ms, bound ${Math.round(boundMs)} ms, ${trace.length} requests`).toBeLessThanOrEqual(boundMs);
 }, 180_000);

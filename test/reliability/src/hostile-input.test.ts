@@ -46,8 +46,8 @@ async function expectStatus(parts: Array<string | Buffer>, allowed: number[], op
     const status = result.statuses[0];
     if (status === undefined) figures.closedWithoutAnswer++;
     else bump(figures.byStatus, String(status));
-    expect(status === undefined ? "closed" : status, `answer:\n${result.text.slice(0, 400)}`).toSatisfy(
-      (value: number | string) => (typeof value === "number" ? allowed.includes(value) : allowed.includes(0)),
+    expect(status === undefined ? "closed" : status, `answer:\n${result.text.slice(0, 400)}`).toSatisfy((value: number | string) =>
+      typeof value === "number" ? allowed.includes(value) : allowed.includes(0),
     );
     if (status !== undefined && status >= 400 && status !== 431 && status !== 408) {
       // Every error llmux writes itself is OpenAI-shaped.
@@ -207,7 +207,9 @@ describe("bodies", () => {
   test("a declared body over max_body_bytes answers 413 before any byte of it is sent", async () => {
     // Only the headers go out, so the answer cannot race the upload (see the next test for that race).
     // (llmux first waits a few seconds for a body to drain; the answer must still come.)
-    await expectStatus([rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Content-Length": "5000000000" })], [413], { timeoutMs: 30_000 });
+    await expectStatus([rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Content-Length": "5000000000" })], [413], {
+      timeoutMs: 30_000,
+    });
   });
 
   test("a client still sending a large body reads its 413 (no reset before the answer)", async () => {
@@ -220,7 +222,11 @@ describe("bodies", () => {
       ["declared 8 MB", [json(Buffer.alloc(8_000_000, 0x20))]],
       [
         "chunked 1.3 MB",
-        [rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }), ...Array.from({ length: 20 }, () => chunk), Buffer.from("0\r\n\r\n")],
+        [
+          rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }),
+          ...Array.from({ length: 20 }, () => chunk),
+          Buffer.from("0\r\n\r\n"),
+        ],
       ],
     ];
     const seen: Record<string, number> = {};
@@ -239,8 +245,15 @@ describe("bodies", () => {
   test("framing attacks answer 400", async () => {
     const body = JSON.stringify({ model: "m1" });
     const cases: Buffer[] = [
-      rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Content-Length": String(body.length), "Transfer-Encoding": "chunked" }, `0\r\n\r\n${body}`),
-      Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+      rawRequest(
+        "POST",
+        "/v1/chat/completions",
+        { "Content-Type": "application/json", "Content-Length": String(body.length), "Transfer-Encoding": "chunked" },
+        `0\r\n\r\n${body}`,
+      ),
+      Buffer.from(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ),
       rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Content-Length": "-1" }, ""),
       rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Content-Length": "abc" }, ""),
       rawRequest("POST", "/v1/chat/completions", { "Content-Type": "application/json", "Transfer-Encoding": "gzip, chunked, identity" }, "0\r\n\r\n"),
@@ -326,7 +339,10 @@ describe("pipelining", () => {
     figures.cases++;
     expect(result.statuses.slice(0, 2)).toEqual([200, 404]);
     // After a 400 for a bad target the server may close the connection; nothing else may happen.
-    expect([[200, 404, 400, 200], [200, 404, 400]]).toContainEqual(result.statuses);
+    expect([
+      [200, 404, 400, 200],
+      [200, 404, 400],
+    ]).toContainEqual(result.statuses);
     const after = await simStats("m1");
     expect(after.sleeps).toBe(before.sleeps);
     expect(after.reloads).toBe(before.reloads);
@@ -398,7 +414,8 @@ describe("disconnects at every phase", () => {
 
 function engineRequests(model: string, outcome?: string): number {
   return readEvents(run.eventLog).filter(
-    (event) => event.model === model && (outcome === undefined ? event.event === "request_start" : event.event === "request_end" && event["outcome"] === outcome),
+    (event) =>
+      event.model === model && (outcome === undefined ? event.event === "request_start" : event.event === "request_end" && event["outcome"] === outcome),
   ).length;
 }
 

@@ -70,7 +70,9 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
   let idle = false;
   let lastStatus: unknown;
   for (let attempt = 0; attempt < 200 && !idle; attempt++) {
-    const status = (await getJson(`${run.url}/llmux/status`)) as { proxy?: { in_flight?: number }; models?: Array<{ queue_depth: number; in_flight: number }> } | undefined;
+    const status = (await getJson(`${run.url}/llmux/status`)) as
+      | { proxy?: { in_flight?: number }; models?: Array<{ queue_depth: number; in_flight: number }> }
+      | undefined;
     lastStatus = status;
     const models = status?.models ?? [];
     idle = status?.proxy?.in_flight === 0 && models.length === MODELS.length && models.every((model) => model.queue_depth === 0 && model.in_flight === 0);

@@ -35,7 +35,9 @@ test("level-3 switches without any fault count no restarts", async () => {
   expect(verdict.crashReasons).toEqual({});
   const totals = await metricTotals(run.metricsUrl, ["llmux_model_restarts_total", "llmux_switches_total"]);
   const status = (await getJson(`${run.url}/llmux/status`)) as { models: Array<{ name: string; restarts: number }> };
-  process.stdout.write(`reliability metrics: ${JSON.stringify(totals)}; status restarts ${JSON.stringify(status.models.map((model) => [model.name, model.restarts]))}\n`);
+  process.stdout.write(
+    `reliability metrics: ${JSON.stringify(totals)}; status restarts ${JSON.stringify(status.models.map((model) => [model.name, model.restarts]))}\n`,
+  );
   expect(totals["llmux_switches_total"]).toBeGreaterThanOrEqual(4);
   expect(totals["llmux_model_restarts_total"], "llmux_model_restarts_total counts unexpected exits only").toBe(0);
   expect(status.models.map((model) => [model.name, model.restarts])).toEqual([

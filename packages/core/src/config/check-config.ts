@@ -18,7 +18,9 @@ export function checkConfig(config: LlmuxConfig): string[] {
         const alone = model.gpu_memory_utilization + reserve;
         warnings.push(
           `models["${name}"] needs ${(model.gpu_memory_utilization * 100).toFixed(0)}% of GPU ${gpu}, but ${sleepers.length} sleeping model(s) there keep ${(sleepers.length * config.gpu.sleep_reserve_gib).toFixed(1)} GiB; ` +
-            (alone > 1 ? "it cannot start while any other model sleeps on that GPU" : "llmux will stop sleepers (level 3) to make room, which makes their next wake a cold start") +
+            (alone > 1
+              ? "it cannot start while any other model sleeps on that GPU"
+              : "llmux will stop sleepers (level 3) to make room, which makes their next wake a cold start") +
             "; lower gpu_memory_utilization or use sleep_level 3 for some models.",
         );
       }

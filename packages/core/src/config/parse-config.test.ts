@@ -77,7 +77,10 @@ describe("parseConfig", () => {
       priority: 0,
       max_drain_secs: null,
     });
-    expect(parseConfig({ models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002, max_drain_secs: 5 } }, policy: { max_drain_secs: 1 } }).models).toMatchObject({
+    expect(
+      parseConfig({ models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002, max_drain_secs: 5 } }, policy: { max_drain_secs: 1 } })
+        .models,
+    ).toMatchObject({
       a: { max_drain_secs: 1 },
       b: { max_drain_secs: 5 },
     });
@@ -91,7 +94,9 @@ describe("parseConfig", () => {
     expect(() => parseConfig(models({ max_concurrency: 64, extra_args: ["--max-num-seqs", "32"] }))).toThrow(
       /models\["a"\]\.max_concurrency: expected at most 32 \(--max-num-seqs in extra_args/,
     );
-    expect(() => parseConfig(models({ extra_args: ["--max-num-seqs", "many"] }))).toThrow(/models\["a"\]\.extra_args\[1\]: expected a positive integer after --max-num-seqs/);
+    expect(() => parseConfig(models({ extra_args: ["--max-num-seqs", "many"] }))).toThrow(
+      /models\["a"\]\.extra_args\[1\]: expected a positive integer after --max-num-seqs/,
+    );
     expect(() => parseConfig(models({ max_concurrency: 0 }))).toThrow(/models\["a"\]\.max_concurrency/);
   });
 
@@ -107,9 +112,9 @@ describe("parseConfig", () => {
     );
     const pinned = { model_path: "x", pinned: true, gpu_memory_utilization: 0.5 };
     expect(parseConfig({ models: { a: { ...pinned, port: 8001 }, b: { ...pinned, port: 8002 } } }).models.b?.pinned).toBe(true);
-    expect(() =>
-      parseConfig({ models: { a: { ...pinned, port: 8001 }, b: { ...pinned, port: 8002, gpu_memory_utilization: 0.6 } } }),
-    ).toThrow(/models\["b"\]\.pinned: expected pinned models that fit together, found a, b needing 110% of GPU 0/);
+    expect(() => parseConfig({ models: { a: { ...pinned, port: 8001 }, b: { ...pinned, port: 8002, gpu_memory_utilization: 0.6 } } })).toThrow(
+      /models\["b"\]\.pinned: expected pinned models that fit together, found a, b needing 110% of GPU 0/,
+    );
   });
 
   it("a model's sleep_level defaults to the policy's; gpus to 0..tp-1", () => {
@@ -192,7 +197,16 @@ describe("parseConfig", () => {
   });
 
   it("rejects every spelling that disables sleep mode or overrides llmux's flags", () => {
-    const spellings = ["--no-enable-sleep-mode", "--enable-sleep-mode=false", "--enable_sleep_mode", "--no_enable_sleep_mode", "--enable-sleep", "--uds=/tmp/x", "--served", "--host=0.0.0.0"];
+    const spellings = [
+      "--no-enable-sleep-mode",
+      "--enable-sleep-mode=false",
+      "--enable_sleep_mode",
+      "--no_enable_sleep_mode",
+      "--enable-sleep",
+      "--uds=/tmp/x",
+      "--served",
+      "--host=0.0.0.0",
+    ];
     const issues = issuesOf({ models: { a: { model_path: "x", port: 8001, extra_args: spellings } } });
     expect(issues.map((issue) => issue.path)).toEqual(spellings.map((_, index) => `models["a"].extra_args[${index}]`));
     expect(issues[0]?.message).toMatch(/expected no --no-enable-sleep-mode .*frees nothing/);
@@ -206,12 +220,20 @@ describe("parseConfig", () => {
   it("rejects durations longer than a timer can wait, in every duration field", () => {
     const tooLong = 3e6;
     const issues = issuesOf({
-      policy: { request_timeout_secs: tooLong, drain_timeout_secs: tooLong, sleep_timeout_secs: tooLong, wake_timeout_secs: tooLong, startup_backoff_secs: tooLong },
+      policy: {
+        request_timeout_secs: tooLong,
+        drain_timeout_secs: tooLong,
+        sleep_timeout_secs: tooLong,
+        wake_timeout_secs: tooLong,
+        startup_backoff_secs: tooLong,
+      },
       proxy: { keepalive_interval_secs: tooLong, idle_timeout_secs: tooLong, headers_timeout_secs: tooLong, shutdown_grace_secs: tooLong },
       models: { a: { model_path: "x", port: 8001, startup_timeout_secs: tooLong } },
     });
     expect(issues).toHaveLength(10);
-    expect(issues.find((issue) => issue.path === "policy.request_timeout_secs")?.message).toMatch(/<= 2147483\.647 \(the longest duration a timer can wait, about 24\.8 days\), found number 3000000/);
+    expect(issues.find((issue) => issue.path === "policy.request_timeout_secs")?.message).toMatch(
+      /<= 2147483\.647 \(the longest duration a timer can wait, about 24\.8 days\), found number 3000000/,
+    );
     expect(() => parseConfig({ ...minimal, policy: { request_timeout_secs: 2_147_483 } })).not.toThrow();
   });
 
@@ -223,7 +245,9 @@ describe("parseConfig", () => {
   });
 
   it("rejects model names that are special on JavaScript objects (a __proto__ key is not silently dropped)", () => {
-    const input = JSON.parse('{"models": {"__proto__": {"model_path": "x", "port": 8001}, "constructor": {"model_path": "y", "port": 8002}, "ok": {"model_path": "z", "port": 8003}}}') as unknown;
+    const input = JSON.parse(
+      '{"models": {"__proto__": {"model_path": "x", "port": 8001}, "constructor": {"model_path": "y", "port": 8002}, "ok": {"model_path": "z", "port": 8003}}}',
+    ) as unknown;
     expect(issuesOf(input).map((issue) => issue.path)).toEqual(['models["__proto__"]', 'models["constructor"]']);
     expect(issuesOf({ models: { prototype: { model_path: "x", port: 8001 } } })[0]?.message).toMatch(/reserved by JavaScript/);
   });
@@ -256,7 +280,10 @@ describe("parseConfig", () => {
 
   it("bounds proxy.log_lines", () => {
     expect(issuesOf({ ...minimal, proxy: { log_lines: 100001 } })[0]?.path).toBe("proxy.log_lines");
-    expect(parseConfig({ ...minimal, proxy: { log_lines: 0, model_override_header: false } }).proxy).toMatchObject({ log_lines: 0, model_override_header: false });
+    expect(parseConfig({ ...minimal, proxy: { log_lines: 0, model_override_header: false } }).proxy).toMatchObject({
+      log_lines: 0,
+      model_override_header: false,
+    });
   });
 
   it("rejects a gpus list that does not match tensor_parallel_size", () => {
@@ -274,7 +301,9 @@ describe("parseConfig", () => {
 
 describe("checkConfig", () => {
   it("has nothing to say about the usual one-awake setup", () => {
-    expect(checkConfig(parseConfig({ policy: { sleep_level: 1 }, models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002 } } }))).toEqual([]);
+    expect(
+      checkConfig(parseConfig({ policy: { sleep_level: 1 }, models: { a: { model_path: "x", port: 8001 }, b: { model_path: "y", port: 8002 } } })),
+    ).toEqual([]);
   });
 
   it("warns when sleepers' reserves leave too little room for a model's start-up", () => {

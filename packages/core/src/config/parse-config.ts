@@ -65,7 +65,10 @@ function admissionLimit(name: string, explicit: number | undefined, extraArgs: r
   if (seqs !== undefined) {
     fromArgs = Number(seqs.value);
     if (seqs.value === undefined || !/^[1-9][0-9]*$/.test(seqs.value)) {
-      issues.push({ path: formatPath(["models", name, "extra_args", seqs.index]), message: `expected a positive integer after --max-num-seqs, found ${describeValue(seqs.value)}` });
+      issues.push({
+        path: formatPath(["models", name, "extra_args", seqs.index]),
+        message: `expected a positive integer after --max-num-seqs, found ${describeValue(seqs.value)}`,
+      });
       fromArgs = undefined;
     }
   }
@@ -87,7 +90,10 @@ function reservedModelNames(input: unknown): ConfigIssue[] {
   if (models === null || typeof models !== "object") return [];
   return Object.keys(models)
     .filter((name) => RESERVED_MODEL_NAMES.includes(name))
-    .map((name) => ({ path: formatPath(["models", name]), message: `expected a model name other than ${RESERVED_MODEL_NAMES.join(", ")} (reserved by JavaScript), found ${JSON.stringify(name)}` }));
+    .map((name) => ({
+      path: formatPath(["models", name]),
+      message: `expected a model name other than ${RESERVED_MODEL_NAMES.join(", ")} (reserved by JavaScript), found ${JSON.stringify(name)}`,
+    }));
 }
 
 function crossCheck(config: LlmuxConfig): ConfigIssue[] {
@@ -131,7 +137,10 @@ function crossCheck(config: LlmuxConfig): ConfigIssue[] {
         message: `expected at most gpu.count (${count}) GPUs, found ${model.tensor_parallel_size}`,
       });
     } else if (count !== undefined && model.placement === "fixed" && model.gpus.some((gpu) => gpu >= count)) {
-      issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected GPU indices below gpu.count (${count}), found ${JSON.stringify(model.gpus)}` });
+      issues.push({
+        path: formatPath(["models", name, "gpus"]),
+        message: `expected GPU indices below gpu.count (${count}), found ${JSON.stringify(model.gpus)}`,
+      });
     }
     if (new Set(model.gpus).size !== model.gpus.length) {
       issues.push({ path: formatPath(["models", name, "gpus"]), message: `expected distinct GPU indices, found ${JSON.stringify(model.gpus)}` });
@@ -188,7 +197,8 @@ function aliasIssues(name: string, aliases: readonly string[], owners: Map<strin
       return;
     }
     const owner = owners.get(alias);
-    if (owner !== undefined) issues.push({ path, message: `expected a name no other model or alias uses, found ${JSON.stringify(alias)}, already used by ${owner}` });
+    if (owner !== undefined)
+      issues.push({ path, message: `expected a name no other model or alias uses, found ${JSON.stringify(alias)}, already used by ${owner}` });
     else owners.set(alias, path);
   });
   return issues;
@@ -215,15 +225,25 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
         const hint = closest(key, knownKeysAt(path));
         return {
           path: formatPath([...path, key]),
-          message: `unknown key${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${knownKeysAt(path).filter((k) => k !== "$schema").join(", ")})`,
+          message: `unknown key${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${knownKeysAt(path)
+            .filter((k) => k !== "$schema")
+            .join(", ")})`,
         };
       });
     case "invalid_type":
-      return [{ path: formatPath(path), message: found === undefined ? `required ${issue.expected}, found nothing` : `expected ${issue.expected}, found ${describeValue(found)}` }];
+      return [
+        {
+          path: formatPath(path),
+          message: found === undefined ? `required ${issue.expected}, found nothing` : `expected ${issue.expected}, found ${describeValue(found)}`,
+        },
+      ];
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
-      const what = issue.origin === "array" || issue.origin === "string" ? `length ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}` : `a number ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`;
+      const what =
+        issue.origin === "array" || issue.origin === "string"
+          ? `length ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`
+          : `a number ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`;
       const why = issue.code === "too_big" && issue.maximum === MAX_TIMER_SECS ? " (the longest duration a timer can wait, about 24.8 days)" : "";
       return [{ path: formatPath(path), message: `expected ${what}${why}, found ${describeValue(found)}` }];
     }

@@ -33,7 +33,9 @@ export const modelSchema = z.strictObject({
     .array(z.int().min(0))
     .min(1)
     .optional()
-    .describe("GPU indices (CUDA_VISIBLE_DEVICES). Default: chosen by llmux at each start among `gpu.count` GPUs (0 .. tensor_parallel_size-1 on one GPU's machine)."),
+    .describe(
+      "GPU indices (CUDA_VISIBLE_DEVICES). Default: chosen by llmux at each start among `gpu.count` GPUs (0 .. tensor_parallel_size-1 on one GPU's machine).",
+    ),
   startup_timeout_secs: positiveSecs.default(600),
   max_concurrency: z
     .int()
@@ -41,19 +43,21 @@ export const modelSchema = z.strictObject({
     .optional()
     .describe("Requests llmux lets into this model's vLLM at once; more wait in llmux's queue. Default: `--max-num-seqs` from extra_args, else 256."),
   max_queue: z.int().min(0).optional().describe("Requests that may wait for this model; past it a new one is answered 429 at once. Default: no cap."),
-  decode_tokens_per_sec: z
-    .number()
-    .gt(0)
-    .default(40)
-    .describe("Expected decode rate of one sequence, until llmux has measured it (admission plans with it)."),
+  decode_tokens_per_sec: z.number().gt(0).default(40).describe("Expected decode rate of one sequence, until llmux has measured it (admission plans with it)."),
   idle_timeout_secs: secs
     .optional()
     .describe("Sleep this model (at its sleep_level) after this long without a request; 0 = never. Default: policy.idle_timeout_secs."),
   asleep_timeout_secs: secs
     .optional()
     .describe("Stop this model after this long asleep, freeing the host RAM a sleeper holds; 0 = never. Default: policy.asleep_timeout_secs."),
-  preload: z.boolean().default(false).describe("Start this model when llmux starts (then warm it up and leave it awake or asleep), so its first request costs a wake."),
-  warmup: z.boolean().default(false).describe("Send a 1-token request after every cold start and wake, before the first client request is admitted (reported as switch phase `warmup`)."),
+  preload: z
+    .boolean()
+    .default(false)
+    .describe("Start this model when llmux starts (then warm it up and leave it awake or asleep), so its first request costs a wake."),
+  warmup: z
+    .boolean()
+    .default(false)
+    .describe("Send a 1-token request after every cold start and wake, before the first client request is admitted (reported as switch phase `warmup`)."),
   pinned: z.boolean().default(false).describe("Never evict this model once awake; every pinned model must fit at once."),
   priority: z
     .int()
@@ -63,7 +67,9 @@ export const modelSchema = z.strictObject({
     .describe("Higher wins: evictions take lower priorities first; among waiting models the policy prefers higher priorities within its fairness bound."),
   max_drain_secs: secs
     .optional()
-    .describe("Longest a switch waits for this model's generations before it pauses the resumable ones (resumed as continuations when the model is awake again). Default: policy.max_drain_secs."),
+    .describe(
+      "Longest a switch waits for this model's generations before it pauses the resumable ones (resumed as continuations when the model is awake again). Default: policy.max_drain_secs.",
+    ),
 });
 
 export const policySchema = z.strictObject({
@@ -72,15 +78,15 @@ export const policySchema = z.strictObject({
   drain_before_switch: z.boolean().default(true).describe("Wait for in-flight requests before sleeping a model; false aborts them."),
   sleep_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
   min_active_secs: secs.default(5).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
-  max_wait_secs: positiveSecs
-    .default(30)
-    .describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),
+  max_wait_secs: positiveSecs.default(30).describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),
   max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
   idle_timeout_secs: secs.default(0).describe("Sleep an awake model (at its sleep_level) after this long without a request; 0 = never."),
   asleep_timeout_secs: secs.default(0).describe("Stop a sleeping model after this long asleep; 0 = never."),
   max_drain_secs: secs
     .optional()
-    .describe("Longest a switch waits for generations before it pauses the resumable ones (chat and completions; see the README). Default: off, switches wait for every generation."),
+    .describe(
+      "Longest a switch waits for generations before it pauses the resumable ones (chat and completions; see the README). Default: off, switches wait for every generation.",
+    ),
   max_preemptions: z.int().min(0).default(3).describe("How often one request may be paused; after that it runs to completion."),
   drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
   sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
@@ -116,12 +122,7 @@ export const proxySchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Route by a `model-override` request header (as the onwards gateway sets it) instead of the body's `model`."),
-  log_lines: z
-    .int()
-    .min(0)
-    .max(100000)
-    .default(1000)
-    .describe("Lines kept for GET /llmux/logs: llmux's own, and each model's vLLM output (0 keeps none)."),
+  log_lines: z.int().min(0).max(100000).default(1000).describe("Lines kept for GET /llmux/logs: llmux's own, and each model's vLLM output (0 keeps none)."),
   upstream_keepalive_secs: positiveSecs
     .max(UPSTREAM_KEEPALIVE_MAX_SECS)
     .default(4)
@@ -135,7 +136,9 @@ export const proxySchema = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe("Client connections served (default: half of the open-files limit left after 128 for llmux itself, between 64 and 16384); beyond it (plus a reserve for /health, /status and admin routes) new requests get 503 and the connection is closed."),
+    .describe(
+      "Client connections served (default: half of the open-files limit left after 128 for llmux itself, between 64 and 16384); beyond it (plus a reserve for /health, /status and admin routes) new requests get 503 and the connection is closed.",
+    ),
 });
 
 export const configSchema = z.strictObject({
@@ -152,12 +155,12 @@ export const configSchema = z.strictObject({
   metrics_on_proxy_port: z
     .boolean()
     .default(false)
-    .describe("Also serve metrics_path on port, for scrapers that read the inference port (the Gateway API Inference Extension's endpoint picker does by default)."),
+    .describe(
+      "Also serve metrics_path on port, for scrapers that read the inference port (the Gateway API Inference Extension's endpoint picker does by default).",
+    ),
   vllm_command: z.string().min(1).default("vllm"),
   vllm_logging: z.boolean().default(false),
-  models: z
-    .record(z.string(), modelSchema)
-    .refine((models) => Object.keys(models).length > 0, { message: "expected at least one model, found none" }),
+  models: z.record(z.string(), modelSchema).refine((models) => Object.keys(models).length > 0, { message: "expected at least one model, found none" }),
   policy: policySchema.prefault({}),
   gpu: gpuSchema.prefault({}),
   proxy: proxySchema.prefault({}),

@@ -7,7 +7,10 @@ export type ProxyConfig = z.output<typeof proxySchema>;
 export type PolicyType = PolicyConfig["policy_type"];
 
 /** One model after defaults: `sleep_level`, `gpus`, `max_concurrency`, the idle timeouts and `max_drain_secs` are always set. */
-export type ModelConfig = Omit<z.output<typeof modelSchema>, "sleep_level" | "gpus" | "max_concurrency" | "idle_timeout_secs" | "asleep_timeout_secs" | "max_drain_secs"> & {
+export type ModelConfig = Omit<
+  z.output<typeof modelSchema>,
+  "sleep_level" | "gpus" | "max_concurrency" | "idle_timeout_secs" | "asleep_timeout_secs" | "max_drain_secs"
+> & {
   /** Resolved from the model or the policy; null: never pause this model's generations. */
   max_drain_secs: number | null;
   sleep_level: 1 | 2 | 3;

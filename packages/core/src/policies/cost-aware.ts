@@ -95,7 +95,9 @@ export const costAwarePolicy: Policy = {
       const soon = options
         .filter((o) => o !== home && o.mustStartAt <= view.now + PIGGYBACK_SHARE * maxWaitMs && takers.some((t) => t !== o && sameEvictees(t, o)))
         .sort((a, b) => a.oldest - b.oldest);
-      const ranked = [...takers, ...quiet].filter((o) => fair(view, options, o)).sort((a, b) => b.model.priority - a.model.priority || score(b, view.now) - score(a, view.now));
+      const ranked = [...takers, ...quiet]
+        .filter((o) => fair(view, options, o))
+        .sort((a, b) => b.model.priority - a.model.priority || score(b, view.now) - score(a, view.now));
       const piggy = soon.find((o) => fair(view, options, o) && !onlyBusyEvictee(view, o));
       if (piggy) [chosen, reason] = [piggy, "same trip"];
       else if (ranked[0]) [chosen, reason] = [ranked[0], takers.includes(ranked[0]) ? "waiting outweighs the switch" : "evictees quiet"];

@@ -185,7 +185,9 @@ describe("time_slice", () => {
   });
 
   it("serves the oldest due model first", () => {
-    const decision = timeSlicePolicy.decide(view(130_000, [awake({ inFlightEndsAt: 100_000 }), model("b", { queue: [95_000] }), model("c", { queue: [90_000] })]));
+    const decision = timeSlicePolicy.decide(
+      view(130_000, [awake({ inFlightEndsAt: 100_000 }), model("b", { queue: [95_000] }), model("c", { queue: [90_000] })]),
+    );
     expect(decision).toMatchObject({ action: "switch", model: "c" });
   });
 });

@@ -11,7 +11,17 @@ describe("hotSetTrace", () => {
   });
 
   it("sends most traffic to a few models at a time, at about the asked rate, in arrival order", () => {
-    const trace = hotSetTrace({ models: MODELS, seed: 5, durationSecs: 200, ratePerSec: 10, hotCount: 4, periodSecs: 1e9, dominance: 0.95, minTokens: 10, maxTokens: 20 });
+    const trace = hotSetTrace({
+      models: MODELS,
+      seed: 5,
+      durationSecs: 200,
+      ratePerSec: 10,
+      hotCount: 4,
+      periodSecs: 1e9,
+      dominance: 0.95,
+      minTokens: 10,
+      maxTokens: 20,
+    });
     expect(trace.length).toBeGreaterThan(1700);
     expect(trace.length).toBeLessThan(2300);
     expect(trace.every((request, index) => index === 0 || request.t >= (trace[index - 1]?.t ?? 0))).toBe(true);
@@ -19,7 +29,10 @@ describe("hotSetTrace", () => {
     // One period over the whole trace: four models take the dominant share.
     const counts = new Map<string, number>();
     for (const request of trace) counts.set(request.model, (counts.get(request.model) ?? 0) + 1);
-    const topFour = [...counts.values()].sort((a, b) => b - a).slice(0, 4).reduce((sum, count) => sum + count, 0);
+    const topFour = [...counts.values()]
+      .sort((a, b) => b - a)
+      .slice(0, 4)
+      .reduce((sum, count) => sum + count, 0);
     expect(topFour / trace.length).toBeGreaterThan(0.93);
     expect(counts.size).toBeGreaterThan(4);
   });

@@ -1,4 +1,13 @@
-export { SimEngine, DEFAULT_SIM_COSTS, mergeCosts, type SimEngineCall, type SimEngineCosts, type SimEngineCostsInput, type SimEngineState, type SimFault } from "./sim-engine.js";
+export {
+  SimEngine,
+  DEFAULT_SIM_COSTS,
+  mergeCosts,
+  type SimEngineCall,
+  type SimEngineCosts,
+  type SimEngineCostsInput,
+  type SimEngineState,
+  type SimFault,
+} from "./sim-engine.js";
 export { parseTrace, formatTrace, type TraceRequest } from "./trace.js";
 export { alternatingTrace, burstyTrace, seededRandom } from "./generate-trace.js";
 export { hotSetTrace, type HotSetTraceOptions } from "./hot-set-trace.js";

@@ -190,7 +190,12 @@ export class SimEngine implements Engine {
         signal?.removeEventListener("abort", onAbort);
         if (!uninterruptible) this.#pending = undefined;
       };
-      const timer = Number.isFinite(ms) ? this.#clock.setTimeout(() => { done(); resolve(); }, ms) : undefined;
+      const timer = Number.isFinite(ms)
+        ? this.#clock.setTimeout(() => {
+            done();
+            resolve();
+          }, ms)
+        : undefined;
       const fail = (error: Error) => {
         if (timer !== undefined) this.#clock.clearTimeout(timer);
         done();

@@ -52,7 +52,12 @@ export function familyConfig(family: FamilyTrace, policy: Record<string, unknown
     models: Object.fromEntries(
       names.map((name, index) => [
         name,
-        { model_path: `sim/${name}`, port: 8001 + index, sleep_level: family.sleepLevels[name], extra_args: ["--max-num-seqs", String(DEFAULT_SIM_SERVICE.maxConcurrency)] },
+        {
+          model_path: `sim/${name}`,
+          port: 8001 + index,
+          sleep_level: family.sleepLevels[name],
+          extra_args: ["--max-num-seqs", String(DEFAULT_SIM_SERVICE.maxConcurrency)],
+        },
       ]),
     ),
     policy: { request_timeout_secs: 3600, drain_timeout_secs: 300, max_wait_secs: 60, ...policy },
@@ -210,11 +215,14 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const scheduleNext = () => {
     const request = trace[index];
     if (!request) return;
-    clock.setTimeout(() => {
-      index++;
-      arrive(request);
-      scheduleNext();
-    }, offset + request.t * 1000 - clock.now());
+    clock.setTimeout(
+      () => {
+        index++;
+        arrive(request);
+        scheduleNext();
+      },
+      offset + request.t * 1000 - clock.now(),
+    );
   };
   scheduleNext();
   // Time moves only when nothing else can happen; each step fires the next timer.

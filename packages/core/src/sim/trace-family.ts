@@ -57,7 +57,7 @@ export const TRACE_SHAPES: Record<string, Partial<FamilyShape>> = {
   "chat-plus-batch": { models: 3, zipf: 2, load: 0.6, burstiness: 0.9, episodeSecs: 90 },
   "long-tails": { models: 4, zipf: 1, load: 0.75, outputMedian: 600, outputSigma: 1.5 },
   "mixed-levels": { models: 5, zipf: 0.8, load: 0.55, level2Share: 0.6 },
-  "light": { models: 4, zipf: 1, load: 0.15 },
+  light: { models: 4, zipf: 1, load: 0.15 },
   "light-two": { models: 2, zipf: 0.5, load: 0.3, burstiness: 0.2 },
 };
 
@@ -83,7 +83,8 @@ function meanOutput(shape: FamilyShape): number {
   const random = seededRandom(12345);
   let sum = 0;
   const n = 20_000;
-  for (let i = 0; i < n; i++) sum += Math.min(shape.maxOutputTokens, Math.max(1, Math.round(shape.outputMedian * Math.exp(shape.outputSigma * gaussian(random)))));
+  for (let i = 0; i < n; i++)
+    sum += Math.min(shape.maxOutputTokens, Math.max(1, Math.round(shape.outputMedian * Math.exp(shape.outputSigma * gaussian(random)))));
   return sum / n;
 }
 

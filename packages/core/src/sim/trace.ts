@@ -33,7 +33,10 @@ export function parseTrace(text: string): TraceRequest[] {
       typeof record.tokens !== "number" ||
       !(record.tokens >= 0)
     ) {
-      throw new CoreError("LLMUX_ERR_CONFIG", `trace line ${index + 1}: expected {"t": secs >= 0, "model": name, "tokens": n >= 0}, found ${trimmed.slice(0, 80)}`);
+      throw new CoreError(
+        "LLMUX_ERR_CONFIG",
+        `trace line ${index + 1}: expected {"t": secs >= 0, "model": name, "tokens": n >= 0}, found ${trimmed.slice(0, 80)}`,
+      );
     }
     const request: TraceRequest = { t: record.t, model: record.model, tokens: record.tokens };
     if (record.max_tokens !== undefined) {

@@ -121,4 +121,3 @@ function finish(io: ResumableIo, stitcher: ResponseStitcher): "done" {
   else sendJson(io.res, stitcher.jsonBody());
   return "done";
 }
-

@@ -63,7 +63,8 @@ export function resumablePlan(path: string, raw: Buffer): ResumablePlan | undefi
   const stream = fields.stream === true;
   const options = fields.stream_options as Record<string, unknown> | undefined | null;
   const includeUsage = stream && options !== undefined && options !== null && options.include_usage !== false;
-  const maxField = kind === "chat" && fields.max_completion_tokens !== undefined ? "max_completion_tokens" : fields.max_tokens !== undefined ? "max_tokens" : undefined;
+  const maxField =
+    kind === "chat" && fields.max_completion_tokens !== undefined ? "max_completion_tokens" : fields.max_tokens !== undefined ? "max_tokens" : undefined;
   const limit = maxField === undefined ? undefined : fields[maxField];
   if (limit !== undefined && !(typeof limit === "number" && Number.isInteger(limit) && limit > 0)) return undefined;
   return {

@@ -16,7 +16,16 @@ describe("resumablePlan", () => {
   });
 
   it("refuses what a continuation cannot carry over", () => {
-    for (const extra of [{ n: 2 }, { best_of: 3 }, { logprobs: true }, { top_logprobs: 2 }, { guided_json: {} }, { response_format: { type: "json_schema" } }, { tools: [{}] }, { continue_final_message: true }]) {
+    for (const extra of [
+      { n: 2 },
+      { best_of: 3 },
+      { logprobs: true },
+      { top_logprobs: 2 },
+      { guided_json: {} },
+      { response_format: { type: "json_schema" } },
+      { tools: [{}] },
+      { continue_final_message: true },
+    ]) {
       expect(resumablePlan("/v1/chat/completions", json({ ...chat, ...extra })), JSON.stringify(extra)).toBeUndefined();
     }
     expect(resumablePlan("/v1/chat/completions", json({ ...chat, tools: [{}], tool_choice: "none" }))).toBeDefined();
@@ -44,7 +53,7 @@ describe("partBody", () => {
 describe("SseEventReader and ResponseStitcher", () => {
   it("splits events across chunk borders", () => {
     const reader = new SseEventReader();
-    expect(reader.push(Buffer.from("data: {\"a\":1}\n\nda"))).toEqual(['{"a":1}']);
+    expect(reader.push(Buffer.from('data: {"a":1}\n\nda'))).toEqual(['{"a":1}']);
     expect(reader.push(Buffer.from("ta: [DONE]\r\n\r\n: comment\n\n"))).toEqual(["[DONE]"]);
   });
 
@@ -53,7 +62,14 @@ describe("SseEventReader and ResponseStitcher", () => {
     if (!plan) throw new Error("plan");
     const stitcher = new ResponseStitcher(plan);
     const chunk = (id: string, delta: Record<string, unknown>, completion: number, prompt: number, finish: string | null = null) =>
-      JSON.stringify({ id, object: "chat.completion.chunk", created: id === "one" ? 1 : 2, model: "m", choices: [{ index: 0, delta, finish_reason: finish }], usage: { prompt_tokens: prompt, completion_tokens: completion } });
+      JSON.stringify({
+        id,
+        object: "chat.completion.chunk",
+        created: id === "one" ? 1 : 2,
+        model: "m",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+        usage: { prompt_tokens: prompt, completion_tokens: completion },
+      });
     expect(stitcher.step(chunk("one", { role: "assistant", content: "" }, 0, 5)).kind).toBe("chunk");
     const out = stitcher.step(chunk("one", { content: "a" }, 1, 5));
     expect(out.kind === "chunk" && JSON.parse(out.out.slice(6))).toMatchObject({ id: "one", created: 1 });

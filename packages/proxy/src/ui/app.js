@@ -1,7 +1,6 @@
 // The llmux status page: one fetch-based event stream (so the key can go in a
 // header, which EventSource cannot send) renders every change as it happens.
 
-
 const KEY_STORE = "llmux.key";
 const $ = (id) => document.getElementById(id);
 let key = localStorage.getItem(KEY_STORE) || "";

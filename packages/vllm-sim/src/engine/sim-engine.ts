@@ -7,10 +7,7 @@ import { RequestGate } from "./request-gate.js";
 import { engineStats } from "./engine-stats.js";
 
 /** How an engine call ends, for the HTTP layer to translate. */
-export type EngineReply =
-  | { kind: "ok" }
-  | { kind: "error"; status: number; message: string; type?: string }
-  | { kind: "crashed" };
+export type EngineReply = { kind: "ok" } | { kind: "error"; status: number; message: string; type?: string } | { kind: "crashed" };
 
 export type RequestOutcome = "completed" | "cancelled" | "failed";
 
@@ -293,5 +290,4 @@ export class SimEngine {
   stats(): Record<string, unknown> {
     return engineStats(this, this.#deps.model);
   }
-
 }

@@ -9,7 +9,7 @@ export async function faultRoute(ctx: SimContext, req: IncomingMessage, res: Ser
   try {
     body = JSON.parse((await readBody(req)).toString("utf8")) as Record<string, unknown>;
   } catch {
-    badRequest(res, "body must be JSON {\"fault\": NAME, \"count\"?: n}");
+    badRequest(res, 'body must be JSON {"fault": NAME, "count"?: n}');
     return;
   }
   const count = body.count ?? 1;

@@ -10,7 +10,8 @@ function query(req: IncomingMessage): URLSearchParams {
 /** Translate an engine reply; a crashed engine's answer was already decided by the crash. */
 function reply(res: ServerResponse, result: EngineReply, ok: () => void): void {
   if (result.kind === "ok") return ok();
-  if (result.kind === "crashed") return sendError(res, 500, "EngineCore encountered an issue. See stack trace (above) for the root cause.", "InternalServerError");
+  if (result.kind === "crashed")
+    return sendError(res, 500, "EngineCore encountered an issue. See stack trace (above) for the root cause.", "InternalServerError");
   if (result.type === "plain") return sendPlain(res, result.status, result.message);
   sendError(res, result.status, result.message, result.type ?? "InternalServerError");
 }

@@ -33,10 +33,16 @@ export async function embeddings(ctx: SimContext, req: IncomingMessage, res: Ser
   });
   let why: string | undefined;
   const stop = new AbortController();
-  const admitted = await ctx.engine.admit({ id, abort: (reason) => {
-    why = reason;
-    stop.abort();
-  } }, gone.signal);
+  const admitted = await ctx.engine.admit(
+    {
+      id,
+      abort: (reason) => {
+        why = reason;
+        stop.abort();
+      },
+    },
+    gone.signal,
+  );
   if (!admitted) {
     if (ctx.engine.dead) sendError(res, 500, "EngineCore encountered an issue. See stack trace (above) for the root cause.", "InternalServerError");
     return;

@@ -140,7 +140,14 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   if (spec.stream) {
     if (pieces.length === 0) await writeChunk(res, chunk("", finishReason, 0));
     if (spec.includeUsage) {
-      const body = { id, object: spec.kind === "chat" ? "chat.completion.chunk" : "text_completion", created, model: spec.model, choices: [], usage: usage(generated) };
+      const body = {
+        id,
+        object: spec.kind === "chat" ? "chat.completion.chunk" : "text_completion",
+        created,
+        model: spec.model,
+        choices: [],
+        usage: usage(generated),
+      };
       await writeChunk(res, `data: ${JSON.stringify(body)}\n\n`);
     }
     await writeChunk(res, "data: [DONE]\n\n");
@@ -185,7 +192,16 @@ function fullResponse(spec: GenerationSpec, id: string, created: number, text: s
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: text, refusal: null, annotations: null, audio: null, function_call: null, tool_calls: [], reasoning_content: null },
+          message: {
+            role: "assistant",
+            content: text,
+            refusal: null,
+            annotations: null,
+            audio: null,
+            function_call: null,
+            tool_calls: [],
+            reasoning_content: null,
+          },
           logprobs: null,
           finish_reason: finishReason,
           stop_reason: null,

@@ -28,7 +28,10 @@ export async function readJsonRequest(req: IncomingMessage, res: ServerResponse)
   try {
     parsed = JSON.parse(raw.toString("utf8"));
   } catch (error) {
-    badRequest(res, `[{'type': 'json_invalid', 'loc': ('body', 0), 'msg': 'JSON decode error', 'input': {}, 'ctx': {'error': '${(error as Error).message.replaceAll("'", "")}'}}]`);
+    badRequest(
+      res,
+      `[{'type': 'json_invalid', 'loc': ('body', 0), 'msg': 'JSON decode error', 'input': {}, 'ctx': {'error': '${(error as Error).message.replaceAll("'", "")}'}}]`,
+    );
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {

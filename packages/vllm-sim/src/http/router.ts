@@ -59,7 +59,15 @@ export function createRouter(ctx: SimContext, isDying: () => boolean): (req: Inc
       // The engine is dead: the API server answers 503 on /health until it exits.
       req.resume();
       if (path === "/health") sendEmpty(res, 503);
-      else sendJson(res, 500, { error: { message: "EngineCore encountered an issue. See stack trace (above) for the root cause.", type: "InternalServerError", param: null, code: 500 } });
+      else
+        sendJson(res, 500, {
+          error: {
+            message: "EngineCore encountered an issue. See stack trace (above) for the root cause.",
+            type: "InternalServerError",
+            param: null,
+            code: 500,
+          },
+        });
       return;
     }
     const route = routes[path];

@@ -4,9 +4,26 @@ import { parseServeArgs } from "./args.js";
 describe("parseServeArgs", () => {
   it("reads the flags llmux passes, in both --flag value and --flag=value forms", () => {
     const args = parseServeArgs([
-      "serve", "org/model", "--host", "127.0.0.1", "--port=8123", "--enable-sleep-mode",
-      "--served-model-name", "a", "b", "--gpu-memory-utilization", "0.45", "--tensor-parallel-size", "2",
-      "--dtype", "bfloat16", "--enforce-eager", "--max-num-seqs", "8", "--sim-ttft-ms", "7",
+      "serve",
+      "org/model",
+      "--host",
+      "127.0.0.1",
+      "--port=8123",
+      "--enable-sleep-mode",
+      "--served-model-name",
+      "a",
+      "b",
+      "--gpu-memory-utilization",
+      "0.45",
+      "--tensor-parallel-size",
+      "2",
+      "--dtype",
+      "bfloat16",
+      "--enforce-eager",
+      "--max-num-seqs",
+      "8",
+      "--sim-ttft-ms",
+      "7",
     ]);
     expect(args).toMatchObject({
       modelPath: "org/model",
@@ -30,7 +47,12 @@ describe("parseServeArgs", () => {
 
   it("defaults like vLLM", () => {
     expect(parseServeArgs(["serve", "m"])).toMatchObject({
-      host: "0.0.0.0", port: 8000, servedModelNames: ["m"], enableSleepMode: false, gpuMemoryUtilization: 0.9, tensorParallelSize: 1,
+      host: "0.0.0.0",
+      port: 8000,
+      servedModelNames: ["m"],
+      enableSleepMode: false,
+      gpuMemoryUtilization: 0.9,
+      tensorParallelSize: 1,
     });
   });
 

@@ -45,7 +45,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     logger.error("api_server.py:1900", devMode.error);
     process.exit(1);
   }
-  if (devMode.enabled) logger.warn("api_server.py:1500", "SECURITY WARNING: Development endpoints are enabled on the API server. This should NOT be used in production!");
+  if (devMode.enabled)
+    logger.warn("api_server.py:1500", "SECURITY WARNING: Development endpoints are enabled on the API server. This should NOT be used in production!");
   if (knobs.failStartup !== undefined) {
     logger.error("core.py:700", `EngineCore failed to start.\n${knobs.failStartup}`, "EngineCore_DP0");
     logger.error("api_server.py:1900", "RuntimeError: Engine core initialization failed. See root cause above.");
@@ -124,7 +125,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       dying = true;
       engine.dead = true;
       for (const line of lines) logger.error("core.py:900", line, "EngineCore_DP0");
-      logger.error("async_llm.py:500", "AsyncLLM output_handler failed.\nvllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue. See stack trace (above) for the root cause.");
+      logger.error(
+        "async_llm.py:500",
+        "AsyncLLM output_handler failed.\nvllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue. See stack trace (above) for the root cause.",
+      );
       events.emit("crash", { reason });
       for (const request of [...engine.running.values()]) request.abort("engine_dead");
       setTimeout(() => {
@@ -142,7 +146,11 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   logger.info("default_loader.py:290", `Loading weights took ${seconds()} seconds`, "EngineCore_DP0");
   logger.info("gpu_model_runner.py:2650", `Model loading took ${(weightsMib / 1024).toFixed(4)} GiB and ${seconds()} seconds`, "EngineCore_DP0");
   await sleepMs(knobs.startupMs * 0.4);
-  logger.info("gpu_model_runner.py:3400", `Graph capturing finished in ${Math.max(1, Math.round(knobs.startupMs * 0.0002))} secs, took 0.50 GiB`, "EngineCore_DP0");
+  logger.info(
+    "gpu_model_runner.py:3400",
+    `Graph capturing finished in ${Math.max(1, Math.round(knobs.startupMs * 0.0002))} secs, took 0.50 GiB`,
+    "EngineCore_DP0",
+  );
   logger.info("core.py:250", `init engine (profile, create kv cache, warmup model) took ${seconds()} seconds`, "EngineCore_DP0");
 
   const ctx: SimContext = {
@@ -171,9 +179,18 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const address = server.address();
   const port = address && typeof address === "object" ? address.port : args.port;
   logger.info("api_server.py:1950", `Starting vLLM API server 0 on ${args.uds === undefined ? `http://${args.host}:${port}` : `unix:${args.uds}`}`);
-  logger.info("launcher.py:40", "Available routes are: /health, /version, /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings, /tokenize, /detokenize, /metrics");
+  logger.info(
+    "launcher.py:40",
+    "Available routes are: /health, /version, /v1/models, /v1/chat/completions, /v1/completions, /v1/embeddings, /tokenize, /detokenize, /metrics",
+  );
   logger.info("on.py:62", "Application startup complete.");
-  events.emit("ready", { ...(args.uds === undefined ? { port } : { uds: args.uds }), gpus, memory_mib: currentMib, dev_mode: devMode.enabled, sleep_mode: args.enableSleepMode });
+  events.emit("ready", {
+    ...(args.uds === undefined ? { port } : { uds: args.uds }),
+    gpus,
+    memory_mib: currentMib,
+    dev_mode: devMode.enabled,
+    sleep_mode: args.enableSleepMode,
+  });
 }
 
 function removeSocketFile(path: string): void {

@@ -30,9 +30,7 @@ const garbage = "ꙮ ▒▒ ##@ ¿¿ ░x ���� ]]]] ~~~ ∂∂ ⌘⌘ Ø
  */
 export function generateAnswer(request: AnswerInput): Answer {
   const deterministic = request.temperature === 0 || request.seed !== undefined;
-  const seed = deterministic
-    ? fnv1a(`${request.model}\u0000${request.input}\u0000${request.seed ?? "greedy"}`)
-    : Math.floor(Math.random() * 2 ** 32);
+  const seed = deterministic ? fnv1a(`${request.model}\u0000${request.input}\u0000${request.seed ?? "greedy"}`) : Math.floor(Math.random() * 2 ** 32);
   const random = seededRandom(seed);
   const natural = 8 + Math.floor(random() * 33);
   const length = request.ignoreEosUntil === undefined ? natural : Math.max(natural, request.ignoreEosUntil);

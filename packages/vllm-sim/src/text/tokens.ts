@@ -36,9 +36,7 @@ export function tokenize(text: string): number[] {
 }
 
 export function detokenize(ids: readonly number[]): string {
-  return ids
-    .map((id) => (id >= 1000 && id < 1000 + vocabulary.length ? vocabulary[id - 1000] : learned.get(id)) ?? `<tok${id}>`)
-    .join(" ");
+  return ids.map((id) => (id >= 1000 && id < 1000 + vocabulary.length ? vocabulary[id - 1000] : learned.get(id)) ?? `<tok${id}>`).join(" ");
 }
 
 export function countTokens(text: string): number {

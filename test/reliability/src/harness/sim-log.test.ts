@@ -30,7 +30,11 @@ describe("checkLog", () => {
   });
 
   test("crashes llmux caused are told from injected ones", () => {
-    const verdict = checkLog([at(1, "crash", { reason: "fault" }), at(2, "crash", { reason: "request_while_asleep" }), at(3, "crash", { reason: "sleep_with_running_requests" })]);
+    const verdict = checkLog([
+      at(1, "crash", { reason: "fault" }),
+      at(2, "crash", { reason: "request_while_asleep" }),
+      at(3, "crash", { reason: "sleep_with_running_requests" }),
+    ]);
     expect(verdict.forbiddenCrashes.map((event) => event.pid)).toEqual([2, 3]);
     expect(verdict.crashReasons).toEqual({ fault: 1, request_while_asleep: 1, sleep_with_running_requests: 1 });
   });
