@@ -1,10 +1,10 @@
 import type { Engine, EngineExit } from "@llmux/types";
 import { EngineCrashedError } from "./errors.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
 
 /** Create the engine for a cold start and watch its exit. */
-export function createEngine(mux: Multiplexer, slot: Slot): Engine {
+export function createEngine(mux: MuxState, slot: Slot): Engine {
   const engine = mux.engineFactory(slot.name, slot.config, mux.config);
   slot.engine = engine;
   slot.stopRequested = false;
@@ -16,7 +16,7 @@ export function createEngine(mux: Multiplexer, slot: Slot): Engine {
  * A process exit is noticed at once: an unexpected one fails the model's
  * leases (502-class) and leaves the model stopped; the next request restarts it.
  */
-function onEngineExit(mux: Multiplexer, slot: Slot, engine: Engine, exit: EngineExit): void {
+function onEngineExit(mux: MuxState, slot: Slot, engine: Engine, exit: EngineExit): void {
   if (slot.engine !== engine) return;
   const expected = exit.expected || slot.stopRequested;
   mux.emit({ type: "engine-exit", model: slot.name, at: mux.clock.now(), exit, expected });
@@ -37,7 +37,7 @@ function onEngineExit(mux: Multiplexer, slot: Slot, engine: Engine, exit: Engine
 }
 
 /** Stop the slot's engine (level 3); resolves when the process is gone. */
-export async function stopEngine(mux: Multiplexer, slot: Slot): Promise<void> {
+export async function stopEngine(mux: MuxState, slot: Slot): Promise<void> {
   const engine = slot.engine;
   if (!engine) {
     mux.setState(slot, "stopped");

@@ -11,11 +11,20 @@ export interface SwitchPhase {
   ok: boolean;
 }
 
+/**
+ * What started a switch: a queued `request`, an operator (`admin` sleep, wake
+ * or stop), an `idle` or asleep timeout, the start-up `preload`, or a `reload`
+ * that removed a model or changed its settings.
+ */
+export type SwitchTrigger = "request" | "admin" | "idle" | "preload" | "reload";
+
 export interface SwitchRecord {
   id: number;
-  /** Models put to sleep or stopped to make room. */
+  trigger: SwitchTrigger;
+  /** Models put to sleep or stopped (to make room, or because that was the action). */
   from: string[];
-  to: string;
+  /** The model brought up; null when the switch only put models away. */
+  to: string | null;
   startedAt: number;
   durationMs: number;
   phases: SwitchPhase[];
@@ -30,15 +39,17 @@ export interface SwitchRecord {
 /** Every event the multiplexer emits. Times are clock ms; durations ms. */
 export type MuxEvent =
   | { type: "state"; model: string; from: ModelState; to: ModelState; at: number /** time spent in `from` */; durationMs: number }
-  | { type: "switch-start"; id: number; from: string[]; to: string; at: number; reason: string }
+  | { type: "switch-start"; id: number; trigger: SwitchTrigger; from: string[]; to: string | null; at: number; reason: string }
   | { type: "switch-end"; record: SwitchRecord }
   | { type: "escalation"; model: string; at: number; reason: string; error?: unknown }
   | { type: "engine-exit"; model: string; at: number; exit: EngineExit; expected: boolean }
   | { type: "restart"; model: string; at: number; restarts: number }
-  | { type: "queued"; model: string; at: number; queueDepth: number }
-  | { type: "admitted"; model: string; at: number; waitMs: number }
-  | { type: "rejected"; model: string; at: number; waitMs: number; code: string }
-  | { type: "released"; model: string; at: number; heldMs: number }
+  /** `requestId`: the request's id, when its holder gave one to `acquire`. */
+  | { type: "queued"; model: string; at: number; queueDepth: number; requestId?: string }
+  | { type: "admitted"; model: string; at: number; waitMs: number; requestId?: string }
+  /** Refused at once (`waitMs` 0: overload, backoff) or after waiting (timed out, aborted, shutting down, failed switch). */
+  | { type: "rejected"; model: string; at: number; waitMs: number; code: string; requestId?: string }
+  | { type: "released"; model: string; at: number; heldMs: number; requestId?: string }
   | { type: "preempted"; model: string; at: number; leases: number; reason: string }
   /** `idle_timeout_secs` (from awake) or `asleep_timeout_secs` (from asleep) ran out: llmux sleeps or stops the model. */
   | { type: "preload"; model: string; at: number; state: "loading" | "loaded" | "failed"; error?: string }

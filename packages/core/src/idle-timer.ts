@@ -1,5 +1,5 @@
 import type { TimerHandle } from "./clock.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
 
 /** When `slot` is next due for an idle action, or undefined when none applies. */
@@ -23,12 +23,15 @@ function dueAt(slot: Slot): { at: number; since: number; action: "sleep" | "stop
  * switch, is never touched.
  */
 export class IdleTimer {
-  readonly #mux: Multiplexer;
+  readonly #mux: MuxState;
+  readonly #act: (slot: Slot, action: "sleep" | "stop") => Promise<void>;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
 
-  constructor(mux: Multiplexer) {
+  /** `act` puts the model away (a switch with trigger `idle`). */
+  constructor(mux: MuxState, act: (slot: Slot, action: "sleep" | "stop") => Promise<void>) {
     this.#mux = mux;
+    this.#act = act;
   }
 
   /** Make sure a timer fires by the earliest deadline. */
@@ -59,8 +62,7 @@ export class IdleTimer {
       const due = dueAt(slot);
       if (!due || due.at > now) continue;
       mux.emit({ type: "idle", model: slot.name, at: now, action: due.action, idleMs: now - due.since, from: slot.state === "asleep" ? "asleep" : "awake" });
-      const done = due.action === "stop" ? mux.stopModel(slot.name) : mux.sleepModel(slot.name);
-      done.catch(() => {
+      this.#act(slot, due.action).catch(() => {
         // A failed sleep escalates to a stop inside the runner; closing rejects: nothing left to do.
       });
     }

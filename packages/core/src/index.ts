@@ -1,12 +1,13 @@
 export { VERSION } from "./version.js";
 export * from "./config/index.js";
 export * from "./errors.js";
-export { Multiplexer, type AcquireOptions, type EngineFactory, type MultiplexerOptions } from "./multiplexer.js";
+export { Multiplexer, type AcquireOptions, type MultiplexerOptions } from "./multiplexer.js";
+export type { EngineFactory } from "./mux-state.js";
 export type { Lease, LeaseUsage } from "./lease.js";
 export type { ReconfigureReport } from "./reconfigure.js";
 export { DEFAULT_MAX_CONCURRENCY } from "./admission.js";
 export type { DrainSummary } from "./service-stats.js";
-export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord } from "./events.js";
+export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord, SwitchTrigger } from "./events.js";
 export type { ModelState } from "./model-state.js";
 export type { GpuSnapshot, ModelSnapshot, MuxSnapshot } from "./snapshot.js";
 export type { PreloadModelState, PreloadProgress } from "./preload.js";

@@ -1,28 +1,25 @@
 import { ShuttingDownError } from "@llmux/types";
-import type { Engine } from "@llmux/types";
 import { realClock, type Clock, type TimerHandle } from "./clock.js";
-import type { LlmuxConfig, ModelConfig } from "./config/types.js";
-import { createEngine, stopEngine } from "./engine-lifecycle.js";
+import type { LlmuxConfig } from "./config/types.js";
+import { stopEngine } from "./engine-lifecycle.js";
 import { buildPolicyView } from "./policy-view.js";
 import { requestAbortedError, DoesNotFitError, ModelBackoffError, QueueTimeoutError, UnknownModelError } from "./errors.js";
-import type { MuxEvent, MuxListener, SwitchRecord } from "./events.js";
+import type { MuxListener } from "./events.js";
 import { LeaseImpl, type Lease } from "./lease.js";
-import type { ModelState } from "./model-state.js";
 import { canEverFit, fitsAfter } from "./budget.js";
 import type { Eviction, Policy, PolicyView } from "./policy.js";
 import { policyFor } from "./policies/index.js";
-import { Slot, type Waiter } from "./slot.js";
+import type { Slot, Waiter } from "./slot.js";
+import { MuxState, requestIdOf, type EngineFactory } from "./mux-state.js";
 import { SwitchRunner } from "./switch-runner.js";
 import { estimateMs, takeAdmissible } from "./admission.js";
 import { overloadOf } from "./overload.js";
 import { IdleTimer } from "./idle-timer.js";
-import { idleProgress, runPreload, type PreloadProgress } from "./preload.js";
+import { runPreload } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { assignPlacement } from "./placement.js";
 import { evictionLevel, reconfigure, sweepReconfigured, type ReconfigureReport } from "./reconfigure.js";
-
-export type EngineFactory = (name: string, modelConfig: ModelConfig, config: LlmuxConfig) => Engine;
 
 export interface MultiplexerOptions {
   config: LlmuxConfig;
@@ -55,28 +52,14 @@ export interface AcquireOptions {
   resume?: { arrivedAt: number; pausedAt: number; preemptions: number };
 }
 
-const HISTORY = 20;
-
 /**
  * Decides which models are awake and hands out leases to awake ones only.
  * Never spawns processes or opens sockets: it drives `Engine`s from the factory.
  */
 export class Multiplexer {
-  /** Replaced by `reconfigure()`. */
-  config: LlmuxConfig;
-  policy: Policy;
-  /** @internal The policy was given, not taken from the config: a reload keeps it. */
-  readonly customPolicy: boolean;
-  readonly clock: Clock;
-  /** @internal */ readonly slots = new Map<string, Slot>();
-  /** @internal */ readonly engineFactory: EngineFactory;
-  /** @internal */ readonly lockedGpus = new Set<number>();
-  /** @internal */ readonly history: SwitchRecord[] = [];
-  /** @internal */ closing = false;
-  /** @internal */ readonly preloadProgress: PreloadProgress = idleProgress();
-  readonly #listeners = new Set<MuxListener>();
+  readonly #state: MuxState;
   readonly #runner: SwitchRunner;
-  readonly #idle = new IdleTimer(this);
+  readonly #idle: IdleTimer;
   #recheckTimer: TimerHandle | undefined;
   #recheckAt: number | undefined;
   #scheduling = false;
@@ -86,110 +69,94 @@ export class Multiplexer {
   #forceClose: (() => void) | undefined;
 
   constructor(options: MultiplexerOptions) {
-    this.config = options.config;
-    this.clock = options.clock ?? realClock;
-    this.policy = options.policy ?? policyFor(options.config.policy.policy_type);
-    this.customPolicy = options.policy !== undefined;
-    this.engineFactory = options.engineFactory;
-    const now = this.clock.now();
-    for (const [name, model] of Object.entries(options.config.models)) this.slots.set(name, new Slot(name, model, now));
-    this.#runner = new SwitchRunner(this);
+    this.#state = new MuxState({
+      config: options.config,
+      policy: options.policy ?? policyFor(options.config.policy.policy_type),
+      customPolicy: options.policy !== undefined,
+      clock: options.clock ?? realClock,
+      engineFactory: options.engineFactory,
+      schedule: () => this.#schedule(),
+    });
+    this.#runner = new SwitchRunner(this.#state);
+    this.#idle = new IdleTimer(this.#state, (slot, action) => this.#runner.adminEvict(slot, action === "stop" ? 3 : evictionLevel(slot, false), "idle"));
+  }
+
+  /** The running config (a reload replaces it). */
+  get config(): LlmuxConfig {
+    return this.#state.config;
+  }
+
+  get policy(): Policy {
+    return this.#state.policy;
+  }
+
+  get clock(): Clock {
+    return this.#state.clock;
   }
 
   /** Subscribe to events; returns the unsubscribe function. */
   on(listener: MuxListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** @internal */
-  emit(event: MuxEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A faulty listener must not break the state machine.
-      }
-    }
+    return this.#state.on(listener);
   }
 
   get closed(): boolean {
-    return this.closing;
+    return this.#state.closing;
   }
 
   /** Wait until `model` is awake and admitting, then hold a lease on it. */
   acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
-    if (this.closing) return Promise.reject(new ShuttingDownError());
-    const slot = this.slots.get(model);
+    if (this.#state.closing) return Promise.reject(new ShuttingDownError());
+    const slot = this.#state.slots.get(model);
     if (!slot || slot.removing) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
-    const now = this.clock.now();
+    const now = this.#state.clock.now();
     if (options.signal?.aborted) return Promise.reject(requestAbortedError(model, options.signal.reason));
     if (slot.backoffUntil > now) {
       const error = new ModelBackoffError(model, Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000)), slot.backoffCause);
-      this.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code });
+      this.#state.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code, ...requestIdOf(options) });
       return Promise.reject(error);
     }
     const maxTokens = options.maxTokens;
     const resume = options.resume;
-    const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < this.config.policy.max_preemptions;
+    const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < this.#state.config.policy.max_preemptions;
     const ticket = { preemptible, requestId: options.requestId, resume: resume && { pausedAt: resume.pausedAt, preemptions: resume.preemptions } };
     const arrivedAt = resume?.arrivedAt ?? now;
     if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
       return Promise.resolve(this.#grant(slot, arrivedAt, maxTokens, ticket));
     }
     // A paused request already passed admission once: it is never refused as overload.
-    const overload = resume ? undefined : overloadOf(this, slot);
+    const overload = resume ? undefined : overloadOf(this.#state, slot);
     if (overload) {
-      this.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code });
+      this.#state.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code, ...requestIdOf(options) });
       return Promise.reject(overload);
     }
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, resolve, reject, timer: undefined, detach: () => {} };
-      const timeoutMs = Math.min(this.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
-      waiter.timer = this.clock.setTimeout(
+      const timeoutMs = Math.min(this.#state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
+      waiter.timer = this.#state.clock.setTimeout(
         () => {
-          this.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.clock.now() - now));
-          this.schedule();
+          this.#state.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.#state.clock.now() - now));
+          this.#state.schedule();
         },
         Math.max(0, timeoutMs),
       );
       const signal = options.signal;
       if (signal) {
         const onAbort = () => {
-          this.rejectWaiter(slot, waiter, requestAbortedError(model, signal.reason));
-          this.schedule();
+          this.#state.rejectWaiter(slot, waiter, requestAbortedError(model, signal.reason));
+          this.#state.schedule();
         };
         signal.addEventListener("abort", onAbort, { once: true });
         waiter.detach = () => signal.removeEventListener("abort", onAbort);
       }
       if (resume) slot.waiters.unshift(waiter);
       else slot.waiters.push(waiter);
-      this.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length });
-      this.schedule();
+      this.#state.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length, ...requestIdOf(options) });
+      this.#state.schedule();
     });
   }
 
-  /** @internal Remove a waiter from its queue and reject it. */
-  rejectWaiter(slot: Slot, waiter: Waiter, error: Error & { code?: string }): void {
-    if (!slot.waiters.remove(waiter)) return;
-    this.#settleWaiter(waiter);
-    const now = this.clock.now();
-    this.emit({ type: "rejected", model: slot.name, at: now, waitMs: now - waiter.arrivedAt, code: error.code ?? "ERROR" });
-    waiter.reject(error);
-  }
-
-  /** @internal Reject every waiter of `slot`. */
-  rejectAllWaiters(slot: Slot, error: (slot: Slot) => Error): void {
-    for (const waiter of [...slot.waiters]) this.rejectWaiter(slot, waiter, error(slot));
-  }
-
-  #settleWaiter(waiter: Waiter): void {
-    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
-    waiter.detach();
-  }
-
   #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined, ticket?: Pick<Waiter, "preemptible" | "requestId" | "resume">): LeaseImpl {
-    const now = this.clock.now();
+    const now = this.#state.clock.now();
     const engine = slot.engine;
     if (!engine) throw new Error("internal: grant without engine");
     const lease = new LeaseImpl(
@@ -199,12 +166,12 @@ export class Multiplexer {
       now + estimateMs(slot, maxTokens),
       (released, usage, revoked) => {
         slot.leases.delete(released);
-        slot.lastReleaseAt = this.clock.now();
-        const heldMs = this.clock.now() - released.grantedAt;
+        slot.lastReleaseAt = this.#state.clock.now();
+        const heldMs = this.#state.clock.now() - released.grantedAt;
         if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
-        this.emit({ type: "released", model: slot.name, at: this.clock.now(), heldMs });
+        this.#state.emit({ type: "released", model: slot.name, at: this.#state.clock.now(), heldMs, ...requestIdOf(released) });
         slot.notifyIdle();
-        this.schedule();
+        this.#state.schedule();
       },
       engine.socketPath,
     );
@@ -214,48 +181,14 @@ export class Multiplexer {
     slot.lastAdmitAt = now;
     if (ticket?.resume) {
       const { pausedAt, preemptions } = ticket.resume;
-      this.emit({ type: "resumed", model: slot.name, at: now, requestId: ticket.requestId ?? "", pausedMs: now - pausedAt, preemptions });
+      this.#state.emit({ type: "resumed", model: slot.name, at: now, requestId: ticket.requestId ?? "", pausedMs: now - pausedAt, preemptions });
     }
-    this.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt });
+    this.#state.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt, ...requestIdOf(lease) });
     return lease;
   }
 
-  /** @internal Abort every lease of `slot` with `error`. */
-  revokeLeases(slot: Slot, error: Error): void {
-    for (const lease of [...slot.leases]) lease.revoke(error);
-  }
-
-  /** @internal */
-  setState(slot: Slot, to: ModelState): void {
-    const from = slot.state;
-    if (from === to) return;
-    const now = this.clock.now();
-    const durationMs = now - slot.stateSince;
-    slot.state = to;
-    slot.stateSince = now;
-    if (to === "awake" && from !== "draining") slot.awakeSince = now;
-    if (to === "stopped" || to === "asleep") slot.awakeSince = null;
-    if (to === "stopped" || to === "awake") slot.asleepLevel = null;
-    this.emit({ type: "state", model: slot.name, from, to, at: now, durationMs });
-  }
-
-  /** @internal Create the engine for a cold start and watch its exit. */
-  createEngine(slot: Slot): Engine {
-    return createEngine(this, slot);
-  }
-
-  /** @internal Stop the slot's engine (level 3); resolves when the process is gone. */
-  stopEngine(slot: Slot): Promise<void> {
-    return stopEngine(this, slot);
-  }
-
-  /** @internal The policy's view of the world. */
-  view(wanted?: string): PolicyView {
-    return buildPolicyView(this, wanted);
-  }
-
-  /** @internal Admit what can be admitted, then let the policy start switches. Re-entrant calls coalesce. */
-  schedule(): void {
+  /** Admit what can be admitted, then let the policy start switches. Re-entrant calls coalesce. */
+  #schedule(): void {
     if (this.#scheduling) {
       this.#rescheduleWanted = true;
       return;
@@ -273,7 +206,7 @@ export class Multiplexer {
   }
 
   #modelNames(): string[] {
-    return [...this.slots.values()].filter((slot) => !slot.removing).map((slot) => slot.name);
+    return [...this.#state.slots.values()].filter((slot) => !slot.removing).map((slot) => slot.name);
   }
 
   /**
@@ -282,57 +215,57 @@ export class Multiplexer {
    * running values and are listed in `restart_required`.
    */
   reconfigure(config: LlmuxConfig): ReconfigureReport {
-    if (this.closing) throw new ShuttingDownError();
-    return reconfigure(this, config);
+    if (this.#state.closing) throw new ShuttingDownError();
+    return reconfigure(this.#state, config);
   }
 
   #scheduleOnce(): void {
-    if (this.closing) return;
+    if (this.#state.closing) return;
     // Before the policy looks: a model with pending settings must not be started with its old ones.
-    for (const slot of sweepReconfigured(this)) void this.#runner.stopIdle(slot);
-    const now = this.clock.now();
+    for (const slot of sweepReconfigured(this.#state)) void this.#runner.stopIdle(slot);
+    const now = this.#state.clock.now();
     // A plan lasts while some model that is not up has requests waiting.
-    if (![...this.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {
-      for (const slot of this.slots.values()) slot.closeAt = null;
+    if (![...this.#state.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {
+      for (const slot of this.#state.slots.values()) slot.closeAt = null;
     }
     this.#admit(now);
-    for (const slot of this.slots.values()) {
+    for (const slot of this.#state.slots.values()) {
       if (slot.waiters.length > 0 && slot.backoffUntil > now && !slot.busy) {
         const retry = Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000));
-        this.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
+        this.#state.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
       }
     }
-    for (let round = 0; round < this.slots.size; round++) {
-      const view = this.view();
+    for (let round = 0; round < this.#state.slots.size; round++) {
+      const view = buildPolicyView(this.#state);
       for (const model of view.models) {
         if (model.queue.length > 0 && !canEverFit(model)) {
-          const slot = this.slots.get(model.name);
-          if (slot) this.rejectAllWaiters(slot, (s) => new DoesNotFitError(s.name, `it needs ${s.fraction} of a GPU`));
+          const slot = this.#state.slots.get(model.name);
+          if (slot) this.#state.rejectAllWaiters(slot, (s) => new DoesNotFitError(s.name, `it needs ${s.fraction} of a GPU`));
         }
       }
       if (!view.models.some((m) => m.queue.length > 0 && !m.busy && (m.state === "stopped" || m.state === "asleep"))) return;
-      const decision = this.policy.decide(view);
+      const decision = this.#state.policy.decide(view);
       if (decision.action === "wait") {
         if (decision.recheckAt !== undefined) this.#recheck(decision.recheckAt);
-        for (const slot of this.slots.values()) slot.closeAt = decision.closeAt?.[slot.name] ?? null;
+        for (const slot of this.#state.slots.values()) slot.closeAt = decision.closeAt?.[slot.name] ?? null;
         // A plan that ends later than the last one lets more in.
         this.#admit(now);
         return;
       }
       if (!this.#valid(view, decision.model, decision.evict)) return;
-      const slot = this.slots.get(decision.model);
+      const slot = this.#state.slots.get(decision.model);
       if (!slot) return;
-      assignPlacement(this, slot, view.models.find((m) => m.name === slot.name)?.gpus);
+      assignPlacement(this.#state, slot, view.models.find((m) => m.name === slot.name)?.gpus);
       void this.#runner.run(slot, decision.evict, decision.reason);
     }
   }
 
   /** Grant leases to the waiters of awake models that admission lets in. */
   #admit(now: number): void {
-    for (const slot of this.slots.values()) {
+    for (const slot of this.#state.slots.values()) {
       if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
       for (const waiter of takeAdmissible(slot, now)) {
-        this.#settleWaiter(waiter);
+        this.#state.settleWaiter(waiter);
         waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens, waiter));
       }
     }
@@ -353,39 +286,33 @@ export class Multiplexer {
 
   #recheck(at: number): void {
     if (this.#recheckAt !== undefined && this.#recheckAt <= at) return;
-    if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
+    if (this.#recheckTimer !== undefined) this.#state.clock.clearTimeout(this.#recheckTimer);
     this.#recheckAt = at;
-    this.#recheckTimer = this.clock.setTimeout(
+    this.#recheckTimer = this.#state.clock.setTimeout(
       () => {
         this.#recheckTimer = undefined;
         this.#recheckAt = undefined;
-        this.schedule();
+        this.#state.schedule();
       },
-      Math.max(0, at - this.clock.now()),
+      Math.max(0, at - this.#state.clock.now()),
     );
-  }
-
-  /** @internal Record a finished switch. */
-  remember(record: SwitchRecord): void {
-    this.history.push(record);
-    if (this.history.length > HISTORY) this.history.shift();
   }
 
   /** State of every model, GPU budget use and the last switches. */
   snapshot(): MuxSnapshot {
-    return buildSnapshot(this);
+    return buildSnapshot(this.#state);
   }
 
   /** Admin: put an awake model to sleep (`level` 3 stops it). Waits for a switch touching it to end first. */
   async sleepModel(name: string, level?: 1 | 2 | 3): Promise<void> {
     const slot = this.#slotOrThrow(name);
-    await this.#runner.adminEvict(slot, level ?? evictionLevel(slot, false));
+    await this.#runner.adminEvict(slot, level ?? evictionLevel(slot, false), "admin");
   }
 
   /** Admin: bring a model up now (making room as the default eviction plan says). */
   async wakeModel(name: string): Promise<void> {
     const slot = this.#slotOrThrow(name);
-    await this.#runner.adminWake(slot);
+    await this.#runner.adminWake(slot, "admin");
   }
 
   /**
@@ -394,21 +321,21 @@ export class Multiplexer {
    * is on; the ones that do not fit beside the later ones end asleep at their
    * level. Resolves when done (failures are in the snapshot's `preload`, not thrown).
    */
-  preload(names: readonly string[] = [...this.slots.values()].filter((s) => s.config.preload).map((s) => s.name)): Promise<void> {
+  preload(names: readonly string[] = [...this.#state.slots.values()].filter((s) => s.config.preload).map((s) => s.name)): Promise<void> {
     for (const name of names) this.#slotOrThrow(name);
-    return runPreload(this, names, this.preloadProgress);
+    return runPreload(this.#state, names, (name) => this.#runner.adminWake(this.#slotOrThrow(name), "preload"));
   }
 
   /** Admin: stop a model's process (level 3). */
   async stopModel(name: string): Promise<void> {
     const slot = this.#slotOrThrow(name);
-    await this.#runner.adminEvict(slot, 3);
+    await this.#runner.adminEvict(slot, 3, "admin");
   }
 
   #slotOrThrow(name: string): Slot {
-    if (this.closing) throw new ShuttingDownError();
-    const slot = this.slots.get(name);
-    if (!slot) throw new UnknownModelError(name, [...this.slots.keys()]);
+    if (this.#state.closing) throw new ShuttingDownError();
+    const slot = this.#state.slots.get(name);
+    if (!slot) throw new UnknownModelError(name, [...this.#state.slots.keys()]);
     return slot;
   }
 
@@ -417,7 +344,7 @@ export class Multiplexer {
    * `proxy.shutdown_grace_secs`, abort switches, stop every engine.
    */
   close(): Promise<void> {
-    this.#closePromise ??= this.#shutdown(this.config.proxy.shutdown_grace_secs * 1000);
+    this.#closePromise ??= this.#shutdown(this.#state.config.proxy.shutdown_grace_secs * 1000);
     return this.#closePromise;
   }
 
@@ -432,35 +359,35 @@ export class Multiplexer {
   }
 
   async #shutdown(graceMs: number, error?: Error): Promise<void> {
-    this.closing = true;
+    this.#state.closing = true;
     this.#idle.cancel();
-    if (this.#recheckTimer !== undefined) this.clock.clearTimeout(this.#recheckTimer);
-    for (const slot of this.slots.values()) this.rejectAllWaiters(slot, () => new ShuttingDownError({ cause: error }));
-    const slots = [...this.slots.values()];
+    if (this.#recheckTimer !== undefined) this.#state.clock.clearTimeout(this.#recheckTimer);
+    for (const slot of this.#state.slots.values()) this.#state.rejectAllWaiters(slot, () => new ShuttingDownError({ cause: error }));
+    const slots = [...this.#state.slots.values()];
     if (graceMs > 0 && slots.some((slot) => slot.leases.size > 0)) {
       await new Promise<void>((resolve) => {
-        const timer = this.clock.setTimeout(done, graceMs);
+        const timer = this.#state.clock.setTimeout(done, graceMs);
         let pending = slots.filter((slot) => slot.leases.size > 0).length;
         function done(): void {
           resolve();
         }
         this.#forceClose = () => {
-          this.clock.clearTimeout(timer);
+          this.#state.clock.clearTimeout(timer);
           resolve();
         };
         for (const slot of slots) {
           if (slot.leases.size === 0) continue;
           slot.idleListeners.push(() => {
             if (--pending === 0) {
-              this.clock.clearTimeout(timer);
+              this.#state.clock.clearTimeout(timer);
               resolve();
             }
           });
         }
       });
     }
-    for (const slot of slots) this.revokeLeases(slot, new ShuttingDownError({ cause: error }));
+    for (const slot of slots) this.#state.revokeLeases(slot, new ShuttingDownError({ cause: error }));
     await this.#runner.abortAll(new ShuttingDownError({ cause: error }));
-    await Promise.allSettled(slots.map((slot) => this.stopEngine(slot)));
+    await Promise.allSettled(slots.map((slot) => stopEngine(this.#state, slot)));
   }
 }

@@ -1,6 +1,6 @@
 import { estimateMs } from "./admission.js";
 import { OverloadedError } from "./errors.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
 
 /**
@@ -10,7 +10,7 @@ import type { Slot } from "./slot.js";
  * `Retry-After` is the time the queue ahead needs at the measured service
  * time, `max_concurrency` at once.
  */
-export function overloadOf(mux: Multiplexer, slot: Slot): OverloadedError | undefined {
+export function overloadOf(mux: MuxState, slot: Slot): OverloadedError | undefined {
   const modelCap = slot.config.max_queue;
   const globalCap = mux.config.policy.max_queue;
   const overModel = modelCap !== undefined && slot.waiters.length >= modelCap;

@@ -1,6 +1,6 @@
 import type { LlmuxConfig } from "./config/types.js";
 import { planEvictions, usageOf } from "./budget.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { PolicyModelView, PolicyView } from "./policy.js";
 import type { Slot } from "./slot.js";
 
@@ -50,7 +50,7 @@ export function choosePlacement(view: PolicyView, target: PolicyModelView, count
 }
 
 /** Give stopped auto-placed models of `view` their best GPUs (in the view only). */
-export function placeInView(mux: Multiplexer, view: PolicyView & { models: PolicyModelView[] }, wanted?: string): void {
+export function placeInView(mux: MuxState, view: PolicyView & { models: PolicyModelView[] }, wanted?: string): void {
   const count = gpuCount(mux.config);
   if (count <= 1) return;
   for (const [index, model] of view.models.entries()) {
@@ -63,7 +63,7 @@ export function placeInView(mux: Multiplexer, view: PolicyView & { models: Polic
 }
 
 /** Before a start: take the GPUs chosen in the view (a stopped auto-placed model only), and say so. */
-export function assignPlacement(mux: Multiplexer, slot: Slot, gpus: readonly number[] | undefined): void {
+export function assignPlacement(mux: MuxState, slot: Slot, gpus: readonly number[] | undefined): void {
   if (gpus === undefined || slot.config.placement !== "auto" || slot.state !== "stopped" || gpuCount(mux.config) <= 1) return;
   slot.config = { ...slot.config, gpus: [...gpus] };
   mux.emit({ type: "placed", model: slot.name, at: mux.clock.now(), gpus: [...gpus] });

@@ -1,11 +1,11 @@
 import { cloneCosts } from "./costs.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { PolicyModelView, PolicyView } from "./policy.js";
 import type { Slot } from "./slot.js";
 import { placeInView } from "./placement.js";
 
 /** What a policy sees: copies, so a policy cannot change the multiplexer. */
-export function buildPolicyView(mux: Multiplexer, wanted?: string): PolicyView {
+export function buildPolicyView(mux: MuxState, wanted?: string): PolicyView {
   const now = mux.clock.now();
   const view: PolicyView & { models: PolicyModelView[] } = {
     now,

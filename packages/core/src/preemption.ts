@@ -1,5 +1,5 @@
 import { RequestPausedError } from "./errors.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
 
 /**
@@ -8,7 +8,7 @@ import type { Slot } from "./slot.js";
  * continuation from the head of the queue. Returns their request ids.
  * Non-preemptible requests (and those at `max_preemptions`) are left to drain.
  */
-export function pausePreemptible(mux: Multiplexer, slot: Slot, drainMs: number): string[] {
+export function pausePreemptible(mux: MuxState, slot: Slot, drainMs: number): string[] {
   const paused = [...slot.leases].filter((lease) => lease.preemptible);
   if (paused.length === 0) return [];
   // The holders close their upstream requests, and vLLM notices a closed request

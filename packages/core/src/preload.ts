@@ -1,5 +1,5 @@
 import { messageOf } from "./errors.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 
 export type PreloadModelState = "pending" | "loading" | "loaded" | "failed";
 
@@ -21,7 +21,7 @@ export function idleProgress(): PreloadProgress {
  * are the pinned and the highest-priority ones; the earlier ones were put to
  * sleep at their level to make room, and their first request costs a wake.
  */
-export function preloadOrder(mux: Multiplexer, names: readonly string[]): string[] {
+export function preloadOrder(mux: MuxState, names: readonly string[]): string[] {
   const index = new Map([...mux.slots.keys()].map((name, i) => [name, i]));
   return [...new Set(names)].sort((a, b) => {
     const x = mux.slots.get(a)?.config;
@@ -31,9 +31,10 @@ export function preloadOrder(mux: Multiplexer, names: readonly string[]): string
   });
 }
 
-/** Bring `names` up one by one (each warmed up when `warmup` is on); a failure is recorded and the rest go on. */
-export async function runPreload(mux: Multiplexer, names: readonly string[], progress: PreloadProgress): Promise<void> {
+/** Bring `names` up one by one with `wake` (each warmed up when `warmup` is on); a failure is recorded and the rest go on. */
+export async function runPreload(mux: MuxState, names: readonly string[], wake: (name: string) => Promise<void>): Promise<void> {
   const order = preloadOrder(mux, names);
+  const progress = mux.preloadProgress;
   progress.state = "running";
   progress.total = order.length;
   progress.done = 0;
@@ -43,7 +44,7 @@ export async function runPreload(mux: Multiplexer, names: readonly string[], pro
     entry.state = "loading";
     mux.emit({ type: "preload", model: entry.name, at: mux.clock.now(), state: "loading" });
     try {
-      await mux.wakeModel(entry.name);
+      await wake(entry.name);
       entry.state = "loaded";
     } catch (error) {
       entry.state = "failed";

@@ -1,5 +1,5 @@
 import type { LlmuxConfig, ModelConfig } from "./config/types.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import { policyFor } from "./policies/index.js";
 import { Slot } from "./slot.js";
 
@@ -69,7 +69,7 @@ export function keepRestartOnly(current: LlmuxConfig, next: LlmuxConfig): { conf
  * queued and then stop; a changed model keeps its running settings until it is
  * stopped (its next eviction is a stop, and an asleep one is stopped at once).
  */
-export function reconfigure(mux: Multiplexer, nextConfig: LlmuxConfig): ReconfigureReport {
+export function reconfigure(mux: MuxState, nextConfig: LlmuxConfig): ReconfigureReport {
   const { config, restartRequired } = keepRestartOnly(mux.config, nextConfig);
   const report: ReconfigureReport = { added: [], removed: [], changed: [], unchanged: [], restart_required: restartRequired };
   const now = mux.clock.now();
@@ -110,7 +110,7 @@ export function reconfigure(mux: Multiplexer, nextConfig: LlmuxConfig): Reconfig
  * models, stops asleep models whose settings changed, and retires removed
  * models once nothing is queued or running on them. Returns the slots to stop.
  */
-export function sweepReconfigured(mux: Multiplexer): Slot[] {
+export function sweepReconfigured(mux: MuxState): Slot[] {
   const toStop: Slot[] = [];
   for (const slot of [...mux.slots.values()]) {
     if (slot.busy) continue;

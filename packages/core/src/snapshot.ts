@@ -1,7 +1,7 @@
 import { cloneCosts, type ModelCosts } from "./costs.js";
 import type { SwitchRecord } from "./events.js";
 import type { ModelState } from "./model-state.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { PreloadProgress } from "./preload.js";
 import type { Slot } from "./slot.js";
 
@@ -54,7 +54,7 @@ export interface MuxSnapshot {
   preload: PreloadProgress;
 }
 
-export function buildSnapshot(mux: Multiplexer): MuxSnapshot {
+export function buildSnapshot(mux: MuxState): MuxSnapshot {
   const now = mux.clock.now();
   const reserve = mux.config.gpu.sleep_reserve_gib / mux.config.gpu.memory_gib;
   const gpus = new Map<number, GpuSnapshot>();

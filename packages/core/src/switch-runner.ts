@@ -2,16 +2,18 @@ import { ShuttingDownError } from "@llmux/types";
 import type { SleepLevel } from "@llmux/types";
 import { recordCost } from "./costs.js";
 import { ModelStartFailedError, PreemptedError, SwitchFailedError, messageOf } from "./errors.js";
-import type { SwitchPhase, SwitchRecord } from "./events.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { SwitchPhase, SwitchRecord, SwitchTrigger } from "./events.js";
+import type { MuxState } from "./mux-state.js";
 import { planEvictions } from "./budget.js";
+import { stopEngine, createEngine } from "./engine-lifecycle.js";
 import type { Eviction } from "./policy.js";
+import { buildPolicyView } from "./policy-view.js";
 import type { Slot } from "./slot.js";
 import { warmUpIfWanted } from "./warmup.js";
 import { pausePreemptible } from "./preemption.js";
 import { evictionLevel } from "./reconfigure.js";
 import { assignPlacement } from "./placement.js";
-import { withTimeout } from "./with-timeout.js";
+import { enginePhase, timedPhase } from "./timed-phase.js";
 
 interface ActiveSwitch {
   controller: AbortController;
@@ -19,51 +21,63 @@ interface ActiveSwitch {
   slots: Slot[];
 }
 
+/** A switch's record while it runs. */
+interface SwitchDraft {
+  phases: SwitchPhase[];
+  paused: NonNullable<SwitchRecord["paused"]>;
+  result: SwitchRecord["result"];
+}
+
 /**
  * Carries out switches: drain and sleep (or stop) the evictees, then wake (or
  * cold-start) the target, with every bound, escalation and fallback of the
- * lifecycle. One instance per multiplexer.
+ * lifecycle. Every switch, whatever started it, is recorded in the history.
+ * One instance per multiplexer.
  */
 export class SwitchRunner {
-  readonly #mux: Multiplexer;
+  readonly #mux: MuxState;
   readonly #active = new Set<ActiveSwitch>();
   #nextId = 1;
 
-  constructor(mux: Multiplexer) {
+  constructor(mux: MuxState) {
     this.#mux = mux;
   }
 
-  /** Start a switch to `target`; the promise settles when it is over (never rejects). */
+  /** Start a switch to `target` for the requests queued for it; the promise settles when it is over (never rejects). */
   run(target: Slot, evictions: readonly Eviction[], reason: string): Promise<void> {
     const slots = [target, ...evictions.map((e) => this.#slot(e.model))];
-    return this.#track(slots, (signal) => this.#switch(target, evictions, reason, signal));
+    return this.#track(slots, (signal) => this.#switch(target, evictions, reason, "request", signal));
   }
 
-  /** Admin sleep/stop of one model, after any switch touching it. */
-  async adminEvict(slot: Slot, level: 1 | 2 | 3): Promise<void> {
+  /** Sleep or stop (level 3) one model, after any switch touching it. */
+  async adminEvict(slot: Slot, level: 1 | 2 | 3, trigger: SwitchTrigger): Promise<void> {
     await this.#whenIdle([slot]);
     if (this.#mux.closing) throw new ShuttingDownError();
     if (slot.state === "stopped") return;
     if (slot.state === "asleep" && level !== 3) return;
-    await this.#track([slot], async (signal) => {
-      const phases: SwitchPhase[] = [];
-      await this.#evict(slot, level === 3 ? { model: slot.name, action: "stop" } : { model: slot.name, action: "sleep" }, level, phases, signal);
-    });
+    const action = level === 3 ? "stop" : "sleep";
+    await this.#track([slot], (signal) =>
+      this.#recorded({ trigger, from: [slot.name], to: null, reason: `${trigger} ${action}` }, signal, (draft) =>
+        this.#evict(slot, { model: slot.name, action }, level, draft, signal),
+      ),
+    );
   }
 
   /** Stop a model nothing runs on (a reload removed it or changed its settings); the caller checked it is not busy. */
   stopIdle(slot: Slot): Promise<void> {
-    return this.#track([slot], async () => {
-      await this.#stop(slot, [], "reload");
-    });
+    return this.#track([slot], (signal) =>
+      this.#recorded({ trigger: "reload", from: [slot.name], to: null, reason: "reload stop" }, signal, (draft) => this.#stop(slot, draft.phases)).catch(() => {
+        // Recorded as failed; the next scheduling pass looks at the model again.
+      }),
+    );
   }
 
-  /** Admin wake: bring `slot` up, making room with the default eviction plan. */
-  async adminWake(slot: Slot): Promise<void> {
+  /** Bring `slot` up now, making room with the default eviction plan. */
+  async adminWake(slot: Slot, trigger: SwitchTrigger): Promise<void> {
     for (;;) {
       if (this.#mux.closing) throw new ShuttingDownError();
       if (slot.state === "awake" && !slot.busy) return;
-      const view = this.#mux.view(slot.name);
+      const view = buildPolicyView(this.#mux, slot.name);
       const model = view.models.find((m) => m.name === slot.name);
       const plan = model && !model.busy ? planEvictions(view, model) : null;
       if (plan && model) {
@@ -71,7 +85,7 @@ export class SwitchRunner {
         let failure: unknown;
         await this.#track([slot, ...plan.map((e) => this.#slot(e.model))], async (signal) => {
           try {
-            await this.#switch(slot, plan, "admin wake", signal, true);
+            await this.#switch(slot, plan, `${trigger} wake`, trigger, signal, true);
           } catch (error) {
             failure = error;
           }
@@ -125,59 +139,83 @@ export class SwitchRunner {
     return entry.done;
   }
 
-  async #switch(target: Slot, evictions: readonly Eviction[], reason: string, signal: AbortSignal, rethrow = false): Promise<void> {
+  /** Bring `target` up after putting `evictions` away; failures reject the target's waiters (and the caller's promise with `rethrow`). */
+  async #switch(target: Slot, evictions: readonly Eviction[], reason: string, trigger: SwitchTrigger, signal: AbortSignal, rethrow = false): Promise<void> {
+    const mux = this.#mux;
+    let failure: Error | undefined;
+    const switched = this.#recorded({ trigger, from: evictions.map((e) => e.model), to: target.name, reason }, signal, async (draft) => {
+      try {
+        const evictees = evictions.map((e) => this.#slot(e.model));
+        // Stop admitting to the evictees and drain them together.
+        for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
+        await Promise.all(evictees.map((slot) => this.#drain(slot, draft, signal)));
+        if (mux.closing) throw new ShuttingDownError();
+        if (target.waiters.length === 0 && !rethrow) {
+          // Every request that wanted the target left while we drained: no switch.
+          for (const slot of evictees) if (slot.state === "draining" && slot.engine) mux.setState(slot, "awake");
+          draft.result = "aborted";
+          return;
+        }
+        await Promise.all(
+          evictions.map((eviction, index) => {
+            const slot = evictees[index];
+            if (!slot) return Promise.resolve();
+            return this.#evict(slot, eviction, evictionLevel(slot, eviction.action === "stop"), draft, signal, true);
+          }),
+        );
+        if (mux.closing) throw new ShuttingDownError();
+        await this.#bringUp(target, draft.phases, signal);
+      } catch (caught) {
+        const closed = signal.aborted || mux.closing;
+        const error = closed
+          ? new ShuttingDownError({ cause: caught })
+          : caught instanceof Error && "code" in caught
+            ? caught
+            : new SwitchFailedError(target.name, caught);
+        failure = error;
+        target.lastError = messageOf(caught);
+        mux.rejectAllWaiters(target, () => error);
+        throw caught;
+      }
+    });
+    await switched.catch(() => {
+      if (rethrow && failure) throw failure;
+    });
+  }
+
+  /**
+   * Run `body` as one recorded switch: `switch-start`, then the record (phases,
+   * result, error, measured drains, paused requests) in history and `switch-end`,
+   * whatever the outcome. Rejects as `body` does.
+   */
+  async #recorded(
+    start: { trigger: SwitchTrigger; from: string[]; to: string | null; reason: string },
+    signal: AbortSignal,
+    body: (draft: SwitchDraft) => Promise<void>,
+  ): Promise<void> {
     const mux = this.#mux;
     const clock = mux.clock;
     const id = this.#nextId++;
     const startedAt = clock.now();
-    const phases: SwitchPhase[] = [];
-    const from = evictions.map((e) => e.model);
-    const paused: NonNullable<SwitchRecord["paused"]> = [];
-    mux.emit({ type: "switch-start", id, from, to: target.name, at: startedAt, reason });
-    let result: SwitchRecord["result"] = "ok";
+    const { trigger, from, to } = start;
+    const draft: SwitchDraft = { phases: [], paused: [], result: "ok" };
+    mux.emit({ type: "switch-start", id, at: startedAt, ...start });
     let error: unknown;
     try {
-      const evictees = evictions.map((e) => this.#slot(e.model));
-      // Stop admitting to the evictees and drain them together.
-      for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
-      await Promise.all(evictees.map((slot) => this.#drain(slot, phases, signal, paused)));
-      if (mux.closing) throw new ShuttingDownError();
-      if (target.waiters.length === 0 && !rethrow) {
-        // Every request that wanted the target left while we drained: no switch.
-        for (const slot of evictees) if (slot.state === "draining" && slot.engine) mux.setState(slot, "awake");
-        result = "aborted";
-        return;
-      }
-      await Promise.all(
-        evictions.map((eviction, index) => {
-          const slot = evictees[index];
-          if (!slot) return Promise.resolve();
-          return this.#evict(slot, eviction, evictionLevel(slot, eviction.action === "stop"), phases, signal, true);
-        }),
-      );
-      if (mux.closing) throw new ShuttingDownError();
-      await this.#bringUp(target, phases, signal);
+      await body(draft);
     } catch (caught) {
       error = caught;
-      const closed = signal.aborted || mux.closing;
-      result = closed ? "aborted" : "failed";
-      const failure = closed
-        ? new ShuttingDownError({ cause: caught })
-        : caught instanceof Error && "code" in caught
-          ? caught
-          : new SwitchFailedError(target.name, caught);
-      target.lastError = messageOf(caught);
-      mux.rejectAllWaiters(target, () => failure);
-      if (rethrow) throw failure;
+      draft.result = signal.aborted || mux.closing ? "aborted" : "failed";
+      throw caught;
     } finally {
-      const record: SwitchRecord = { id, from, to: target.name, startedAt, durationMs: clock.now() - startedAt, phases, result };
+      const record: SwitchRecord = { id, trigger, from, to, startedAt, durationMs: clock.now() - startedAt, phases: draft.phases, result: draft.result };
       if (error !== undefined) record.error = messageOf(error);
       const drains = from.flatMap((model) => {
         const drain = mux.slots.get(model)?.service.drain();
         return drain ? [{ model, avgMs: drain.avgMs, p90Ms: drain.p90Ms }] : [];
       });
       if (drains.length > 0) record.drains = drains;
-      if (paused.length > 0) record.paused = paused;
+      if (draft.paused.length > 0) record.paused = draft.paused;
       mux.remember(record);
       mux.emit({ type: "switch-end", record });
     }
@@ -199,34 +237,35 @@ export class SwitchRunner {
     });
   }
 
-  async #drain(slot: Slot, phases: SwitchPhase[], signal: AbortSignal, paused: NonNullable<SwitchRecord["paused"]> = []): Promise<void> {
+  /** Wait for `slot`'s leases to end (pausing or revoking them past their bounds), as a timed `drain` phase. */
+  async #drain(slot: Slot, draft: SwitchDraft, signal: AbortSignal): Promise<void> {
     const mux = this.#mux;
-    const started = mux.clock.now();
-    const policy = mux.config.policy;
-    if (!policy.drain_before_switch) {
-      if (slot.leases.size > 0) {
-        mux.emit({ type: "preempted", model: slot.name, at: started, leases: slot.leases.size, reason: "drain_before_switch is false" });
-        slot.preempted = true;
-        mux.revokeLeases(slot, new PreemptedError(slot.name, "another model needed the GPU and drain_before_switch is false"));
+    const drainMs = await timedPhase(mux.clock, draft.phases, { phase: "drain", model: slot.name }, async () => {
+      const started = mux.clock.now();
+      const policy = mux.config.policy;
+      if (!policy.drain_before_switch) {
+        if (slot.leases.size > 0) {
+          mux.emit({ type: "preempted", model: slot.name, at: started, leases: slot.leases.size, reason: "drain_before_switch is false" });
+          slot.preempted = true;
+          mux.revokeLeases(slot, new PreemptedError(slot.name, "another model needed the GPU and drain_before_switch is false"));
+        }
+      } else if (slot.leases.size > 0) {
+        const timeoutMs = policy.drain_timeout_secs * 1000;
+        const budgetMs = slot.config.max_drain_secs === null ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
+        await this.#idleWithin(slot, budgetMs, signal);
+        if (budgetMs < timeoutMs && slot.leases.size > 0 && !signal.aborted) {
+          const requests = pausePreemptible(mux, slot, mux.clock.now() - started);
+          if (requests.length > 0) draft.paused.push({ model: slot.name, requests });
+          if (slot.leases.size > 0) await this.#idleWithin(slot, timeoutMs - (mux.clock.now() - started), signal);
+        }
+        if (slot.leases.size > 0) {
+          mux.emit({ type: "preempted", model: slot.name, at: mux.clock.now(), leases: slot.leases.size, reason: "drain timed out" });
+          slot.preempted = true;
+          mux.revokeLeases(slot, new PreemptedError(slot.name, `drain did not finish within ${policy.drain_timeout_secs} s`));
+        }
       }
-    } else if (slot.leases.size > 0) {
-      const timeoutMs = policy.drain_timeout_secs * 1000;
-      const budgetMs = slot.config.max_drain_secs === null ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
-      await this.#idleWithin(slot, budgetMs, signal);
-      if (budgetMs < timeoutMs && slot.leases.size > 0 && !signal.aborted) {
-        const requests = pausePreemptible(mux, slot, mux.clock.now() - started);
-        if (requests.length > 0) paused.push({ model: slot.name, requests });
-        if (slot.leases.size > 0) await this.#idleWithin(slot, timeoutMs - (mux.clock.now() - started), signal);
-      }
-      if (slot.leases.size > 0) {
-        mux.emit({ type: "preempted", model: slot.name, at: mux.clock.now(), leases: slot.leases.size, reason: "drain timed out" });
-        slot.preempted = true;
-        mux.revokeLeases(slot, new PreemptedError(slot.name, `drain did not finish within ${policy.drain_timeout_secs} s`));
-      }
-    }
-    const drainMs = mux.clock.now() - started;
+    });
     slot.service.recordDrain(drainMs);
-    phases.push({ phase: "drain", model: slot.name, durationMs: drainMs, ok: true });
     if (signal.aborted) throw signal.reason;
   }
 
@@ -234,12 +273,11 @@ export class SwitchRunner {
    * Sleep (level 1/2) or stop (3) an evictee. A failed or timed-out sleep
    * escalates to a stop: the GPU memory is freed either way.
    */
-  async #evict(slot: Slot, eviction: Eviction, level: 1 | 2 | 3, phases: SwitchPhase[], signal: AbortSignal, drained = false): Promise<void> {
+  async #evict(slot: Slot, eviction: Eviction, level: 1 | 2 | 3, draft: SwitchDraft, signal: AbortSignal, drained = false): Promise<void> {
     const mux = this.#mux;
-    const clock = mux.clock;
     if (!drained && slot.state === "awake") {
       mux.setState(slot, "draining");
-      await this.#drain(slot, phases, signal);
+      await this.#drain(slot, draft, signal);
     }
     const engine = slot.engine;
     if (!engine || slot.state === "stopped") {
@@ -247,7 +285,7 @@ export class SwitchRunner {
       return;
     }
     if (eviction.action === "stop" || level === 3) {
-      await this.#stop(slot, phases, "level 3");
+      await this.#stop(slot, draft.phases);
       return;
     }
     if (slot.state === "asleep") return;
@@ -256,108 +294,119 @@ export class SwitchRunner {
     const pauseFirst = slot.preempted;
     slot.preempted = false;
     mux.setState(slot, "sleeping");
-    const started = clock.now();
-    try {
-      await withTimeout(clock, `sleep level ${level} of ${slot.name}`, mux.config.policy.sleep_timeout_secs * 1000, signal, (s) =>
-        engine.sleep(level as SleepLevel, { pauseFirst, signal: s }),
-      );
-      if (slot.engine !== engine) throw new Error("engine exited while going to sleep");
-      const durationMs = clock.now() - started;
-      recordCost(slot.costs, level === 1 ? "sleep1" : "sleep2", durationMs);
-      phases.push({ phase: "sleep", model: slot.name, level, durationMs, ok: true });
+    const failed = await enginePhase(
+      mux,
+      slot,
+      engine,
+      draft.phases,
+      {
+        phase: "sleep",
+        level,
+        what: `sleep level ${level} of ${slot.name}`,
+        timeoutMs: mux.config.policy.sleep_timeout_secs * 1000,
+        cost: level === 1 ? "sleep1" : "sleep2",
+        failure: "sleep failed",
+        call: (s) => engine.sleep(level as SleepLevel, { pauseFirst, signal: s }),
+      },
+      signal,
+    );
+    if (!failed) {
       slot.asleepLevel = level as SleepLevel;
       mux.setState(slot, "asleep");
-    } catch (error) {
-      phases.push({ phase: "sleep", model: slot.name, level, durationMs: clock.now() - started, ok: false });
-      slot.lastError = `sleep failed: ${messageOf(error)}`;
-      slot.failedSinceStart = true;
-      mux.emit({ type: "escalation", model: slot.name, at: clock.now(), reason: `sleep level ${level} failed: ${messageOf(error)}`, error });
-      await this.#stop(slot, phases, "escalation");
-      if (signal.aborted) throw signal.reason;
+      return;
     }
+    mux.emit({ type: "escalation", model: slot.name, at: mux.clock.now(), reason: `sleep level ${level} failed: ${messageOf(failed.error)}`, error: failed.error });
+    await this.#stop(slot, draft.phases);
+    if (signal.aborted) throw signal.reason;
   }
 
-  async #stop(slot: Slot, phases: SwitchPhase[], _why: string): Promise<void> {
-    const started = this.#mux.clock.now();
+  /** Stop the slot's engine as a timed `stop` phase (level 3). */
+  async #stop(slot: Slot, phases: SwitchPhase[]): Promise<void> {
     const hadEngine = slot.engine !== null;
-    await this.#mux.stopEngine(slot);
-    const durationMs = this.#mux.clock.now() - started;
+    const durationMs = await timedPhase(this.#mux.clock, phases, { phase: "stop", model: slot.name, level: 3 }, () => stopEngine(this.#mux, slot));
     if (hadEngine) recordCost(slot.costs, "stop", durationMs);
-    phases.push({ phase: "stop", model: slot.name, level: 3, durationMs, ok: true });
   }
 
   /** Wake the target, or cold-start it; a failed wake gets one cold start. */
   async #bringUp(slot: Slot, phases: SwitchPhase[], signal: AbortSignal): Promise<void> {
     const mux = this.#mux;
-    const clock = mux.clock;
     const engine = slot.engine;
     if (slot.state === "asleep" && engine && slot.asleepLevel !== null) {
       const level = slot.asleepLevel;
       mux.setState(slot, "waking");
-      const started = clock.now();
-      try {
-        await withTimeout(clock, `wake of ${slot.name} from level ${level}`, mux.config.policy.wake_timeout_secs * 1000, signal, (s) =>
-          engine.wakeUp(level, { signal: s }),
-        );
-        if (slot.engine !== engine) throw new Error("engine exited while waking");
-        const durationMs = clock.now() - started;
-        recordCost(slot.costs, level === 1 ? "wake1" : "wake2", durationMs);
-        phases.push({ phase: "wake", model: slot.name, level, durationMs, ok: true });
+      const failed = await enginePhase(
+        mux,
+        slot,
+        engine,
+        phases,
+        {
+          phase: "wake",
+          level,
+          what: `wake of ${slot.name} from level ${level}`,
+          timeoutMs: mux.config.policy.wake_timeout_secs * 1000,
+          cost: level === 1 ? "wake1" : "wake2",
+          failure: "wake failed",
+          call: (s) => engine.wakeUp(level, { signal: s }),
+        },
+        signal,
+      );
+      if (!failed) {
         await warmUpIfWanted(mux, slot, engine, phases, signal);
         mux.setState(slot, "awake");
         return;
-      } catch (error) {
-        phases.push({ phase: "wake", model: slot.name, level, durationMs: clock.now() - started, ok: false });
-        if (signal.aborted) {
-          await mux.stopEngine(slot);
-          throw signal.reason;
-        }
-        slot.lastError = `wake failed: ${messageOf(error)}`;
-        slot.failedSinceStart = true;
-        mux.emit({ type: "escalation", model: slot.name, at: clock.now(), reason: `wake from level ${level} failed: ${messageOf(error)}`, error });
-        await this.#stop(slot, phases, "wake failed");
-        try {
-          await this.#coldStart(slot, phases, signal);
-        } catch (startError) {
-          throw new SwitchFailedError(slot.name, startError);
-        }
-        return;
       }
+      if (signal.aborted) {
+        await stopEngine(mux, slot);
+        throw signal.reason;
+      }
+      mux.emit({ type: "escalation", model: slot.name, at: mux.clock.now(), reason: `wake from level ${level} failed: ${messageOf(failed.error)}`, error: failed.error });
+      await this.#stop(slot, phases);
+      try {
+        await this.#coldStart(slot, phases, signal);
+      } catch (startError) {
+        throw new SwitchFailedError(slot.name, startError);
+      }
+      return;
     }
-    if (slot.engine) await this.#stop(slot, phases, "stale engine");
+    if (slot.engine) await this.#stop(slot, phases);
     await this.#coldStart(slot, phases, signal);
   }
 
   async #coldStart(slot: Slot, phases: SwitchPhase[], signal: AbortSignal): Promise<void> {
     const mux = this.#mux;
-    const clock = mux.clock;
-    const engine = mux.createEngine(slot);
+    const engine = createEngine(mux, slot);
     if (slot.failedSinceStart) {
       slot.restarts++;
       slot.failedSinceStart = false;
-      mux.emit({ type: "restart", model: slot.name, at: clock.now(), restarts: slot.restarts });
+      mux.emit({ type: "restart", model: slot.name, at: mux.clock.now(), restarts: slot.restarts });
     }
     mux.setState(slot, "starting");
-    const started = clock.now();
-    try {
-      await withTimeout(clock, `start-up of ${slot.name}`, slot.config.startup_timeout_secs * 1000, signal, (s) => engine.start({ signal: s }));
-      if (slot.engine !== engine) throw new Error("engine exited during start-up");
-      const durationMs = clock.now() - started;
-      recordCost(slot.costs, "coldStart", durationMs);
-      phases.push({ phase: "start", model: slot.name, durationMs, ok: true });
+    const failed = await enginePhase(
+      mux,
+      slot,
+      engine,
+      phases,
+      {
+        phase: "start",
+        what: `start-up of ${slot.name}`,
+        timeoutMs: slot.config.startup_timeout_secs * 1000,
+        cost: "coldStart",
+        failure: "start-up failed",
+        call: (s) => engine.start({ signal: s }),
+      },
+      signal,
+    );
+    if (!failed) {
       await warmUpIfWanted(mux, slot, engine, phases, signal);
       mux.setState(slot, "awake");
-    } catch (error) {
-      phases.push({ phase: "start", model: slot.name, durationMs: clock.now() - started, ok: false });
-      // Make sure nothing of a half-started process holds the GPU.
-      await mux.stopEngine(slot);
-      if (signal.aborted) throw signal.reason;
-      const backoffSecs = mux.config.policy.startup_backoff_secs;
-      slot.backoffUntil = clock.now() + backoffSecs * 1000;
-      slot.backoffCause = error;
-      slot.lastError = `start-up failed: ${messageOf(error)}`;
-      slot.failedSinceStart = true;
-      throw new ModelStartFailedError(slot.name, error, backoffSecs > 0 ? backoffSecs : undefined);
+      return;
     }
+    // Make sure nothing of a half-started process holds the GPU.
+    await stopEngine(mux, slot);
+    if (signal.aborted) throw signal.reason;
+    const backoffSecs = mux.config.policy.startup_backoff_secs;
+    slot.backoffUntil = mux.clock.now() + backoffSecs * 1000;
+    slot.backoffCause = failed.error;
+    throw new ModelStartFailedError(slot.name, failed.error, backoffSecs > 0 ? backoffSecs : undefined);
   }
 }

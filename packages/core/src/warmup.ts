@@ -1,9 +1,8 @@
 import type { Engine } from "@llmux/types";
-import { messageOf } from "./errors.js";
 import type { SwitchPhase } from "./events.js";
-import type { Multiplexer } from "./multiplexer.js";
+import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
-import { withTimeout } from "./with-timeout.js";
+import { enginePhase } from "./timed-phase.js";
 
 /**
  * With `warmup` on, send the freshly started or woken engine one 1-token
@@ -13,17 +12,23 @@ import { withTimeout } from "./with-timeout.js";
  * is recorded and logged but does not fail the switch: the engine answered its
  * health check, and a real request will tell.
  */
-export async function warmUpIfWanted(mux: Multiplexer, slot: Slot, engine: Engine, phases: SwitchPhase[], signal: AbortSignal): Promise<void> {
+export async function warmUpIfWanted(mux: MuxState, slot: Slot, engine: Engine, phases: SwitchPhase[], signal: AbortSignal): Promise<void> {
   if (!slot.config.warmup || !engine.warmUp) return;
   const warmUp = engine.warmUp.bind(engine);
-  const clock = mux.clock;
-  const started = clock.now();
-  try {
-    await withTimeout(clock, `warm-up of ${slot.name}`, mux.config.policy.wake_timeout_secs * 1000, signal, (s) => warmUp({ signal: s }));
-    phases.push({ phase: "warmup", model: slot.name, durationMs: clock.now() - started, ok: true });
-  } catch (error) {
-    phases.push({ phase: "warmup", model: slot.name, durationMs: clock.now() - started, ok: false });
-    if (signal.aborted) throw signal.reason;
-    slot.lastError = `warm-up failed: ${messageOf(error)}`;
-  }
+  const failed = await enginePhase(
+    mux,
+    slot,
+    engine,
+    phases,
+    {
+      phase: "warmup",
+      what: `warm-up of ${slot.name}`,
+      timeoutMs: mux.config.policy.wake_timeout_secs * 1000,
+      failure: "warm-up failed",
+      suspect: false,
+      call: (s) => warmUp({ signal: s }),
+    },
+    signal,
+  );
+  if (failed && signal.aborted) throw signal.reason;
 }

@@ -35,7 +35,7 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     leaseB.release();
     const first = (await drive(h, Promise.race([resumed.then(() => "resumed"), later.then(() => "later")]))) as string;
     expect(first).toBe("resumed");
-    const record = h.mux.history.find((entry) => entry.to === "b");
+    const record = h.mux.snapshot().switches.find((entry) => entry.to === "b");
     expect(record?.paused).toEqual([{ model: "a", requests: ["r-long"] }]);
     expect(h.events.find((e) => e.type === "resumed")).toMatchObject({ model: "a", requestId: "r-long", preemptions: 1 });
     // The sleep after a pause confirmed idleness first (vLLM #28714).

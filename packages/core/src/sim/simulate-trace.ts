@@ -104,6 +104,8 @@ function watchSwitches(mux: Multiplexer, clock: VirtualClock, after: () => numbe
     if (event.type === "idle") tally.idleActions++;
     if (event.type !== "switch-end") return;
     const record = event.record;
+    // Idle and admin sleeps are recorded too; the tally counts switches that bring a model up, as before.
+    if (record.to === null) return;
     if (record.result === "ok") for (const model of record.from) tally.evictions[model] = (tally.evictions[model] ?? 0) + 1;
     const drainMs = maxOf(record.phases.filter((p) => p.phase === "drain").map((p) => p.durationMs));
     if (record.result !== "aborted" && record.from.length > 0) {
