@@ -22,6 +22,7 @@ describe("logMuxEvent", () => {
       type: "switch-end",
       record: {
         id: 4,
+        trigger: "request",
         from: ["a"],
         to: "b",
         startedAt: 0,
@@ -40,6 +41,7 @@ describe("logMuxEvent", () => {
       level: 30,
       msg: "switch 4 to b ok in 1.3s: drain a 0.0s, sleep a(L1) 1.0s, wake b(L1) 0.3s",
       switch_id: 4,
+      trigger: "request",
       duration_ms: 1320,
       result: "ok",
     });
@@ -56,6 +58,7 @@ describe("logMuxEvent", () => {
       type: "switch-end",
       record: {
         id: 1,
+        trigger: "request",
         from: [],
         to: "b",
         startedAt: 0,
@@ -86,8 +89,21 @@ describe("logMuxEvent", () => {
     ]);
     expect(lines[1]?.["last_lines"]).toEqual(["RuntimeError: CUDA error"]);
     const debug = capture("debug");
-    logMuxEvent(debug.logger, { type: "queued", model: "a", at: 0, queueDepth: 2 });
-    expect(debug.lines[0]).toMatchObject({ level: 20, queue_depth: 2 });
+    logMuxEvent(debug.logger, { type: "queued", model: "a", at: 0, queueDepth: 2, requestId: "req-7" });
+    logMuxEvent(debug.logger, { type: "rejected", model: "a", at: 0, waitMs: 30_000, code: "LLMUX_ERR_QUEUE_TIMEOUT", requestId: "req-7" });
+    expect(debug.lines[0]).toMatchObject({ level: 20, queue_depth: 2, request_id: "req-7" });
+    expect(debug.lines[1]).toMatchObject({ level: 20, request_id: "req-7", code: "LLMUX_ERR_QUEUE_TIMEOUT" });
+  });
+
+  it("logs an admin sleep as a switch that brings nothing up", () => {
+    const { logger, lines } = capture();
+    logMuxEvent(logger, { type: "switch-start", id: 3, trigger: "admin", from: ["a"], to: null, at: 0, reason: "admin sleep" });
+    logMuxEvent(logger, {
+      type: "switch-end",
+      record: { id: 3, trigger: "admin", from: ["a"], to: null, startedAt: 0, durationMs: 1100, result: "ok", phases: [{ phase: "sleep", model: "a", level: 1, durationMs: 1000, ok: true }] },
+    });
+    expect(lines[0]).toMatchObject({ switch_id: 3, trigger: "admin", to: null, msg: "switch 3 (admin): a -> (nothing)" });
+    expect(lines[1]).toMatchObject({ switch_id: 3, trigger: "admin", to: null, msg: "switch 3 (admin) puts away a ok in 1.1s: sleep a(L1) 1.0s" });
   });
 
   it("names the requests a switch paused, and each resume", () => {
@@ -96,7 +112,7 @@ describe("logMuxEvent", () => {
     logMuxEvent(logger, { type: "resumed", model: "a", at: 0, requestId: "req-1", pausedMs: 4200, preemptions: 1 });
     logMuxEvent(logger, {
       type: "switch-end",
-      record: { id: 2, from: ["a"], to: "b", startedAt: 0, durationMs: 2000, result: "ok", phases: [], paused: [{ model: "a", requests: ["req-1", "req-2"] }] },
+      record: { id: 2, trigger: "request", from: ["a"], to: "b", startedAt: 0, durationMs: 2000, result: "ok", phases: [], paused: [{ model: "a", requests: ["req-1", "req-2"] }] },
     });
     expect(lines[0]).toMatchObject({
       model: "a",

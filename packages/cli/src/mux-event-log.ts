@@ -1,4 +1,4 @@
-import type { MuxEvent, SwitchRecord } from "@llmux/core";
+import type { MuxEvent, SwitchRecord, SwitchTrigger } from "@llmux/core";
 import type { Logger } from "pino";
 
 /** `drain 0.2s, sleep(L1) 1.0s, wake(L1) 0.3s` — a switch's phases in one readable field. */
@@ -27,14 +27,15 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
       return;
     case "switch-start":
       logger.info(
-        { switch_id: event.id, from: event.from, to: event.to, reason: event.reason },
-        `switch ${event.id}: ${event.from.length > 0 ? event.from.join(", ") : "(nothing to evict)"} -> ${event.to}`,
+        { switch_id: event.id, trigger: event.trigger, from: event.from, to: event.to, reason: event.reason },
+        `switch ${event.id}${triggerNote(event.trigger)}: ${event.from.length > 0 ? event.from.join(", ") : "(nothing to evict)"} -> ${event.to ?? "(nothing)"}`,
       );
       return;
     case "switch-end": {
       const record = event.record;
       const fields = {
         switch_id: record.id,
+        trigger: record.trigger,
         from: record.from,
         to: record.to,
         result: record.result,
@@ -53,7 +54,8 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         ...(record.paused === undefined ? {} : { paused: record.paused }),
       };
       const pausedNote = record.paused === undefined ? "" : `; paused ${record.paused.flatMap((entry) => entry.requests).join(", ")}`;
-      const summary = `switch ${record.id} to ${record.to} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}${pausedNote}`;
+      const target = record.to === null ? `puts away ${record.from.join(", ")}` : `to ${record.to}`;
+      const summary = `switch ${record.id}${triggerNote(record.trigger)} ${target} ${record.result} in ${(record.durationMs / 1000).toFixed(1)}s: ${formatPhases(record)}${pausedNote}`;
       if (record.result === "ok") logger.info(fields, summary);
       else logger.error(fields, record.error === undefined ? summary : `${summary}: ${record.error}`);
       return;
@@ -112,16 +114,26 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
       logger.info({ model: event.model }, `${event.model}: removed by a reload, its requests done; stopped`);
       return;
     case "rejected":
-      logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
+      logger.debug({ model: event.model, ...requestIdField(event), wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
       return;
     case "queued":
-      logger.debug({ model: event.model, queue_depth: event.queueDepth }, "request queued");
+      logger.debug({ model: event.model, ...requestIdField(event), queue_depth: event.queueDepth }, "request queued");
       return;
     case "admitted":
-      logger.debug({ model: event.model, wait_ms: Math.round(event.waitMs) }, "request admitted");
+      logger.debug({ model: event.model, ...requestIdField(event), wait_ms: Math.round(event.waitMs) }, "request admitted");
       return;
     case "released":
-      logger.trace({ model: event.model, held_ms: Math.round(event.heldMs) }, "lease released");
+      logger.trace({ model: event.model, ...requestIdField(event), held_ms: Math.round(event.heldMs) }, "lease released");
       return;
   }
+}
+
+/** Switches for queued requests are the usual kind; the others name what started them. */
+function triggerNote(trigger: SwitchTrigger): string {
+  return trigger === "request" ? "" : ` (${trigger})`;
+}
+
+/** `{ request_id }` for a line about a request that has one (the proxy passes its `x-request-id`). */
+function requestIdField(event: { requestId?: string }): { request_id?: string } {
+  return event.requestId === undefined ? {} : { request_id: event.requestId };
 }

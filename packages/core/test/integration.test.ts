@@ -6,6 +6,7 @@ import { freePort, readSimEvents, simBinPath, type SimEvent } from "@llmux/vllm-
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/parse-config.js";
 import type { LlmuxConfig } from "../src/config/types.js";
+import type { MuxEvent } from "../src/events.js";
 import { Multiplexer } from "../src/multiplexer.js";
 
 // Real vllm-sim processes driven through VllmServer: build @llmux/vllm-sim first.
@@ -15,7 +16,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(policyType: "fifo" | "cost_aware"): Promise<{ mux: Multiplexer; config: LlmuxConfig; logs: Record<string, string>; pids: number[] }> {
+async function setup(policyType: "fifo" | "cost_aware", idleSecs: Record<string, number> = {}): Promise<{ mux: Multiplexer; config: LlmuxConfig; logs: Record<string, string>; pids: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "llmux-core-it-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const names = ["alpha", "beta", "gamma"];
@@ -30,6 +31,7 @@ async function setup(policyType: "fifo" | "cost_aware"): Promise<{ mux: Multiple
       extra_args: ["--sim-event-log", logs[name], "--sim-tokens-per-sec", "400", "--sim-startup-ms", "200"],
       env: { VLLM_SIM_STATE_DIR: join(dir, "gpus"), VLLM_SIM_CONTROL: "1" },
       startup_timeout_secs: 60,
+      ...(idleSecs[name] === undefined ? {} : { idle_timeout_secs: idleSecs[name] }),
     };
   }
   const config = parseConfig({
@@ -130,6 +132,57 @@ describe.each(["fifo", "cost_aware"] as const)("Multiplexer on real vllm-sim pro
     expect(all.filter((e) => e.event === "request_end" && e.outcome === "completed")).toHaveLength(36);
     expect(all.filter((e) => e.event === "sleep").length).toBeGreaterThan(0);
     expect(pids.filter(alive)).toEqual([]);
+  });
+});
+
+describe("Multiplexer on real vllm-sim processes: every switch is recorded", () => {
+  it("records admin sleeps, wakes and stops and idle sleeps with their trigger; events about a request carry its id", async () => {
+    const { mux, logs } = await setup("fifo", { beta: 1 });
+    const events: MuxEvent[] = [];
+    mux.on((event) => events.push(event));
+    const lease = await mux.acquire("alpha", { requestId: "r-1" });
+    lease.release();
+    await mux.sleepModel("alpha");
+    await mux.wakeModel("alpha");
+    await mux.stopModel("alpha");
+    const other = await mux.acquire("beta", { requestId: "r-2" });
+    other.release();
+    // beta's idle_timeout_secs (1 s) puts it to sleep on its own.
+    const deadline = Date.now() + 15_000;
+    while (!events.some((e) => e.type === "switch-end" && e.record.trigger === "idle") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = mux.acquire("gamma", { requestId: "r-3", deadline: mux.clock.now() + 1 });
+    await expect(late).rejects.toMatchObject({ code: "LLMUX_ERR_QUEUE_TIMEOUT" });
+
+    const records = mux.snapshot().switches;
+    expect(records.slice(0, 6).map((r) => [r.trigger, r.from, r.to, r.result])).toEqual([
+      ["request", [], "alpha", "ok"],
+      ["admin", ["alpha"], null, "ok"],
+      ["admin", [], "alpha", "ok"],
+      ["admin", ["alpha"], null, "ok"],
+      ["request", [], "beta", "ok"],
+      ["idle", ["beta"], null, "ok"],
+    ]);
+    expect(records[1]?.phases.map((p) => [p.phase, p.model, p.level, p.ok])).toEqual([
+      ["drain", "alpha", undefined, true],
+      ["sleep", "alpha", 1, true],
+    ]);
+    expect(records[3]?.phases.map((p) => [p.phase, p.level])).toEqual([
+      ["drain", undefined],
+      ["stop", 3],
+    ]);
+    // Each record came with its events.
+    const starts = events.flatMap((e) => (e.type === "switch-start" ? [[e.id, e.trigger]] : []));
+    const ends = events.flatMap((e) => (e.type === "switch-end" ? [[e.record.id, e.record.trigger]] : []));
+    expect(ends.slice(0, 6)).toEqual(records.slice(0, 6).map((r) => [r.id, r.trigger]));
+    expect(starts.slice(0, 6)).toEqual(ends.slice(0, 6));
+
+    const about = (id: string) => events.flatMap((e) => ("requestId" in e && e.requestId === id ? [e.type] : []));
+    expect(about("r-1")).toEqual(["queued", "admitted", "released"]);
+    expect(about("r-2")).toEqual(["queued", "admitted", "released"]);
+    expect(about("r-3")).toEqual(["queued", "rejected"]);
+    expect(events.find((e) => e.type === "rejected" && e.requestId === "r-3")).toMatchObject({ code: "LLMUX_ERR_QUEUE_TIMEOUT", model: "gamma" });
+    await mux.close();
+    expect(violations(Object.values(logs).flatMap((path) => readSimEvents(path)))).toEqual([]);
   });
 });
 

@@ -181,6 +181,7 @@ async function acquire(
       signal: exchange.cancel.signal,
       deadline: deps.deadline(deps.config.policy.request_timeout_secs * 1000),
       ...(maxTokens === undefined ? {} : { maxTokens }),
+      requestId: exchange.record.requestId,
       ...resumable,
     });
   } finally {

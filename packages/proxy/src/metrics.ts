@@ -39,8 +39,8 @@ export class ProxyMetrics {
   private readonly timeToFirstByte: Histogram<"model">;
   private readonly queueWait: Histogram<"model">;
   private readonly inFlight: Gauge<"model">;
-  private readonly switches: Counter<"from" | "to" | "result">;
-  private readonly switchDuration: Histogram<"from" | "to" | "result">;
+  private readonly switches: Counter<"trigger" | "from" | "to" | "result">;
+  private readonly switchDuration: Histogram<"trigger" | "from" | "to" | "result">;
   private readonly phaseDuration: Histogram<"phase" | "model">;
   private readonly escalations: Counter<"model">;
   private readonly restarts: Counter<"model">;
@@ -132,14 +132,14 @@ export class ProxyMetrics {
     });
     this.switches = new Counter({
       name: "llmux_switches_total",
-      help: "Model switches by the model put away (`from`, empty when none), the model brought up (`to`) and result.",
-      labelNames: ["from", "to", "result"],
+      help: "Model switches by what started them (`trigger`), the models put away (`from`, empty when none), the model brought up (`to`, empty when none) and result.",
+      labelNames: ["trigger", "from", "to", "result"],
       registers,
     });
     this.switchDuration = new Histogram({
       name: "llmux_switch_duration_seconds",
-      help: "Duration of model switches, from decision to the target admitting requests.",
-      labelNames: ["from", "to", "result"],
+      help: "Duration of model switches, from decision to the target admitting requests (or the last model put away).",
+      labelNames: ["trigger", "from", "to", "result"],
       buckets: SWITCH_BUCKETS,
       registers,
     });
@@ -210,8 +210,8 @@ export class ProxyMetrics {
     this.inFlight.dec({ model: this.modelLabel(model) });
   }
 
-  observeSwitch(sample: { from: string; to: string; result: string; durationSecs: number }): void {
-    const labels = { from: sample.from, to: sample.to, result: sample.result };
+  observeSwitch(sample: { trigger: string; from: string; to: string; result: string; durationSecs: number }): void {
+    const labels = { trigger: sample.trigger, from: sample.from, to: sample.to, result: sample.result };
     this.switches.inc(labels);
     this.switchDuration.observe(labels, sample.durationSecs);
   }

@@ -8,7 +8,7 @@ export function recordMuxEvent(metrics: ProxyMetrics, event: MuxEvent): void {
       const { record } = event;
       // Several models may be put away for one switch; they share one label, sorted for stable series.
       const from = [...record.from].sort().join(",");
-      metrics.observeSwitch({ from, to: record.to, result: record.result, durationSecs: record.durationMs / 1000 });
+      metrics.observeSwitch({ trigger: record.trigger, from, to: record.to ?? "", result: record.result, durationSecs: record.durationMs / 1000 });
       for (const phase of record.phases) metrics.observePhase(phase.phase, phase.model, phase.durationMs / 1000);
       return;
     }

@@ -1,4 +1,4 @@
-import type { ModelSnapshot, MuxEvent, MuxSnapshot } from "@llmux/core";
+import type { AcquireOptions, ModelSnapshot, MuxEvent, MuxSnapshot } from "@llmux/core";
 
 /**
  * What the proxy uses of `@llmux/core`'s Multiplexer, written structurally so
@@ -25,18 +25,8 @@ export type ProxyModelView = ModelSnapshot;
 export interface ProxyMux {
   /** The multiplexer's clock: `acquire`'s `deadline` is in its milliseconds. */
   readonly clock?: { now(): number };
-  acquire(
-    model: string,
-    options: {
-      signal?: AbortSignal;
-      deadline?: number;
-      maxTokens?: number;
-      /** The proxy can pause and resume this request (see `resume/`). */
-      preemptible?: boolean;
-      requestId?: string;
-      resume?: { arrivedAt: number; pausedAt: number; preemptions: number };
-    },
-  ): Promise<ProxyLease>;
+  /** `options.requestId` is the request's `x-request-id`: the multiplexer puts it on its events about the request. */
+  acquire(model: string, options: AcquireOptions): Promise<ProxyLease>;
   snapshot(): MuxSnapshot;
   on(listener: (event: MuxEvent) => void): () => void;
   sleepModel(name: string, level?: 1 | 2 | 3): Promise<unknown>;

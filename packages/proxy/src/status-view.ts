@@ -1,4 +1,4 @@
-import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord } from "@llmux/core";
+import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord, SwitchTrigger } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
 
 /**
@@ -49,8 +49,11 @@ export interface CostsView {
 
 export interface SwitchStatusView {
   id: number;
+  /** What started it: `request`, `admin`, `idle`, `preload` or `reload`. */
+  trigger: SwitchTrigger;
   from: string[];
-  to: string;
+  /** The model brought up; null when the switch only put models away (a sleep or stop). */
+  to: string | null;
   /** Epoch ms. */
   started_at: number;
   duration_ms: number;
@@ -139,6 +142,7 @@ function costsView(costs: ModelCosts): CostsView {
 function switchView(record: SwitchRecord, wall: (clockMs: number) => number): SwitchStatusView {
   return {
     id: record.id,
+    trigger: record.trigger,
     from: [...record.from],
     to: record.to,
     started_at: wall(record.startedAt),

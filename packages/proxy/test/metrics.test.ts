@@ -32,6 +32,7 @@ describe("metrics", () => {
     await started.waitRecords(3);
     const record: SwitchRecord = {
       id: 1,
+      trigger: "request",
       from: ["beta"],
       to: "alpha",
       startedAt: 0,
@@ -60,8 +61,8 @@ describe("metrics", () => {
     expect(sample(text, 'llmux_queue_wait_seconds_count{model="alpha"}')).toBe(2);
     expect(sample(text, 'llmux_in_flight_requests{model="alpha"}')).toBe(0);
     expect(sample(text, 'llmux_queue_depth{model="alpha"}')).toBe(0);
-    expect(sample(text, 'llmux_switches_total{from="beta",to="alpha",result="ok"}')).toBe(1);
-    expect(sample(text, 'llmux_switch_duration_seconds_sum{from="beta",to="alpha",result="ok"}')).toBe(1.5);
+    expect(sample(text, 'llmux_switches_total{trigger="request",from="beta",to="alpha",result="ok"}')).toBe(1);
+    expect(sample(text, 'llmux_switch_duration_seconds_sum{trigger="request",from="beta",to="alpha",result="ok"}')).toBe(1.5);
     expect(sample(text, 'llmux_switch_phase_duration_seconds_sum{phase="sleep",model="beta"}')).toBe(0.4);
     expect(sample(text, 'llmux_switch_phase_duration_seconds_count{phase="wake",model="alpha"}')).toBe(1);
     expect(sample(text, 'llmux_escalations_total{model="beta"}')).toBe(1);

@@ -113,9 +113,9 @@ describe("the openai client against llmux with vllm-sim upstreams", () => {
     for (const model of ["alpha", "beta"]) expect(stack.events(model).filter((event) => event.event === "crash")).toEqual([]);
 
     const metrics = (await rawRequest(stack.metricsUrl, { path: "/metrics" })).body;
-    expect(sample(metrics, 'llmux_switches_total{from="alpha",to="beta",result="ok"}')).toBe(1);
-    expect(sample(metrics, 'llmux_switches_total{from="beta",to="alpha",result="ok"}')).toBe(1);
-    expect(sample(metrics, 'llmux_switch_duration_seconds_count{from="alpha",to="beta",result="ok"}')).toBe(1);
+    expect(sample(metrics, 'llmux_switches_total{trigger="request",from="alpha",to="beta",result="ok"}')).toBe(1);
+    expect(sample(metrics, 'llmux_switches_total{trigger="request",from="beta",to="alpha",result="ok"}')).toBe(1);
+    expect(sample(metrics, 'llmux_switch_duration_seconds_count{trigger="request",from="alpha",to="beta",result="ok"}')).toBe(1);
     expect(sample(metrics, 'llmux_switch_phase_duration_seconds_count{phase="sleep",model="alpha"}')).toBe(1);
     expect(sample(metrics, 'llmux_switch_phase_duration_seconds_count{phase="start",model="beta"}')).toBe(1);
     expect(sample(metrics, 'llmux_switch_phase_duration_seconds_count{phase="wake",model="alpha"}')).toBe(1);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
+import type { AcquireOptions } from "@llmux/core";
 import { drained } from "../drained.js";
 import type { ProxyLease } from "../mux.js";
 import { type OpenAIErrorBody, sendJson } from "../openai-error.js";
@@ -23,7 +24,7 @@ export interface ResumableIo {
   /** The multiplexer's clock, in which a paused request keeps its arrival time. */
   clockNow: () => number;
   /** Wait for a lease (streams get keep-alive comments meanwhile). */
-  acquire: (options: { preemptible: boolean; requestId: string; resume?: { arrivedAt: number; pausedAt: number; preemptions: number } }) => Promise<ProxyLease>;
+  acquire: (options: Required<Pick<AcquireOptions, "preemptible" | "requestId">> & Pick<AcquireOptions, "resume">) => Promise<ProxyLease>;
   send: (lease: ProxyLease, body: Buffer, signal: AbortSignal) => Promise<Dispatcher.ResponseData>;
   /** Send the 200 event-stream head (once). */
   commitStream: () => void;

@@ -109,7 +109,7 @@ function switchItem(record) {
   return element(
     "li",
     { "data-switch": String(record.id), "data-result": record.result },
-    `#${record.id} ${from} → ${record.to}: ${record.result} in ${seconds(record.duration_ms)} (${clockTime(record.started_at)})`,
+    `#${record.id}${record.trigger === "request" ? "" : ` (${record.trigger})`} ${from} → ${record.to ?? "nothing"}: ${record.result} in ${seconds(record.duration_ms)} (${clockTime(record.started_at)})`,
     element("div", { class: "phases", textContent: phases + (record.error ? ` · ${record.error}` : "") }),
   );
 }
