@@ -100,7 +100,16 @@ describe("logMuxEvent", () => {
     logMuxEvent(logger, { type: "switch-start", id: 3, trigger: "admin", from: ["a"], to: null, at: 0, reason: "admin sleep" });
     logMuxEvent(logger, {
       type: "switch-end",
-      record: { id: 3, trigger: "admin", from: ["a"], to: null, startedAt: 0, durationMs: 1100, result: "ok", phases: [{ phase: "sleep", model: "a", level: 1, durationMs: 1000, ok: true }] },
+      record: {
+        id: 3,
+        trigger: "admin",
+        from: ["a"],
+        to: null,
+        startedAt: 0,
+        durationMs: 1100,
+        result: "ok",
+        phases: [{ phase: "sleep", model: "a", level: 1, durationMs: 1000, ok: true }],
+      },
     });
     expect(lines[0]).toMatchObject({ switch_id: 3, trigger: "admin", to: null, msg: "switch 3 (admin): a -> (nothing)" });
     expect(lines[1]).toMatchObject({ switch_id: 3, trigger: "admin", to: null, msg: "switch 3 (admin) puts away a ok in 1.1s: sleep a(L1) 1.0s" });
@@ -112,7 +121,17 @@ describe("logMuxEvent", () => {
     logMuxEvent(logger, { type: "resumed", model: "a", at: 0, requestId: "req-1", pausedMs: 4200, preemptions: 1 });
     logMuxEvent(logger, {
       type: "switch-end",
-      record: { id: 2, trigger: "request", from: ["a"], to: "b", startedAt: 0, durationMs: 2000, result: "ok", phases: [], paused: [{ model: "a", requests: ["req-1", "req-2"] }] },
+      record: {
+        id: 2,
+        trigger: "request",
+        from: ["a"],
+        to: "b",
+        startedAt: 0,
+        durationMs: 2000,
+        result: "ok",
+        phases: [],
+        paused: [{ model: "a", requests: ["req-1", "req-2"] }],
+      },
     });
     expect(lines[0]).toMatchObject({
       model: "a",

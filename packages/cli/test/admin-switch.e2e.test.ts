@@ -51,7 +51,9 @@ describe("admin actions through the binary", () => {
     expect(sample(metrics, 'llmux_switches_total{trigger="admin",from="",to="m1",result="ok"}')).toBe(1);
     expect(sample(metrics, 'llmux_switch_phase_duration_seconds_count{phase="sleep",model="m1"}')).toBe(1);
 
-    const adminSleep = await llmux.waitForLine((line) => line["switch_id"] !== undefined && line["trigger"] === "admin" && Array.isArray(line["phases"]) && line["to"] === null);
+    const adminSleep = await llmux.waitForLine(
+      (line) => line["switch_id"] !== undefined && line["trigger"] === "admin" && Array.isArray(line["phases"]) && line["to"] === null,
+    );
     expect(adminSleep.msg).toMatch(/^switch \d+ \(admin\) puts away m1 ok in [\d.]+s: drain m1 [\d.]+s, sleep m1\(L1\)/);
     const queued = await llmux.waitForLine((line) => line.msg === "request queued");
     expect(queued["request_id"]).toBe("req-admin-1");

@@ -8,7 +8,12 @@ import type { Slot } from "./slot.js";
 import { withTimeout } from "./with-timeout.js";
 
 /** Run one phase of a switch and record it in `phases` with its duration, `ok: false` when `body` throws (and rethrow). */
-export async function timedPhase(clock: Clock, phases: SwitchPhase[], entry: Omit<SwitchPhase, "durationMs" | "ok">, body: () => Promise<void>): Promise<number> {
+export async function timedPhase(
+  clock: Clock,
+  phases: SwitchPhase[],
+  entry: Omit<SwitchPhase, "durationMs" | "ok">,
+  body: () => Promise<void>,
+): Promise<number> {
   const started = clock.now();
   try {
     await body();
@@ -42,7 +47,14 @@ export interface EngineCall {
  * recorded on the slot and returned rather than thrown, since each phase has its
  * own fallback (escalate to a stop, cold start, back off).
  */
-export async function enginePhase(mux: MuxState, slot: Slot, engine: Engine, phases: SwitchPhase[], spec: EngineCall, signal: AbortSignal): Promise<{ error: unknown } | undefined> {
+export async function enginePhase(
+  mux: MuxState,
+  slot: Slot,
+  engine: Engine,
+  phases: SwitchPhase[],
+  spec: EngineCall,
+  signal: AbortSignal,
+): Promise<{ error: unknown } | undefined> {
   const entry = spec.level === undefined ? { phase: spec.phase, model: slot.name } : { phase: spec.phase, model: slot.name, level: spec.level };
   try {
     const durationMs = await timedPhase(mux.clock, phases, entry, async () => {

@@ -16,7 +16,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(policyType: "fifo" | "cost_aware", idleSecs: Record<string, number> = {}): Promise<{ mux: Multiplexer; config: LlmuxConfig; logs: Record<string, string>; pids: number[] }> {
+async function setup(
+  policyType: "fifo" | "cost_aware",
+  idleSecs: Record<string, number> = {},
+): Promise<{ mux: Multiplexer; config: LlmuxConfig; logs: Record<string, string>; pids: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "llmux-core-it-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const names = ["alpha", "beta", "gamma"];
@@ -149,7 +152,8 @@ describe("Multiplexer on real vllm-sim processes: every switch is recorded", () 
     other.release();
     // beta's idle_timeout_secs (1 s) puts it to sleep on its own.
     const deadline = Date.now() + 15_000;
-    while (!events.some((e) => e.type === "switch-end" && e.record.trigger === "idle") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!events.some((e) => e.type === "switch-end" && e.record.trigger === "idle") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const late = mux.acquire("gamma", { requestId: "r-3", deadline: mux.clock.now() + 1 });
     await expect(late).rejects.toMatchObject({ code: "LLMUX_ERR_QUEUE_TIMEOUT" });
 

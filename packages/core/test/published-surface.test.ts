@@ -26,7 +26,22 @@ const PUBLIC_MEMBERS = [
 ];
 
 /** Internal modules' types and members: none may appear in the published declarations. */
-const INTERNAL_NAMES = ["MuxState", "SwitchRunner", "SwitchDraft", "Slot", "Waiter", "LeaseImpl", "IdleTimer", "EngineCall", "enginePhase", "timedPhase", "setState", "rejectWaiter", "revokeLeases", "rejectAllWaiters"];
+const INTERNAL_NAMES = [
+  "MuxState",
+  "SwitchRunner",
+  "SwitchDraft",
+  "Slot",
+  "Waiter",
+  "LeaseImpl",
+  "IdleTimer",
+  "EngineCall",
+  "enginePhase",
+  "timedPhase",
+  "setState",
+  "rejectWaiter",
+  "revokeLeases",
+  "rejectAllWaiters",
+];
 
 function classMembers(text: string, name: string): string[] {
   const start = text.indexOf(`declare class ${name} {`);

@@ -41,7 +41,9 @@ const modelStatus = z.strictObject({
 
 const switchStatus = z.strictObject({
   id: z.number().int().nonnegative(),
-  trigger: z.enum(["request", "admin", "idle", "preload", "reload"]).describe("what started it: queued requests, an operator, an idle or asleep timeout, the start-up preload, a reload"),
+  trigger: z
+    .enum(["request", "admin", "idle", "preload", "reload"])
+    .describe("what started it: queued requests, an operator, an idle or asleep timeout, the start-up preload, a reload"),
   from: z.array(z.string()).describe("models put to sleep or stopped"),
   to: z.string().nullable().describe("the model brought up; null when the switch only put models away"),
   started_at: epochMs,
