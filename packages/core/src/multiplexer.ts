@@ -42,7 +42,7 @@ export interface AcquireOptions {
    * `max_drain_secs` instead of waiting for it.
    */
   preemptible?: boolean;
-  /** The request's name in the switch log and events. */
+  /** The request's id (the proxy passes its `x-request-id`): on every event about the request and on the switch that paused it. */
   requestId?: string;
   /**
    * The request was paused and goes on: it goes to the head of the queue with
@@ -105,19 +105,20 @@ export class Multiplexer {
 
   /** Wait until `model` is awake and admitting, then hold a lease on it. */
   acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
-    if (this.#state.closing) return Promise.reject(new ShuttingDownError());
-    const slot = this.#state.slots.get(model);
+    const state = this.#state;
+    if (state.closing) return Promise.reject(new ShuttingDownError());
+    const slot = state.slots.get(model);
     if (!slot || slot.removing) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
-    const now = this.#state.clock.now();
+    const now = state.clock.now();
     if (options.signal?.aborted) return Promise.reject(requestAbortedError(model, options.signal.reason));
     if (slot.backoffUntil > now) {
       const error = new ModelBackoffError(model, Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000)), slot.backoffCause);
-      this.#state.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code, ...requestIdOf(options) });
+      state.emit({ type: "rejected", model, at: now, waitMs: 0, code: error.code, ...requestIdOf(options) });
       return Promise.reject(error);
     }
     const maxTokens = options.maxTokens;
     const resume = options.resume;
-    const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < this.#state.config.policy.max_preemptions;
+    const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < state.config.policy.max_preemptions;
     const ticket = { preemptible, requestId: options.requestId, resume: resume && { pausedAt: resume.pausedAt, preemptions: resume.preemptions } };
     const arrivedAt = resume?.arrivedAt ?? now;
     if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
@@ -126,37 +127,38 @@ export class Multiplexer {
     // A paused request already passed admission once: it is never refused as overload.
     const overload = resume ? undefined : overloadOf(this.#state, slot);
     if (overload) {
-      this.#state.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code, ...requestIdOf(options) });
+      state.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code, ...requestIdOf(options) });
       return Promise.reject(overload);
     }
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, resolve, reject, timer: undefined, detach: () => {} };
-      const timeoutMs = Math.min(this.#state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
-      waiter.timer = this.#state.clock.setTimeout(
+      const timeoutMs = Math.min(state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
+      waiter.timer = state.clock.setTimeout(
         () => {
-          this.#state.rejectWaiter(slot, waiter, new QueueTimeoutError(model, this.#state.clock.now() - now));
-          this.#state.schedule();
+          state.rejectWaiter(slot, waiter, new QueueTimeoutError(model, state.clock.now() - now));
+          state.schedule();
         },
         Math.max(0, timeoutMs),
       );
       const signal = options.signal;
       if (signal) {
         const onAbort = () => {
-          this.#state.rejectWaiter(slot, waiter, requestAbortedError(model, signal.reason));
-          this.#state.schedule();
+          state.rejectWaiter(slot, waiter, requestAbortedError(model, signal.reason));
+          state.schedule();
         };
         signal.addEventListener("abort", onAbort, { once: true });
         waiter.detach = () => signal.removeEventListener("abort", onAbort);
       }
       if (resume) slot.waiters.unshift(waiter);
       else slot.waiters.push(waiter);
-      this.#state.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length, ...requestIdOf(options) });
-      this.#state.schedule();
+      state.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length, ...requestIdOf(options) });
+      state.schedule();
     });
   }
 
   #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined, ticket?: Pick<Waiter, "preemptible" | "requestId" | "resume">): LeaseImpl {
-    const now = this.#state.clock.now();
+    const state = this.#state;
+    const now = state.clock.now();
     const engine = slot.engine;
     if (!engine) throw new Error("internal: grant without engine");
     const lease = new LeaseImpl(
@@ -166,12 +168,12 @@ export class Multiplexer {
       now + estimateMs(slot, maxTokens),
       (released, usage, revoked) => {
         slot.leases.delete(released);
-        slot.lastReleaseAt = this.#state.clock.now();
-        const heldMs = this.#state.clock.now() - released.grantedAt;
+        slot.lastReleaseAt = state.clock.now();
+        const heldMs = state.clock.now() - released.grantedAt;
         if (!revoked) slot.service.recordLease(heldMs, usage?.completionTokens);
-        this.#state.emit({ type: "released", model: slot.name, at: this.#state.clock.now(), heldMs, ...requestIdOf(released) });
+        state.emit({ type: "released", model: slot.name, at: state.clock.now(), heldMs, ...requestIdOf(released) });
         slot.notifyIdle();
-        this.#state.schedule();
+        state.schedule();
       },
       engine.socketPath,
     );
@@ -181,9 +183,9 @@ export class Multiplexer {
     slot.lastAdmitAt = now;
     if (ticket?.resume) {
       const { pausedAt, preemptions } = ticket.resume;
-      this.#state.emit({ type: "resumed", model: slot.name, at: now, requestId: ticket.requestId ?? "", pausedMs: now - pausedAt, preemptions });
+      state.emit({ type: "resumed", model: slot.name, at: now, requestId: ticket.requestId ?? "", pausedMs: now - pausedAt, preemptions });
     }
-    this.#state.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt, ...requestIdOf(lease) });
+    state.emit({ type: "admitted", model: slot.name, at: now, waitMs: now - arrivedAt, ...requestIdOf(lease) });
     return lease;
   }
 
@@ -220,40 +222,41 @@ export class Multiplexer {
   }
 
   #scheduleOnce(): void {
-    if (this.#state.closing) return;
+    const state = this.#state;
+    if (state.closing) return;
     // Before the policy looks: a model with pending settings must not be started with its old ones.
     for (const slot of sweepReconfigured(this.#state)) void this.#runner.stopIdle(slot);
-    const now = this.#state.clock.now();
+    const now = state.clock.now();
     // A plan lasts while some model that is not up has requests waiting.
-    if (![...this.#state.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {
-      for (const slot of this.#state.slots.values()) slot.closeAt = null;
+    if (![...state.slots.values()].some((slot) => slot.waiters.length > 0 && (slot.state === "stopped" || slot.state === "asleep"))) {
+      for (const slot of state.slots.values()) slot.closeAt = null;
     }
     this.#admit(now);
-    for (const slot of this.#state.slots.values()) {
+    for (const slot of state.slots.values()) {
       if (slot.waiters.length > 0 && slot.backoffUntil > now && !slot.busy) {
         const retry = Math.max(1, Math.ceil((slot.backoffUntil - now) / 1000));
-        this.#state.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
+        state.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
       }
     }
-    for (let round = 0; round < this.#state.slots.size; round++) {
+    for (let round = 0; round < state.slots.size; round++) {
       const view = buildPolicyView(this.#state);
       for (const model of view.models) {
         if (model.queue.length > 0 && !canEverFit(model)) {
-          const slot = this.#state.slots.get(model.name);
-          if (slot) this.#state.rejectAllWaiters(slot, (s) => new DoesNotFitError(s.name, `it needs ${s.fraction} of a GPU`));
+          const slot = state.slots.get(model.name);
+          if (slot) state.rejectAllWaiters(slot, (s) => new DoesNotFitError(s.name, `it needs ${s.fraction} of a GPU`));
         }
       }
       if (!view.models.some((m) => m.queue.length > 0 && !m.busy && (m.state === "stopped" || m.state === "asleep"))) return;
-      const decision = this.#state.policy.decide(view);
+      const decision = state.policy.decide(view);
       if (decision.action === "wait") {
         if (decision.recheckAt !== undefined) this.#recheck(decision.recheckAt);
-        for (const slot of this.#state.slots.values()) slot.closeAt = decision.closeAt?.[slot.name] ?? null;
+        for (const slot of state.slots.values()) slot.closeAt = decision.closeAt?.[slot.name] ?? null;
         // A plan that ends later than the last one lets more in.
         this.#admit(now);
         return;
       }
       if (!this.#valid(view, decision.model, decision.evict)) return;
-      const slot = this.#state.slots.get(decision.model);
+      const slot = state.slots.get(decision.model);
       if (!slot) return;
       assignPlacement(this.#state, slot, view.models.find((m) => m.name === slot.name)?.gpus);
       void this.#runner.run(slot, decision.evict, decision.reason);
@@ -359,34 +362,35 @@ export class Multiplexer {
   }
 
   async #shutdown(graceMs: number, error?: Error): Promise<void> {
-    this.#state.closing = true;
+    const state = this.#state;
+    state.closing = true;
     this.#idle.cancel();
-    if (this.#recheckTimer !== undefined) this.#state.clock.clearTimeout(this.#recheckTimer);
-    for (const slot of this.#state.slots.values()) this.#state.rejectAllWaiters(slot, () => new ShuttingDownError({ cause: error }));
-    const slots = [...this.#state.slots.values()];
+    if (this.#recheckTimer !== undefined) state.clock.clearTimeout(this.#recheckTimer);
+    for (const slot of state.slots.values()) state.rejectAllWaiters(slot, () => new ShuttingDownError({ cause: error }));
+    const slots = [...state.slots.values()];
     if (graceMs > 0 && slots.some((slot) => slot.leases.size > 0)) {
       await new Promise<void>((resolve) => {
-        const timer = this.#state.clock.setTimeout(done, graceMs);
+        const timer = state.clock.setTimeout(done, graceMs);
         let pending = slots.filter((slot) => slot.leases.size > 0).length;
         function done(): void {
           resolve();
         }
         this.#forceClose = () => {
-          this.#state.clock.clearTimeout(timer);
+          state.clock.clearTimeout(timer);
           resolve();
         };
         for (const slot of slots) {
           if (slot.leases.size === 0) continue;
           slot.idleListeners.push(() => {
             if (--pending === 0) {
-              this.#state.clock.clearTimeout(timer);
+              state.clock.clearTimeout(timer);
               resolve();
             }
           });
         }
       });
     }
-    for (const slot of slots) this.#state.revokeLeases(slot, new ShuttingDownError({ cause: error }));
+    for (const slot of slots) state.revokeLeases(slot, new ShuttingDownError({ cause: error }));
     await this.#runner.abortAll(new ShuttingDownError({ cause: error }));
     await Promise.allSettled(slots.map((slot) => stopEngine(this.#state, slot)));
   }

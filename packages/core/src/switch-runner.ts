@@ -138,7 +138,7 @@ export class SwitchRunner {
         const evictees = evictions.map((e) => this.#slot(e.model));
         // Stop admitting to the evictees and drain them together.
         for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
-        await Promise.all(evictees.map((slot) => drain(this.#mux, slot, draft, signal)));
+        await Promise.all(evictees.map((slot) => drain(mux, slot, draft, signal)));
         if (mux.closing) throw new ShuttingDownError();
         if (target.waiters.length === 0 && !rethrow) {
           // Every request that wanted the target left while we drained: no switch.
@@ -150,11 +150,11 @@ export class SwitchRunner {
           evictions.map((eviction, index) => {
             const slot = evictees[index];
             if (!slot) return Promise.resolve();
-            return evict(this.#mux, slot, eviction, evictionLevel(slot, eviction.action === "stop"), draft, signal, true);
+            return evict(mux, slot, eviction, evictionLevel(slot, eviction.action === "stop"), draft, signal, true);
           }),
         );
         if (mux.closing) throw new ShuttingDownError();
-        await bringUp(this.#mux, target, draft.phases, signal);
+        await bringUp(mux, target, draft.phases, signal);
       } catch (caught) {
         const closed = signal.aborted || mux.closing;
         const error = closed
