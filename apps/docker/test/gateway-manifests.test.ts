@@ -117,10 +117,19 @@ describe("the endpoint picker", () => {
     expect(eppConfig.featureGates).toContain("dataLayer");
   });
 
-  test("scores with model affinity above queue depth", () => {
+  test("scores with model affinity above the load scorers: a pod already switching to the model beats an idle one", () => {
     const profile = (eppConfig.schedulingProfiles as Array<{ name: string; plugins: Array<{ pluginRef: string; weight?: number }> }>)[0];
-    const weight = (ref: string): number | undefined => profile?.plugins.find((plugin) => plugin.pluginRef === ref)?.weight;
-    expect(weight("lora-affinity-scorer")).toBeGreaterThan(weight("queue-scorer") ?? Number.POSITIVE_INFINITY);
+    // A scorer listed without a weight weighs 1 in the picker.
+    const weight = (ref: string): number => profile?.plugins.find((plugin) => plugin.pluginRef === ref)?.weight ?? 1;
+    const load = ["queue-scorer", "running-requests-size-scorer"];
+    for (const ref of load)
+      expect(
+        profile?.plugins.some((plugin) => plugin.pluginRef === ref),
+        ref,
+      ).toBe(true);
+    const loadWeights = load.reduce((sum, ref) => sum + weight(ref), 0);
+    // lora-affinity-scorer gives 0.6 to a pod with the model waiting, 0 to one without.
+    expect(0.6 * weight("lora-affinity-scorer")).toBeGreaterThan(loadWeights);
     expect(profile?.plugins.some((plugin) => plugin.pluginRef === "max-score-picker")).toBe(true);
   });
 });

@@ -2,11 +2,11 @@ import type { PodMetrics } from "./picker-rules.js";
 
 /**
  * TEST-ONLY routers for the fleet comparison. `metricPicker` follows the
- * Inference Extension's (v1.5.0) scheduling of a request from scraped
- * metrics: every pod is scored by `lora-affinity-scorer` and `queue-scorer`,
- * the weighted scores are summed, and `max-score-picker` takes the highest,
- * ties broken at random. It is a fixture to measure llmux's metrics with,
- * never a router to deploy.
+ * Inference Extension's (v1.5.0) scheduling profile on scraped metrics, in
+ * its order: filters (none in llmux's profile), then every scorer scores
+ * every pod in [0, 1], the scores are summed by weight, and
+ * `max-score-picker` takes the highest, ties broken at random. It is a
+ * fixture to measure llmux's metrics with, never a router to deploy.
  */
 export interface Router {
   readonly name: string;
@@ -48,19 +48,41 @@ export function affinityScore(metrics: PodMetrics, model: string): number {
   return 0;
 }
 
-/** queue-scorer: the shortest queue scores 1, the longest 0, linear between; all equal score 1. */
+/** queue-scorer and running-requests-size-scorer: the smallest value scores 1, the largest 0, linear between; all equal score 1. */
+function lowestFirst(values: readonly number[]): number[] {
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return values.map((value) => (max === min ? 1 : (max - value) / (max - min)));
+}
+
 export function queueScores(all: readonly PodMetrics[]): number[] {
-  const queues = all.map((metrics) => metrics.waitingQueueSize);
-  const min = Math.min(...queues);
-  const max = Math.max(...queues);
-  return queues.map((queue) => (max === min ? 1 : (max - queue) / (max - min)));
+  return lowestFirst(all.map((metrics) => metrics.waitingQueueSize));
+}
+
+/** The scorers of the picker's (v1.5.0) scheduling profile that read the model server protocol's metrics. */
+const SCORERS = {
+  "lora-affinity-scorer": (all: readonly PodMetrics[], model: string) => all.map((metrics) => affinityScore(metrics, model)),
+  "queue-scorer": (all: readonly PodMetrics[]) => queueScores(all),
+  "running-requests-size-scorer": (all: readonly PodMetrics[]) => lowestFirst(all.map((metrics) => metrics.runningRequestsSize)),
+  "kv-cache-utilization-scorer": (all: readonly PodMetrics[]) => all.map((metrics) => 1 - metrics.kvCacheUsagePercent),
+} satisfies Record<string, (all: readonly PodMetrics[], model: string) => number[]>;
+
+export type ScorerType = keyof typeof SCORERS;
+
+export function isScorerType(type: string): type is ScorerType {
+  return Object.hasOwn(SCORERS, type);
+}
+
+export interface WeightedScorer {
+  type: ScorerType;
+  weight: number;
 }
 
 export interface MetricPickerOptions {
   /** The latest metrics of each pod (the picker's view; empty metrics for a pod not scraped yet). */
   metrics: () => readonly PodMetrics[];
-  affinityWeight: number;
-  queueWeight: number;
+  /** The scheduling profile's scorers with their weights. */
+  scorers: readonly WeightedScorer[];
   random: () => number;
 }
 
@@ -69,8 +91,13 @@ export function metricPicker(options: MetricPickerOptions): Router {
     name: "metric picker",
     pick: (model) => {
       const all = options.metrics();
-      const queue = queueScores(all);
-      const scores = all.map((metrics, pod) => options.affinityWeight * affinityScore(metrics, model) + options.queueWeight * (queue[pod] ?? 0));
+      const scores = all.map(() => 0);
+      for (const scorer of options.scorers) {
+        // The picker clamps every scorer's value to [0, 1] before weighing it.
+        SCORERS[scorer.type](all, model).forEach((score, pod) => {
+          scores[pod] = (scores[pod] ?? 0) + Math.min(1, Math.max(0, score)) * scorer.weight;
+        });
+      }
       const best = Math.max(...scores);
       const tied = scores.flatMap((score, pod) => (score === best ? [pod] : []));
       return tied[Math.floor(options.random() * tied.length)] ?? 0;

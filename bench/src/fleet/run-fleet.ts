@@ -6,7 +6,8 @@ import { type LlmuxModel, type RunningLlmux, startLlmux } from "../llmux.js";
 import { knobArgs } from "../sim-process.js";
 import { percentile } from "../stats.js";
 import { type PodMetrics, extractPodMetrics, parseExposition } from "./picker-rules.js";
-import { type Router, emptyPodMetrics, metricPicker, modelHash, roundRobin } from "./routers.js";
+import { shippedScorers } from "./picker-config.js";
+import { type Router, type WeightedScorer, emptyPodMetrics, metricPicker, modelHash, roundRobin } from "./routers.js";
 
 export type RouterName = "round-robin" | "model-hash" | "metric picker";
 
@@ -19,22 +20,33 @@ export interface FleetOptions {
   knobs: Record<string, number>;
   /** How often each pod's `/metrics` is scraped (the picker's refresh interval). */
   scrapeIntervalMs?: number;
-  affinityWeight?: number;
-  queueWeight?: number;
+  /** The picker's scorers and weights (default: the shipped picker config's profile). */
+  scorers?: readonly WeightedScorer[];
   /** Seed of the picker's tie breaks. */
   seed?: number;
   policy?: Record<string, unknown>;
+  /**
+   * The trace's first seconds bring the fleet to the router's own steady
+   * state and are not measured (switches, latency); a request lost there
+   * still counts. Without it every run starts from the warm-up's artefact:
+   * the same model awake on every pod.
+   */
+  warmupSecs?: number;
 }
 
 export interface FleetResult {
   router: RouterName;
   requests: number;
+  /** Requests arriving after the warm-up, the ones measured. */
+  measured: number;
   lost: number;
   firstError: string | undefined;
   switches: number;
   switchesPerRequest: number;
   p50Ms: number;
   p99Ms: number;
+  /** p99 over every request, the warm-up's included. */
+  p99AllMs: number;
   /** The five slowest requests, for reading a tail: arrival (s), model, pod, latency. */
   slowest: { t: number; model: string; pod: number; ms: number }[];
 }
@@ -101,7 +113,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
         for (const model of options.models) await ask(pod.url, model, 1, dispatcher);
       }),
     );
-    const switchesBefore = await countSwitches(pods, dispatcher);
+    const warmupMs = (options.warmupSecs ?? 0) * 1000;
+    let switchesBefore: Promise<number> | undefined;
     const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
     const refresh = (): void => {
       pods.forEach((pod, index) => {
@@ -119,11 +132,15 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     refresh();
     timer = setInterval(refresh, options.scrapeIntervalMs ?? 100);
     const router = makeRouter(options, () => latest);
+    const all: number[] = [];
     const latencies: number[] = [];
     const timed: { t: number; model: string; pod: number; ms: number }[] = [];
     let lost = 0;
     let firstError: string | undefined;
     const started = performance.now();
+    const warmedUp = new Promise<void>((resolve) => setTimeout(resolve, warmupMs)).then(() => {
+      switchesBefore = countSwitches(pods, dispatcher);
+    });
     await Promise.all(
       options.trace.map(async (item) => {
         const wait = started + item.t * 1000 - performance.now();
@@ -138,22 +155,28 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
           firstError ??= (error as Error).message;
           return;
         }
+        all.push(performance.now() - begin);
+        if (item.t * 1000 < warmupMs) return;
         latencies.push(performance.now() - begin);
         timed.push({ t: item.t, model: item.model, pod: index, ms: Math.round(performance.now() - begin) });
       }),
     );
     clearInterval(timer);
     timer = undefined;
-    const switches = (await countSwitches(pods, dispatcher)) - switchesBefore;
+    await warmedUp;
+    const switches = (await countSwitches(pods, dispatcher)) - ((await switchesBefore) ?? 0);
+    const measured = options.trace.filter((item) => item.t * 1000 >= warmupMs).length;
     return {
       router: options.router,
       requests: options.trace.length,
+      measured,
       lost,
       firstError,
       switches,
-      switchesPerRequest: switches / Math.max(1, options.trace.length),
+      switchesPerRequest: switches / Math.max(1, measured),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
+      p99AllMs: percentile(all, 99),
       slowest: timed.sort((a, b) => b.ms - a.ms).slice(0, 5),
     };
   } finally {
@@ -172,8 +195,7 @@ function makeRouter(options: FleetOptions, latest: () => readonly PodMetrics[]):
     case "metric picker":
       return metricPicker({
         metrics: latest,
-        affinityWeight: options.affinityWeight ?? 2,
-        queueWeight: options.queueWeight ?? 1,
+        scorers: options.scorers ?? shippedScorers(),
         random: seededRandom(options.seed ?? 1),
       });
   }

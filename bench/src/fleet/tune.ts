@@ -1,12 +1,23 @@
 import { installCleanupHandlers, stopAll } from "../children.js";
-import { FLEET_KNOBS, FLEET_MODELS, FLEET_POLICY, FLEET_TUNING_SEEDS, fleetTrace } from "../scenarios/fleet.js";
+import { FLEET_KNOBS, FLEET_MODELS, FLEET_POLICY, FLEET_TUNING_SEEDS, FLEET_WARMUP_SECS, fleetTrace } from "../scenarios/fleet.js";
+import { shippedScorers } from "./picker-config.js";
+import { isScorerType, type WeightedScorer } from "./routers.js";
 import { type RouterName, runFleet } from "./run-fleet.js";
 
 /**
- * `node bench/dist/fleet/tune.js [affinity:queue ...] [policy=<JSON>] [seeds=101,102] [skip=round-robin,...]`: the fleet on the
- * tuning seeds only (never the held-out one), for choosing the picker's
- * weights. Prints one line per router and weighting.
+ * `node bench/dist/fleet/tune.js [profile=<scorer>:<weight>,... ...] [policy=<JSON>] [seeds=101,102] [skip=round-robin,...]`:
+ * the fleet on the tuning seeds only (never a held-out one), for choosing
+ * the picker's scorers and weights (default: the shipped profile). Prints
+ * one line per router and profile.
  */
+function parseProfile(text: string): WeightedScorer[] {
+  return text.split(",").map((pair) => {
+    const [type = "", weight = "1"] = pair.split(":");
+    if (!isScorerType(type)) throw new Error(`unknown scorer ${type}`);
+    return { type, weight: Number(weight) };
+  });
+}
+
 async function main(): Promise<void> {
   installCleanupHandlers();
   const args = process.argv.slice(2);
@@ -19,14 +30,14 @@ async function main(): Promise<void> {
     .find((arg) => arg.startsWith("skip="))
     ?.slice("skip=".length)
     .split(",") ?? []) as RouterName[];
-  const pairs = args.filter((arg) => /^\d+(\.\d+)?:\d+(\.\d+)?$/.test(arg));
-  const weightings = (pairs.length > 0 ? pairs : ["2:1", "1:1"]).map((pair) => pair.split(":").map(Number) as [number, number]);
+  const profileArgs = args.filter((arg) => arg.startsWith("profile=")).map((arg) => parseProfile(arg.slice("profile=".length)));
+  const profiles = profileArgs.length > 0 ? profileArgs : [shippedScorers()];
   for (const seed of seeds) {
     const trace = fleetTrace(seed, true);
-    const all: { router: RouterName; weights?: [number, number] }[] = [
+    const all: { router: RouterName; scorers?: WeightedScorer[] }[] = [
       { router: "round-robin" },
       { router: "model-hash" },
-      ...weightings.map((weights) => ({ router: "metric picker" as const, weights })),
+      ...profiles.map((scorers) => ({ router: "metric picker" as const, scorers })),
     ];
     const runs = all.filter((run) => !skip.includes(run.router));
     for (const run of runs) {
@@ -37,11 +48,12 @@ async function main(): Promise<void> {
         router: run.router,
         knobs: FLEET_KNOBS,
         policy: policy ?? FLEET_POLICY,
-        ...(run.weights ? { affinityWeight: run.weights[0], queueWeight: run.weights[1] } : {}),
+        warmupSecs: FLEET_WARMUP_SECS,
+        ...(run.scorers ? { scorers: run.scorers } : {}),
       });
-      const label = run.weights ? `${run.router} ${run.weights.join(":")}` : run.router;
+      const label = run.scorers ? `${run.router} ${run.scorers.map((scorer) => `${scorer.type}:${scorer.weight}`).join(",")}` : run.router;
       process.stdout.write(
-        `seed ${seed} ${label}: ${result.requests} requests, ${result.switches} switches (${result.switchesPerRequest.toFixed(3)}/request), p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms, lost ${result.lost}${result.firstError ? ` (${result.firstError})` : ""}\n` +
+        `seed ${seed} ${label}: ${result.measured} of ${result.requests} requests measured, ${result.switches} switches (${result.switchesPerRequest.toFixed(3)}/request), p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms (all: ${result.p99AllMs.toFixed(0)} ms), lost ${result.lost}${result.firstError ? ` (${result.firstError})` : ""}\n` +
           `  slowest: ${result.slowest.map((one) => `${one.model}@${one.t}s pod ${one.pod} ${one.ms} ms`).join(", ")}\n`,
       );
     }

@@ -10,6 +10,9 @@ export const FLEET_TUNING_SEEDS = [101, 102];
 /** The held-out trace of the reported figures. */
 export const FLEET_HELD_OUT_SEED = 2027;
 
+/** The first seconds of every trace bring the fleet to each router's steady state and are not measured. */
+export const FLEET_WARMUP_SECS = 10;
+
 /** vllm-sim costs scaled down ~15× from a real level-1 switch, so a run fits a shared 2-core machine. */
 export const FLEET_KNOBS = { "startup-ms": 300, "sleep1-ms": 600, "wake1-ms": 300, "ttft-ms": 20, "tokens-per-sec": 400 };
 
