@@ -2,6 +2,7 @@ import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningLlmux, llmuxAvailable, startLlmux } from "../llmux.js";
+import { knobArgs } from "../sim-process.js";
 import { ScrapeError, extractPodMetrics, parseExposition } from "./picker-rules.js";
 
 const CORE = [
@@ -91,5 +92,54 @@ describe.skipIf(!llmuxAvailable())("the picker's rules on a real llmux pod", () 
     expect([...after.activeModels]).toEqual(["b"]);
     expect(after.waitingModels.size).toBe(0);
     expect(after.maxActiveModels).toBe(1);
+  }, 60_000);
+
+  it("shows the load scorers a pod that is busy and waited for: the generation running, the request for the next model waiting, that model listed as waited for", async () => {
+    // 60 tokens at 20 tokens/s keep `a` busy for 3 s; the request for `b` waits for its drain.
+    const slow = knobArgs({ "tokens-per-sec": 20 });
+    pod = await startLlmux({
+      port: await freePort(),
+      vllmCommand: simBinPath,
+      models: {
+        a: { model_path: "sim/a", port: await freePort(), sleep_level: 1, extra_args: slow },
+        b: { model_path: "sim/b", port: await freePort(), sleep_level: 1, extra_args: slow },
+      },
+      config: { metrics_on_proxy_port: true },
+    });
+    const url = pod.url;
+    const ask = async (model: string, tokens: number): Promise<number> => {
+      const response = await request(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: tokens }),
+      });
+      await response.body.text();
+      return response.statusCode;
+    };
+    const scrape = async () => extractPodMetrics(await (await request(`${url}/metrics`)).body.text());
+    const until = async (check: (metrics: Awaited<ReturnType<typeof scrape>>) => boolean) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const metrics = await scrape();
+        if (check(metrics)) return metrics;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error("the scrape never showed the expected state");
+    };
+    expect(await ask("a", 1)).toBe(200);
+    const long = ask("a", 60);
+    const running = await until((metrics) => metrics.runningRequestsSize === 1);
+    expect([...running.activeModels]).toEqual(["a"]);
+    expect(running.waitingQueueSize).toBe(0);
+    const next = ask("b", 1);
+    const waited = await until((metrics) => metrics.waitingModels.has("b"));
+    expect(waited.waitingQueueSize).toBe(1);
+    expect(waited.runningRequestsSize).toBe(1);
+    // Full: one model awake (or draining) and one waited for, with room for one.
+    expect(waited.activeModels.size + waited.waitingModels.size).toBeGreaterThanOrEqual(waited.maxActiveModels);
+    expect(await long).toBe(200);
+    expect(await next).toBe(200);
+    const after = await until((metrics) => metrics.activeModels.has("b"));
+    expect(after).toMatchObject({ waitingQueueSize: 0, runningRequestsSize: 0 });
+    expect(after.waitingModels.size).toBe(0);
   }, 60_000);
 });
