@@ -6,7 +6,8 @@ import { llmuxBinPath } from "./paths.js";
 
 export interface LlmuxModel {
   model_path: string;
-  port: number;
+  /** Absent: the engine listens on a Unix socket llmux creates. */
+  port?: number;
   sleep_level?: 1 | 2 | 3;
   gpu_memory_utilization?: number;
   extra_args?: string[];

@@ -53,11 +53,13 @@ export interface FleetResult {
 
 /** One llmux pod's config: every model, one simulated GPU of its own (the pod's temp state dir), metrics on the proxy port. */
 async function startPod(models: readonly string[], knobs: Record<string, number>, policy: Record<string, unknown>): Promise<RunningLlmux> {
-  const entries: [string, LlmuxModel][] = [];
-  for (const model of models) {
-    // 0.8 leaves room for every sleeper's reserve beside the awake model.
-    entries.push([model, { model_path: `sim/${model}`, port: await freePort(), sleep_level: 1, gpu_memory_utilization: 0.8, extra_args: knobArgs(knobs) }]);
-  }
+  // No `port`: each engine on a Unix socket of its own, so 48 engines per fleet
+  // cannot lose a TCP port to another process between choosing and binding it.
+  // 0.8 leaves room for every sleeper's reserve beside the awake model.
+  const entries: [string, LlmuxModel][] = models.map((model) => [
+    model,
+    { model_path: `sim/${model}`, sleep_level: 1, gpu_memory_utilization: 0.8, extra_args: knobArgs(knobs) },
+  ]);
   return startLlmux({
     port: await freePort(),
     vllmCommand: simBinPath,
