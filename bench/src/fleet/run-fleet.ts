@@ -116,7 +116,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       }),
     );
     const warmupMs = (options.warmupSecs ?? 0) * 1000;
-    let switchesBefore: Promise<number> | undefined;
+    // Without a warm-up, counted before the first request can start a switch.
+    let switchesBefore: Promise<number> | undefined = warmupMs === 0 ? Promise.resolve(await countSwitches(pods, dispatcher)) : undefined;
     const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
     const refresh = (): void => {
       pods.forEach((pod, index) => {
@@ -141,7 +142,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     let firstError: string | undefined;
     const started = performance.now();
     const warmedUp = new Promise<void>((resolve) => setTimeout(resolve, warmupMs)).then(() => {
-      switchesBefore = countSwitches(pods, dispatcher);
+      switchesBefore ??= countSwitches(pods, dispatcher);
     });
     await Promise.all(
       options.trace.map(async (item) => {
