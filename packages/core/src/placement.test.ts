@@ -21,6 +21,7 @@ function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyMo
     costs: emptyCosts(),
     admitLimit: 256,
     inFlightEndsAt: null,
+    maxDrainSecs: null,
     drain: null,
     busy: false,
     inBackoff: false,

@@ -28,6 +28,7 @@ export function buildPolicyView(mux: MuxState, wanted?: string): PolicyView {
       admitLimit: slot.admitLimit,
       inFlightEndsAt: inFlightEndsAt(slot),
       drain: slot.service.drain(),
+      maxDrainSecs: slot.config.max_drain_secs,
       busy: slot.busy,
       inBackoff: slot.backoffUntil > now,
       pinned: slot.config.pinned,

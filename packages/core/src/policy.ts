@@ -21,7 +21,11 @@ export interface PolicyModelView {
   awakeSince: number | null;
   /** When a request was last admitted to it. */
   lastAdmitAt: number | null;
-  /** Arrival times (clock ms) of the requests waiting for it, oldest first. */
+  /**
+   * Arrival times (clock ms) of the requests waiting for it, oldest first. A
+   * request paused by a switch counts from its pause (its wait for the next
+   * turn starts there), so a model left with paused requests is not due at once.
+   */
   queue: readonly number[];
   costs: ModelCosts;
   /** Requests admitted into its vLLM at once (`max_concurrency`). */
@@ -30,6 +34,8 @@ export interface PolicyModelView {
   inFlightEndsAt: number | null;
   /** Its measured drains, or null before the first. */
   drain: DrainSummary | null;
+  /** Its drain budget (`max_drain_secs`): a switch pauses its resumable generations after this long; null = it drains them. */
+  maxDrainSecs: number | null;
   /** Part of a switch or admin operation right now: neither a target nor evictable. */
   busy: boolean;
   /** A recent start-up failure: do not pick it. */

@@ -13,7 +13,13 @@ export class WaiterQueue {
     return this.#items.length;
   }
 
-  /** Arrival times, oldest first; read-only, and only valid until the next change. */
+  /**
+   * Arrival times, oldest first; read-only, and only valid until the next
+   * change. A paused request put back at the head counts from its pause (no
+   * later than the head's arrival): the policy's turns are measured from there,
+   * or a model left with paused requests would be due at once and switched
+   * back and forth.
+   */
   get arrivals(): readonly number[] {
     return this.#arrivals;
   }
@@ -34,7 +40,8 @@ export class WaiterQueue {
   /** Put a waiter first: a paused request goes back to the head of its queue. */
   unshift(waiter: Waiter): void {
     this.#items.unshift(waiter);
-    this.#arrivals.unshift(waiter.arrivedAt);
+    const since = waiter.resume?.pausedAt ?? waiter.arrivedAt;
+    this.#arrivals.unshift(Math.min(since, this.#arrivals[0] ?? since));
   }
 
   /** Remove one waiter; false when it is not queued. */

@@ -26,6 +26,7 @@ function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyMo
     costs,
     admitLimit: 256,
     inFlightEndsAt: null,
+    maxDrainSecs: null,
     drain: null,
     busy: false,
     inBackoff: false,
@@ -170,6 +171,15 @@ describe("time_slice", () => {
   it("when due, waits for the generations already running while the awake model admits what ends by then", () => {
     const decision = timeSlicePolicy.decide(view(120_000, [awake({ inFlightEndsAt: 130_000 }), model("b", { queue: [90_000] })]));
     expect(decision).toEqual({ action: "wait", recheckAt: 130_000, closeAt: { a: 130_000 } });
+  });
+
+  it("when due, pauses at most three stragglers on a model with a drain budget instead of waiting for them", () => {
+    const due = (inFlight: number, maxDrainSecs: number | null) =>
+      timeSlicePolicy.decide(view(120_000, [awake({ inFlight, inFlightEndsAt: 200_000, maxDrainSecs }), model("b", { queue: [90_000] })]));
+    expect(due(3, 1)).toMatchObject({ action: "switch", model: "b", reason: "due: max_wait bound" });
+    // A busy batch, or a model that cannot pause: wait for the generations running.
+    expect(due(4, 1)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    expect(due(1, null)).toMatchObject({ action: "wait", recheckAt: 200_000 });
   });
 
   it("switches at once when the awake model has nothing in flight and nothing waiting", () => {

@@ -9,7 +9,7 @@ import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } f
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
 import { maxNumSeqs } from "../config/max-num-seqs.js";
-import type { FamilyTrace } from "./trace-family.js";
+import { FAMILY_MAX_WAIT_SECS, type FamilyTrace } from "./trace-family.js";
 
 export interface SimulateTraceOptions {
   trace: readonly TraceRequest[];
@@ -60,7 +60,7 @@ export function familyConfig(family: FamilyTrace, policy: Record<string, unknown
         },
       ]),
     ),
-    policy: { request_timeout_secs: 3600, drain_timeout_secs: 300, max_wait_secs: 60, ...policy },
+    policy: { request_timeout_secs: 3600, drain_timeout_secs: 300, max_wait_secs: FAMILY_MAX_WAIT_SECS, ...policy },
   });
 }
 

@@ -1,4 +1,5 @@
 import { seededRandom } from "./generate-trace.js";
+import { DEFAULT_SIM_COSTS } from "./sim-engine.js";
 import { DEFAULT_SIM_SERVICE, serviceMs } from "./sim-server.js";
 import type { TraceRequest } from "./trace.js";
 
@@ -8,7 +9,7 @@ export interface FamilyShape {
   models: number;
   /** Zipf exponent of model popularity (0 = equal). */
   zipf: number;
-  /** Offered load as a share of what one engine that never switched could serve (1 = saturated). */
+  /** Offered load as a share of the trace's capacity (`familyCapacity`: 1 = saturated, above 1 = overload). */
   load: number;
   /** 0 = Poisson arrivals with fixed popularity; toward 1, episodes (mean `episodeSecs`) with a random rate and a reshuffled popularity. */
   burstiness: number;
@@ -47,9 +48,14 @@ const BASE: FamilyShape = {
   level2Share: 0.25,
 };
 
+/** The family's `max_wait_secs` (`familyConfig`); capacity is defined for it. */
+export const FAMILY_MAX_WAIT_SECS = 60;
+
 /**
  * The family's named members: busy ones (load between half of capacity and
- * capacity, where switching is what costs) and light ones.
+ * capacity, where switching is what costs), light ones, and overload ones
+ * (above capacity: the queue grows, so no policy keeps a wait bound there
+ * without refusing requests).
  */
 export const TRACE_SHAPES: Record<string, Partial<FamilyShape>> = {
   "zipf-six": { models: 6, zipf: 1.1, load: 0.7 },
@@ -59,10 +65,15 @@ export const TRACE_SHAPES: Record<string, Partial<FamilyShape>> = {
   "mixed-levels": { models: 5, zipf: 0.8, load: 0.55, level2Share: 0.6 },
   light: { models: 4, zipf: 1, load: 0.15 },
   "light-two": { models: 2, zipf: 0.5, load: 0.3, burstiness: 0.2 },
+  "overload-six": { models: 6, zipf: 1.1, load: 1.4 },
+  "overload-two": { models: 2, zipf: 0, load: 1.3, burstiness: 0.2 },
 };
 
 /** Shapes whose load is at most this share are "light": the best policy must not be worse than fifo there. */
 export const LIGHT_LOAD = 0.45;
+
+/** Shapes whose load is above capacity: reported apart, as overload. */
+export const OVERLOAD = 1;
 
 /** Seeds the policies were tuned on. */
 export const TUNING_SEEDS: readonly number[] = [1, 2, 3];
@@ -79,7 +90,7 @@ function exponential(random: () => number, mean: number): number {
 }
 
 /** Mean of a capped lognormal, by sampling with its own generator (deterministic). */
-function meanOutput(shape: FamilyShape): number {
+export function meanOutput(shape: FamilyShape): number {
   const random = seededRandom(12345);
   let sum = 0;
   const n = 20_000;
@@ -103,13 +114,31 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
+/**
+ * Requests per second one GPU can serve for this shape's mix (the family's
+ * load is a share of it). A model that never switched serves a full batch:
+ * `maxConcurrency` ÷ the mean service time (prefill + mean output at the
+ * decode rate). Switch costs count, drains do not (a draining engine still
+ * serves): to keep the bound, each of the K models must get a turn at least
+ * once per `max_wait_secs` + the K switches of a round, and each switch costs
+ * the mean sleep + wake at the shape's level mix. So the GPU serves a
+ * share W ÷ (W + K × switch) of the time:
+ * capacity = batch ÷ service × W ÷ (W + K × switch).
+ */
+export function familyCapacity(shape: FamilyShape, maxWaitSecs = FAMILY_MAX_WAIT_SECS): number {
+  const batchRate = DEFAULT_SIM_SERVICE.maxConcurrency / (serviceMs(DEFAULT_SIM_SERVICE, meanOutput(shape)) / 1000);
+  const switchSecs = (level: 1 | 2) => (DEFAULT_SIM_COSTS.sleepMs[level] + DEFAULT_SIM_COSTS.wakeMs[level]) / 1000;
+  const meanSwitchSecs = (1 - shape.level2Share) * switchSecs(1) + shape.level2Share * switchSecs(2);
+  if (shape.models <= 1) return batchRate;
+  return (batchRate * maxWaitSecs) / (maxWaitSecs + shape.models * meanSwitchSecs);
+}
+
 /** Generate one member of the family: `shape` (a name of `TRACE_SHAPES` or knobs) with `seed`. */
 export function familyTrace(shapeName: string, seed: number, overrides: Partial<FamilyShape> = {}): FamilyTrace {
   const shape: FamilyShape = { ...BASE, ...TRACE_SHAPES[shapeName], ...overrides };
   const random = seededRandom(seed);
   const names = Array.from({ length: shape.models }, (_, i) => `m${i}`);
-  const capacity = DEFAULT_SIM_SERVICE.maxConcurrency / (serviceMs(DEFAULT_SIM_SERVICE, meanOutput(shape)) / 1000);
-  const meanRate = shape.load * capacity;
+  const meanRate = shape.load * familyCapacity(shape);
   const weights = zipfWeights(shape.models, shape.zipf);
   const sleepLevels: Record<string, 1 | 2> = {};
   for (const name of names) sleepLevels[name] = random() < shape.level2Share ? 2 : 1;
