@@ -15,4 +15,16 @@ export { familyConfig, simulateTrace, traceConfig, withoutAdmissionLimit, type S
 export { DEFAULT_SIM_SERVICE, type SimServiceOptions } from "./sim-server.js";
 export { percentile, type PolicyResult } from "./sim-results.js";
 export { formatResultsMarkdown, formatResultsTable } from "./format-table.js";
-export { familyTrace, HELD_OUT_SEEDS, LIGHT_LOAD, TRACE_SHAPES, TUNING_SEEDS, type FamilyTrace, type FamilyShape } from "./trace-family.js";
+export {
+  familyCapacity,
+  familyTrace,
+  FAMILY_MAX_WAIT_SECS,
+  HELD_OUT_SEEDS,
+  LIGHT_LOAD,
+  OVERLOAD,
+  SEEN_HELD_OUT_SEEDS,
+  TRACE_SHAPES,
+  TUNING_SEEDS,
+  type FamilyTrace,
+  type FamilyShape,
+} from "./trace-family.js";

@@ -16,6 +16,8 @@ export interface PolicyResult {
   /** Seconds from arrival to the last token. */
   latencyP50: number;
   latencyP99: number;
+  /** Latency p99 of the requests that arrived while their model was not awake (they waited for a switch): the other models' requests. */
+  switchedLatencyP99: number;
   switches: number;
   /** Share of the simulated time spent sleeping, stopping, waking or starting engines, 0..1. */
   switchingShare: number;

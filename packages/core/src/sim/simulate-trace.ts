@@ -152,6 +152,14 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   let paused = 0;
   const waits: number[] = [];
   const latencies: number[] = [];
+  // Requests that arrived while their model was not awake: they waited for a switch (the other models' requests).
+  const switchedLatencies: number[] = [];
+  const awake = new Set<string>();
+  mux.on((event) => {
+    if (event.type !== "state") return;
+    if (event.to === "awake") awake.add(event.model);
+    else awake.delete(event.model);
+  });
   const generations: number[] = [];
   let failed = 0;
   let preempted = 0;
@@ -161,8 +169,9 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const trace = options.trace;
 
   // A request runs in parts when switches pause it (`max_drain_secs`): `produced` tokens are out, `pauses` so far.
-  const arrive = (request: TraceRequest, resumeFrom?: { arrived: number; produced: number; pauses: number; pausedAt: number }) => {
+  const arrive = (request: TraceRequest, resumeFrom?: { arrived: number; switched: boolean; produced: number; pauses: number; pausedAt: number }) => {
     const arrived = resumeFrom?.arrived ?? clock.now();
+    const switched = resumeFrom?.switched ?? !awake.has(request.model);
     const produced = resumeFrom?.produced ?? 0;
     const limit = request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens - produced };
     const resume = resumeFrom && { resume: { arrivedAt: arrived, pausedAt: resumeFrom.pausedAt, preemptions: resumeFrom.pauses } };
@@ -179,6 +188,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             generations.push(clock.now() - grantedAt);
             lease.release({ completionTokens: request.tokens - produced });
             latencies.push(clock.now() - arrived);
+            if (switched) switchedLatencies.push(clock.now() - arrived);
             lastEnd = clock.now();
             done++;
           },
@@ -190,7 +200,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             const made = server.produced(job);
             server.cancel(job);
             paused++;
-            arrive(request, { arrived, produced: produced + made, pauses: (resumeFrom?.pauses ?? 0) + 1, pausedAt: clock.now() });
+            arrive(request, { arrived, switched, produced: produced + made, pauses: (resumeFrom?.pauses ?? 0) + 1, pausedAt: clock.now() });
             return;
           }
           // A revoked lease (a drain that timed out) is a request cut off: it stops and counts as failed, as real llmux answers it 503.
@@ -255,6 +265,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     waitMax: maxOf(waits) / 1000,
     latencyP50: percentile(latencies, 0.5) / 1000,
     latencyP99: percentile(latencies, 0.99) / 1000,
+    switchedLatencyP99: percentile(switchedLatencies, 0.99) / 1000,
     switches: tally.switches,
     switchingShare: share(tally.switchSpans),
     drainShare: share(tally.drainSpans),
