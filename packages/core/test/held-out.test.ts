@@ -5,17 +5,21 @@ import { formatResultsMarkdown } from "../src/sim/format-table.js";
 import { familyConfig, simulateTrace, withoutAdmissionLimit } from "../src/sim/simulate-trace.js";
 import { HELD_OUT_SEEDS, LIGHT_LOAD, TRACE_SHAPES, familyTrace } from "../src/sim/trace-family.js";
 
+/** time_slice with preemption as tuned on the tuning seeds. */
+const PAUSING = { max_drain_secs: 1, max_preemptions: 1 };
+
 /**
- * Held-out seeds of the trace family (never used while tuning), time_slice
- * (with llmux holding the queue) against the original llmux (fifo, every
- * request let into vLLM at once). The issue's targets (busy traces: p99
- * latency ≤ 0.6× and switches ≤ 0.8× fifo's) are NOT met: the measured
- * ratios are 0.84–1.10× and 0.73–0.94× (packages/core/README.md explains
- * why). What holds, and is asserted so it cannot regress: exact accounting;
- * time_slice loses no request (the original llmux cuts some off at the
- * drain timeout); it drains a small share of the time where the original
- * drains most of it; it never switches more; its p99 stays within 1.15×
- * (busy) and 1.05× (light) of the original's.
+ * Held-out seeds of the trace family (never used while tuning; run once after
+ * the policy was frozen): the original llmux (fifo, every request let into
+ * vLLM at once), time_slice drain-only and time_slice with preemption. The
+ * issues' targets (#17: busy p99 ≤ 0.6× and switches ≤ 0.8× fifo's, the wait
+ * bound kept; #18: the p99 of requests that waited for a switch ≤ 0.5× the
+ * drain-only policy's) are NOT met; packages/core/README.md has the measured
+ * ratios and why. What holds, and is asserted so it cannot regress: exact
+ * accounting; neither time_slice loses a request; time_slice drains a small
+ * share of the time where the original drains most of it; with preemption the
+ * p99 stays within 1.15× (busy and overload) and 1.05× (light) of the
+ * original's, and the GPU works at most 7% longer than drain-only.
  */
 describe("time_slice against the original llmux on held-out traces", () => {
   for (const shape of Object.keys(TRACE_SHAPES)) {
@@ -24,17 +28,21 @@ describe("time_slice against the original llmux on held-out traces", () => {
         const family = familyTrace(shape, seed);
         const config = familyConfig(family);
         const [fifo] = await simulateTrace({ trace: family.requests, config: withoutAdmissionLimit(config), policies: [fifoPolicy] });
-        const [timeSlice] = await simulateTrace({ trace: family.requests, config, policies: [timeSlicePolicy] });
-        if (!fifo || !timeSlice) throw new Error("missing results");
-        if (process.env.LLMUX_PRINT_TABLES === "1") console.log(`${family.name}\n${formatResultsMarkdown([fifo, timeSlice])}`);
-        for (const result of [fifo, timeSlice]) expect(result.served + result.failed).toBe(family.requests.length);
-        expect(timeSlice.failed).toBe(0);
-        expect(timeSlice.switches).toBeLessThanOrEqual(fifo.switches);
-        expect(timeSlice.drainShare).toBeLessThan(0.25);
-        expect(fifo.drainShare).toBeGreaterThan(0.8);
+        const [drainOnly] = await simulateTrace({ trace: family.requests, config, policies: [timeSlicePolicy] });
+        const [pausing] = await simulateTrace({ trace: family.requests, config: familyConfig(family, PAUSING), policies: [timeSlicePolicy] });
+        if (!fifo || !drainOnly || !pausing) throw new Error("missing results");
+        if (process.env.LLMUX_PRINT_TABLES === "1") console.log(`${family.name}\n${formatResultsMarkdown([fifo, drainOnly, pausing])}`);
+        for (const result of [fifo, drainOnly, pausing]) expect(result.served + result.failed).toBe(family.requests.length);
+        expect(drainOnly.failed).toBe(0);
+        expect(pausing.failed).toBe(0);
+        expect(drainOnly.paused).toBe(0);
+        expect(pausing.paused).toBeGreaterThan(0);
+        expect(drainOnly.drainShare).toBeLessThan(0.25);
+        expect(fifo.drainShare).toBeGreaterThan(0.7);
         const light = family.shape.load <= LIGHT_LOAD;
-        expect(timeSlice.latencyP99).toBeLessThanOrEqual((light ? 1.05 : 1.15) * fifo.latencyP99);
-      }, 120_000);
+        expect(pausing.latencyP99).toBeLessThanOrEqual((light ? 1.05 : 1.15) * fifo.latencyP99);
+        expect(pausing.gpuBusySecs).toBeLessThanOrEqual(1.07 * drainOnly.gpuBusySecs);
+      }, 180_000);
     }
   }
 });
