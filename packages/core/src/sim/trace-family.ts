@@ -60,11 +60,12 @@ export const FAMILY_MAX_WAIT_SECS = 60;
 export const TRACE_SHAPES: Record<string, Partial<FamilyShape>> = {
   "zipf-six": { models: 6, zipf: 1.1, load: 0.7 },
   "two-equal-saturated": { models: 2, zipf: 0, load: 0.95, burstiness: 0.2 },
-  "chat-plus-batch": { models: 3, zipf: 2, load: 0.6, burstiness: 0.9, episodeSecs: 90 },
+  // These four were within capacity before load meant a share of it: they keep the rate they had.
+  "chat-plus-batch": { models: 3, zipf: 2, load: 0.91, burstiness: 0.9, episodeSecs: 90 },
   "long-tails": { models: 4, zipf: 1, load: 0.75, outputMedian: 600, outputSigma: 1.5 },
-  "mixed-levels": { models: 5, zipf: 0.8, load: 0.55, level2Share: 0.6 },
-  light: { models: 4, zipf: 1, load: 0.15 },
-  "light-two": { models: 2, zipf: 0.5, load: 0.3, burstiness: 0.2 },
+  "mixed-levels": { models: 5, zipf: 0.8, load: 0.98, level2Share: 0.6 },
+  light: { models: 4, zipf: 1, load: 0.25 },
+  "light-two": { models: 2, zipf: 0.5, load: 0.4, burstiness: 0.2 },
   "overload-six": { models: 6, zipf: 1.1, load: 1.4 },
   "overload-two": { models: 2, zipf: 0, load: 1.3, burstiness: 0.2 },
 };
