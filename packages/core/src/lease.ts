@@ -26,6 +26,8 @@ export class LeaseImpl implements Lease {
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
   preemptible = false;
+  /** The holder can resume the request (it asked as `preemptible`), even when `max_preemptions` keeps it from being paused again. */
+  resumable = false;
   /** The holder's name for the request, for the switch log. */
   requestId: string | undefined;
   readonly #controller = new AbortController();

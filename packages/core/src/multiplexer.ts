@@ -119,7 +119,12 @@ export class Multiplexer {
     const maxTokens = options.maxTokens;
     const resume = options.resume;
     const preemptible = options.preemptible === true && (resume?.preemptions ?? 0) < state.config.policy.max_preemptions;
-    const ticket = { preemptible, requestId: options.requestId, resume: resume && { pausedAt: resume.pausedAt, preemptions: resume.preemptions } };
+    const ticket = {
+      preemptible,
+      resumable: options.preemptible === true,
+      requestId: options.requestId,
+      resume: resume && { pausedAt: resume.pausedAt, preemptions: resume.preemptions },
+    };
     const arrivedAt = resume?.arrivedAt ?? now;
     if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
       return Promise.resolve(this.#grant(slot, arrivedAt, maxTokens, ticket));
@@ -156,7 +161,7 @@ export class Multiplexer {
     });
   }
 
-  #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined, ticket?: Pick<Waiter, "preemptible" | "requestId" | "resume">): LeaseImpl {
+  #grant(slot: Slot, arrivedAt: number, maxTokens: number | undefined, ticket?: Pick<Waiter, "preemptible" | "resumable" | "requestId" | "resume">): LeaseImpl {
     const state = this.#state;
     const now = state.clock.now();
     const engine = slot.engine;
@@ -178,6 +183,7 @@ export class Multiplexer {
       engine.socketPath,
     );
     lease.preemptible = ticket?.preemptible === true;
+    lease.resumable = ticket?.resumable === true;
     lease.requestId = ticket?.requestId;
     slot.leases.add(lease);
     slot.lastAdmitAt = now;

@@ -14,6 +14,8 @@ export interface Waiter {
   maxTokens: number | undefined;
   /** May a switch pause this request (see `AcquireOptions.preemptible`)? */
   preemptible?: boolean;
+  /** The holder can resume it (it asked as preemptible), even past `max_preemptions`. */
+  resumable?: boolean;
   requestId?: string | undefined;
   /** Set for a paused request asking to go on: when it was paused, and how often so far. */
   resume?: { pausedAt: number; preemptions: number } | undefined;

@@ -38,12 +38,19 @@ export async function drain(mux: MuxState, slot: Slot, draft: SwitchDraft, signa
     const started = mux.clock.now();
     const policy = mux.config.policy;
     if (!policy.drain_before_switch) {
-      if (slot.leases.size > 0) {
-        mux.emit({ type: "preempted", model: slot.name, at: started, leases: slot.leases.size, reason: "drain_before_switch is false" });
+      // What can be resumed is paused, not cut off. A request paused max_preemptions
+      // times runs to completion (it drains below); only what cannot be resumed is cut off.
+      const requests = pausePreemptible(mux, slot, 0);
+      if (requests.length > 0) draft.paused.push({ model: slot.name, requests });
+      const cut = [...slot.leases].filter((lease) => !lease.resumable);
+      if (cut.length > 0) {
+        mux.emit({ type: "preempted", model: slot.name, at: started, leases: cut.length, reason: "drain_before_switch is false" });
         slot.preempted = true;
-        mux.revokeLeases(slot, new PreemptedError(slot.name, "another model needed the GPU and drain_before_switch is false"));
+        const error = new PreemptedError(slot.name, "another model needed the GPU and drain_before_switch is false");
+        for (const lease of cut) lease.revoke(error);
       }
-    } else if (slot.leases.size > 0) {
+    }
+    if (slot.leases.size > 0) {
       const timeoutMs = policy.drain_timeout_secs * 1000;
       const budgetMs = slot.config.max_drain_secs === null ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
       await idleWithin(mux, slot, budgetMs, signal);

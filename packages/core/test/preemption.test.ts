@@ -62,4 +62,23 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     (await drive(h, b)).release();
     expect(h.events.some((e) => e.type === "paused")).toBe(false);
   });
+  it("with drain_before_switch false a switch pauses the preemptible leases at once, cuts off what cannot be resumed, and lets one at max_preemptions finish", async () => {
+    const h = harness({ config: makeConfig({ policy: { drain_before_switch: false, drain_timeout_secs: 30 } }) });
+    const resumable = await drive(h, h.mux.acquire("a", { preemptible: true, requestId: "r-resumable" }));
+    const fixed = await drive(h, h.mux.acquire("a", { requestId: "r-fixed" }));
+    const last = await drive(h, h.mux.acquire("a", { preemptible: true, requestId: "r-last", resume: { arrivedAt: 0, pausedAt: 0, preemptions: 3 } }));
+    const b = track(h.mux.acquire("b"));
+    await h.clock.advance(10);
+    expect(paused(resumable.signal.reason)).toBe("LLMUX_ERR_REQUEST_PAUSED");
+    expect(paused(fixed.signal.reason)).toBe("LLMUX_ERR_PREEMPTED");
+    // Paused max_preemptions times already: it runs to completion, and the switch waits for it.
+    await h.clock.advance(5_000);
+    expect(last.signal.aborted).toBe(false);
+    expect(b.settled).toBe(false);
+    last.release();
+    (await drive(h, b.promise)).release();
+    expect(h.mux.history.find((entry) => entry.to === "b")?.paused).toEqual([{ model: "a", requests: ["r-resumable"] }]);
+    expect(h.engine("a").calls.find((call) => call.op === "sleep")?.pauseFirst).toBe(true);
+    expect(h.violations).toEqual([]);
+  });
 });

@@ -137,7 +137,7 @@ async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer
   if (model === undefined) throw new ModelNotFoundError(requested);
   const upstreamBody = model === facts.model ? body : withModel(route.body, req.headers["content-type"], body, model);
 
-  const plan = preemptionOn(deps.config.models[model]) ? resumablePlan(route.path, upstreamBody) : undefined;
+  const plan = preemptionOn(deps.config, model) ? resumablePlan(route.path, upstreamBody) : undefined;
   if (plan) {
     await relayResumableRequest(exchange, model, plan, {
       acquire: (options) => acquire(exchange, model, plan.stream, plan.maxTokens, options),

@@ -64,7 +64,8 @@ export interface ProxyConfigView {
     /** Default 512. */
     max_connections?: number;
   };
-  policy: { request_timeout_secs: number };
+  /** `drain_before_switch` false: switches pause resumable requests at once (default true). */
+  policy: { request_timeout_secs: number; drain_before_switch?: boolean };
 }
 
 /** The snapshot shown when taking one failed (a status route must never take the server down). */

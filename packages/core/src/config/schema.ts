@@ -75,7 +75,10 @@ export const modelSchema = z.strictObject({
 export const policySchema = z.strictObject({
   policy_type: z.enum(["fifo", "cost_aware", "time_slice"]).default("fifo"),
   request_timeout_secs: positiveSecs.default(60).describe("Longest a request waits for its model."),
-  drain_before_switch: z.boolean().default(true).describe("Wait for in-flight requests before sleeping a model; false aborts them."),
+  drain_before_switch: z
+    .boolean()
+    .default(true)
+    .describe("Wait for in-flight requests before sleeping a model; false pauses the resumable ones (see max_drain_secs) and aborts the others."),
   sleep_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
   min_active_secs: secs.default(5).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
   max_wait_secs: positiveSecs.default(30).describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),

@@ -1,11 +1,18 @@
 import type { Exchange } from "../forward.js";
+import type { ProxyConfigView } from "../mux.js";
 import { commitSse } from "../sse.js";
 import { type ResumableIo, relayResumable } from "./relay-resumable.js";
 import type { ResumablePlan } from "./resumable.js";
 
-/** Preemption is on for a model with a drain budget (`max_drain_secs`, its own or the policy's). */
-export function preemptionOn(model: unknown): boolean {
-  return typeof (model as { max_drain_secs?: unknown } | undefined)?.max_drain_secs === "number";
+/**
+ * Preemption is on for a model with a drain budget (`max_drain_secs`, its own
+ * or the policy's), and for every model when switches do not drain
+ * (`drain_before_switch: false`): a switch then pauses the resumable requests
+ * at once instead of cutting them off.
+ */
+export function preemptionOn(config: ProxyConfigView, model: string): boolean {
+  if (config.policy.drain_before_switch === false) return true;
+  return typeof (config.models[model] as { max_drain_secs?: unknown } | undefined)?.max_drain_secs === "number";
 }
 
 /**
