@@ -153,6 +153,48 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await stateOf("m2")).toBe("asleep");
   });
+
+  it("shows a request paused by a switch while it is paused, and drops it when it resumes", async () => {
+    const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
+    const config = await simConfig(
+      workspace,
+      [
+        { name: "m1", sleepLevel: 1, env: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "40" } },
+        // m2 starts slowly, so m1's request stays paused long enough to be seen.
+        { name: "m2", sleepLevel: 1, env: { ...fast, VLLM_SIM_STARTUP_MS: "2000" } },
+      ],
+      { policy: { max_drain_secs: 0.2 } },
+    );
+    llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const url = await llmux.listening();
+    page = await browser.newPage();
+    await page.goto(`${url}/llmux/`);
+    await page.waitForSelector('#connection[data-state="live"]');
+
+    const post = (model: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "tell a long story" }], ...body }),
+      });
+    const story = post("m1", { max_tokens: 80, temperature: 0, ignore_eos: true, stream: true }, { "x-request-id": "page-story" });
+    await waitForState("m1", "awake");
+    await page.waitForFunction(() => document.querySelector('[data-model="m1"] [data-field="in_flight"]')?.textContent === "1", { timeout: 30_000 });
+    const other = post("m2", { max_tokens: 3 });
+
+    const item = '[data-model="m1"] .paused li[data-request-id="page-story"]';
+    await page.waitForSelector(item, { timeout: 30_000 });
+    const text = await page.$eval(item, (node) => node.textContent ?? "");
+    expect(text).toMatch(/^page-story · [1-9]\d* tokens · since /);
+    expect(await page.$eval('[data-model="m1"] [data-field="paused"]', (node) => node.textContent)).toBe("1");
+
+    expect((await other).status).toBe(200);
+    const answer = await (await story).text();
+    expect(answer.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(answer).not.toContain('"error"');
+    await page.waitForSelector(item, { hidden: true, timeout: 30_000 });
+    expect(await page.$eval('[data-model="m1"] [data-field="paused"]', (node) => node.textContent)).toBe("0");
+  });
 });
 
 describe("logs over HTTP from the built binary", () => {

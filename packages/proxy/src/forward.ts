@@ -18,6 +18,7 @@ import type { UpstreamAgents } from "./upstream-agents.js";
 import { upstreamErrorBody } from "./upstream-error-body.js";
 import { preemptionOn, relayResumableRequest } from "./resume/forward-resumable.js";
 import { resumablePlan } from "./resume/resumable.js";
+import type { PausedRequests } from "./resume/paused-requests.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 export interface ForwardDeps {
@@ -29,6 +30,8 @@ export interface ForwardDeps {
   /** Shared by every request: the bytes of bodies held in memory. */
   bodies: BodyBudget;
   metrics: ProxyMetrics;
+  /** The requests paused by switches, for the status view. */
+  paused: PausedRequests;
   /** Aborts every forwarded request when the proxy is shut down (forcefully). */
   shutdown: AbortSignal;
   /** Longest wait for vLLM's response headers, and between two body chunks. 0 disables. */

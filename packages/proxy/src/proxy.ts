@@ -22,6 +22,7 @@ import { gatewayViews, registerGatewayMetrics } from "./gateway-metrics.js";
 import { ModelNames } from "./model-names.js";
 import { MODEL_STATES } from "./model-states.js";
 import { recordMuxEvent } from "./mux-metrics.js";
+import { PausedRequests } from "./resume/paused-requests.js";
 import { EMPTY_SNAPSHOT, type ProxyConfigView, type ProxyMux, modelViews } from "./mux.js";
 import { sendError, sendJson } from "./openai-error.js";
 import { type RequestRecord, newRecord } from "./request-record.js";
@@ -98,6 +99,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly closing = new AbortController();
   private names: ModelNames;
   private readonly live: LiveStatus;
+  private readonly paused: PausedRequests;
   private readonly active = new Set<ServerResponse>();
   private readonly localDeps: LocalServices;
   private readonly unsubscribe: () => void;
@@ -121,12 +123,20 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.names = new ModelNames(this.config.models);
     this.logs = options.logs ?? createLogBook(this.config);
     const view = (): StatusView =>
-      statusView({ snapshot: this.safeSnapshot(), names: this.names, clockNow: clock.now(), wallNow: Date.now(), adminControls: !this.adminKeys.empty });
+      statusView({
+        snapshot: this.safeSnapshot(),
+        names: this.names,
+        clockNow: clock.now(),
+        wallNow: Date.now(),
+        adminControls: !this.adminKeys.empty,
+        paused: (model) => this.paused.of(model),
+      });
     this.live = new LiveStatus({
       view,
       closing: this.closing.signal,
       keepaliveMs: this.config.proxy.keepalive_interval_secs * 1000,
     });
+    this.paused = new PausedRequests(() => this.live.changed());
     const models = Object.keys(this.config.models);
     this.metrics = new ProxyMetrics({
       models,
@@ -322,6 +332,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
             upstreams: this.upstreams,
             bodies: this.bodies,
             metrics: this.metrics,
+            paused: this.paused,
             shutdown: this.shutdown.signal,
             upstreamTimeoutMs: this.upstreamTimeoutMs,
             deadline: this.deadline,

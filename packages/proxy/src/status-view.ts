@@ -1,5 +1,6 @@
 import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord, SwitchTrigger } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
+import type { PausedRequestView } from "./resume/paused-requests.js";
 
 /**
  * The wire format of the multiplexer's state: `GET /llmux/status` and the
@@ -37,6 +38,9 @@ export interface ModelStatusView {
   removing: boolean;
   /** A reload changed settings that apply at its next start. */
   settings_pending: boolean;
+  /** Requests a switch paused, waiting to go on (they are also counted in `queue_depth` once queued again). */
+  paused: number;
+  paused_requests: PausedRequestView[];
 }
 
 export interface CostsView {
@@ -87,6 +91,8 @@ export interface StatusViewInput {
   clockNow: number;
   wallNow: number;
   adminControls: boolean;
+  /** The paused requests of a model (the proxy's: the multiplexer does not know what was produced). */
+  paused?: (model: string) => PausedRequestView[];
 }
 
 /** The snake_case, wall-clock view of a multiplexer snapshot. */
@@ -98,14 +104,14 @@ export function statusView(input: StatusViewInput): StatusView {
     policy: snapshot.policy,
     closing: snapshot.closed,
     admin_controls: input.adminControls,
-    models: snapshot.models.map((model) => modelView(model, input.names.aliasesOf(model.name), wall)),
+    models: snapshot.models.map((model) => modelView(model, input.names.aliasesOf(model.name), wall, input.paused?.(model.name) ?? [])),
     gpus: snapshot.gpus.map((gpu) => ({ index: gpu.index, used: gpu.used, models: [...gpu.models] })),
     switches: [...snapshot.switches].reverse().map((record) => switchView(record, wall)),
     preload: { ...snapshot.preload, models: snapshot.preload.models.map((model) => ({ ...model })) },
   };
 }
 
-function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: number) => number): ModelStatusView {
+function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: number) => number, paused: PausedRequestView[]): ModelStatusView {
   return {
     name: model.name,
     aliases,
@@ -126,6 +132,8 @@ function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: numb
     placement: model.placement,
     removing: model.removing,
     settings_pending: model.settings_pending,
+    paused: paused.length,
+    paused_requests: paused,
   };
 }
 

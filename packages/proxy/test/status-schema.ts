@@ -37,6 +37,15 @@ const modelStatus = z.strictObject({
   placement: z.enum(["auto", "fixed"]),
   removing: z.boolean(),
   settings_pending: z.boolean(),
+  paused: z.number().int().nonnegative().describe("requests a switch paused, waiting to go on"),
+  paused_requests: z.array(
+    z.strictObject({
+      request_id: z.string(),
+      completion_tokens: z.number().int().nonnegative().describe("tokens produced before the pause, over every part"),
+      paused_at: epochMs,
+      preemptions: z.number().int().positive().describe("pauses so far, this one included"),
+    }),
+  ),
 });
 
 const switchStatus = z.strictObject({
@@ -90,4 +99,9 @@ export const statusResponseSchema = statusViewSchema.extend({
 /** Parses a `/llmux/status` body; typed as the code's view, so the schema must cover every field of it. */
 export function parseStatus(body: unknown): StatusView & z.output<typeof statusResponseSchema> {
   return statusResponseSchema.parse(body);
+}
+
+/** Parses one `status` event of `GET /llmux/events` (the view without the proxy's own fields). */
+export function parseStatusEvent(data: string): StatusView & z.output<typeof statusViewSchema> {
+  return statusViewSchema.parse(JSON.parse(data));
 }

@@ -59,6 +59,7 @@ export async function relayResumableRequest(exchange: Exchange, model: string, p
       record.timeToFirstByteMs = deps.now() - exchange.startedAt;
     },
     resumed: (reread) => deps.metrics.preemption.reread(model, reread),
+    paused: (tokens, preemptions) => deps.paused.add(model, { request_id: requestId, completion_tokens: tokens, paused_at: Date.now(), preemptions }),
   });
   if (record.status === 0) record.status = res.statusCode;
 }

@@ -32,6 +32,8 @@ export interface ResumableIo {
   firstByte: () => void;
   /** Told about each continuation: the prompt tokens vLLM read again. */
   resumed: (rereadTokens: number) => void;
+  /** Told when the request is paused (tokens produced so far, pauses so far); the returned function ends the pause. */
+  paused: (completionTokens: number, preemptions: number) => () => void;
 }
 
 const PAUSED = "LLMUX_ERR_REQUEST_PAUSED";
@@ -51,9 +53,15 @@ export async function relayResumable(io: ResumableIo): Promise<void> {
   const stitcher = new ResponseStitcher(io.plan);
   const arrivedAt = io.clockNow();
   let pausedAt = arrivedAt;
+  let unpause = (): void => {};
   for (let part = 0; ; part++) {
     const resume = part === 0 ? undefined : { arrivedAt, pausedAt, preemptions: part };
-    const lease = await io.acquire({ preemptible: true, requestId: io.requestId, ...(resume ? { resume } : {}) });
+    let lease: ProxyLease;
+    try {
+      lease = await io.acquire({ preemptible: true, requestId: io.requestId, ...(resume ? { resume } : {}) });
+    } finally {
+      unpause();
+    }
     let outcome: "done" | "paused";
     const rereadBefore = stitcher.rereadTokens;
     try {
@@ -65,6 +73,7 @@ export async function relayResumable(io: ResumableIo): Promise<void> {
     if (outcome === "done") return;
     pausedAt = io.clockNow();
     stitcher.nextPart();
+    unpause = io.paused(stitcher.tokens, part + 1);
   }
 }
 

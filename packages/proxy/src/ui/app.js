@@ -85,9 +85,21 @@ function modelCard(model, adminControls) {
       element("dd", {}, `${model.gpus.join(", ")} · ${Math.round(model.gpu_memory_utilization * 100)}%`),
       element("dt", {}, "restarts"),
       element("dd", {}, String(model.restarts)),
+      element("dt", {}, "paused"),
+      element("dd", { "data-field": "paused" }, String(model.paused)),
     ),
+    model.paused_requests.length > 0 ? element("ul", { class: "paused" }, ...model.paused_requests.map(pausedItem)) : null,
     model.last_error ? element("div", { class: "error", textContent: model.last_error }) : null,
     element("div", { class: "controls" }, ...buttons),
+  );
+}
+
+function pausedItem(request) {
+  const times = request.preemptions === 1 ? "" : ` · paused ${request.preemptions}×`;
+  return element(
+    "li",
+    { "data-request-id": request.request_id, title: request.request_id },
+    `${request.request_id.slice(0, 13)} · ${request.completion_tokens} tokens · since ${clockTime(request.paused_at)}${times}`,
   );
 }
 

@@ -6,13 +6,13 @@ export interface RawStream {
   abort(): void;
 }
 
-export function postStream(baseUrl: string, path: string, body: unknown): RawStream {
+export function postStream(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): RawStream {
   const controller = new AbortController();
   let text = "";
   const done = (async () => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify(body),
       signal: controller.signal,
     });
