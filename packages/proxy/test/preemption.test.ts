@@ -4,6 +4,7 @@ import { postJson, rawRequest } from "./helpers/http.js";
 import { dataEvents, postStream, streamedText } from "./helpers/preemption-client.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
+import { parseStatus } from "./status-schema.js";
 
 const sims = (alpha: Record<string, string> = {}, beta: Record<string, string> = {}) => ({
   alpha: { VLLM_SIM_TOKENS_PER_SEC: "40", VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100", ...alpha },
@@ -14,6 +15,12 @@ const chat = { model: "alpha", messages: [{ role: "user", content: "tell a long 
 
 function pausedEvents(stack: SimStack): string[][] {
   return stack.mux.snapshot().switches.flatMap((record) => (record.paused ?? []).map((entry) => entry.requests));
+}
+
+/** Alpha's paused requests as `/llmux/status` shows them. */
+async function pausedShown(stack: SimStack): Promise<number | undefined> {
+  const status = parseStatus(JSON.parse((await rawRequest(stack.url, { path: "/llmux/status" })).body));
+  return status.models.find((model) => model.name === "alpha")?.paused;
 }
 
 describe("pause and resume across a switch (vllm-sim)", () => {
@@ -97,8 +104,10 @@ describe("pause and resume across a switch (vllm-sim)", () => {
     const beta = postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 });
     await until(() => modelViews(current.mux.snapshot()).get("alpha")?.queueDepth === 1, "the paused request to queue");
     expect(stream.text).toContain(": waiting for model alpha");
+    expect(await pausedShown(current)).toBe(1);
     stream.abort();
     await until(() => modelViews(current.mux.snapshot()).get("alpha")?.queueDepth === 0, "the request to leave the queue");
+    expect(await pausedShown(current)).toBe(0);
     expect((await beta).status).toBe(200);
     await until(() => current.records.some((record) => record.model === "alpha" && record.status === 499), "the record of the client gone");
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+
+let workspace: Workspace;
+beforeEach(() => {
+  workspace = createWorkspace();
+});
+afterEach(async () => {
+  await workspace.cleanup();
+});
+
+interface ModelStatus {
+  name: string;
+  in_flight: number;
+  paused: number;
+}
+
+async function modelStatus(url: string, model: string): Promise<ModelStatus | undefined> {
+  const status = (await (await fetch(`${url}/llmux/status`)).json()) as { models: ModelStatus[] };
+  return status.models.find((entry) => entry.name === model);
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("llmux shutdown with paused requests (built binary, vllm-sim)", () => {
+  it("on SIGTERM a paused stream gets an error event and [DONE], a paused JSON request a 503; exits 0 and leaves no process", async () => {
+    const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
+    const config = await simConfig(
+      workspace,
+      [
+        { name: "m1", sleepLevel: 1, env: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "40" } },
+        // m2 starts slowly: m1's requests are still paused when llmux is told to stop.
+        { name: "m2", sleepLevel: 1, env: { ...fast, VLLM_SIM_STARTUP_MS: "8000" } },
+      ],
+      { policy: { max_drain_secs: 0.2 }, proxy: { shutdown_grace_secs: 1 } },
+    );
+    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const url = await llmux.listening();
+    const post = (model: string, body: Record<string, unknown>) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "tell a long story" }], ...body }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    const long = { max_tokens: 200, temperature: 0, ignore_eos: true };
+    const stream = post("m1", { ...long, stream: true });
+    const json = post("m1", long);
+    await until("two requests in flight on m1", async () => (await modelStatus(url, "m1"))?.in_flight === 2);
+    const other = post("m2", { max_tokens: 3 });
+    await until("both requests paused", async () => (await modelStatus(url, "m1"))?.paused === 2);
+    const pids = await simPids(workspace);
+    expect(pids.length).toBeGreaterThan(0);
+
+    llmux.child.kill("SIGTERM");
+    const streamed = await (await stream).text();
+    expect(streamed).toMatch(/data: \{"error":\{[^\n]*"code":"LLMUX_ERR_SHUTTING_DOWN"/);
+    expect(streamed.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    const answer = await json;
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("LLMUX_ERR_SHUTTING_DOWN");
+    expect((await other).status).toBe(503);
+    expect(await llmux.exited).toEqual({ code: 0, signal: null });
+    expect(await waitAllGone(await simPids(workspace))).toEqual([]);
+  }, 90_000);
+});
