@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 const PAUSE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -8,6 +8,7 @@ export class PreemptionMetrics {
   readonly #resumes: Counter<"model">;
   readonly #reread: Counter<"model">;
   readonly #pause: Histogram<"model">;
+  readonly #pausedNow: Gauge<"model">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -31,6 +32,12 @@ export class PreemptionMetrics {
       buckets: PAUSE_BUCKETS,
       registers,
     });
+    this.#pausedNow = new Gauge({ name: "llmux_paused_requests", help: "Requests paused by a switch and not yet resumed.", labelNames: ["model"], registers });
+  }
+
+  /** How many of `model`'s requests are paused now. */
+  pausedNow(model: string, requests: number): void {
+    this.#pausedNow.set({ model }, requests);
   }
 
   paused(model: string, requests: number): void {

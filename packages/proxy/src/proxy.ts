@@ -136,7 +136,10 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       closing: this.closing.signal,
       keepaliveMs: this.config.proxy.keepalive_interval_secs * 1000,
     });
-    this.paused = new PausedRequests(() => this.live.changed());
+    this.paused = new PausedRequests((model) => {
+      this.metrics.preemption.pausedNow(model, this.paused.of(model).length);
+      this.live.changed();
+    });
     const models = Object.keys(this.config.models);
     this.metrics = new ProxyMetrics({
       models,

@@ -50,6 +50,7 @@ describe("paused requests in /llmux/status and the live feed (vllm-sim)", () => 
       expect(entry?.paused_at).toBeGreaterThanOrEqual(pausedAfter - 5);
       expect(entry?.paused_at).toBeLessThanOrEqual(Date.now());
       const shownTokens = entry?.completion_tokens ?? 0;
+      expect((await rawRequest(current.metricsUrl, { path: "/metrics" })).body).toMatch(/llmux_paused_requests\{model="alpha"\} 1\n/);
 
       expect((await beta).status).toBe(200);
       const { events, done } = dataEvents(await stream.done);
@@ -60,6 +61,7 @@ describe("paused requests in /llmux/status and the live feed (vllm-sim)", () => 
       );
       const after = parseStatus(JSON.parse((await rawRequest(current.url, { path: "/llmux/status" })).body));
       expect(alphaOf(after)).toMatchObject({ paused: 0, paused_requests: [] });
+      expect((await rawRequest(current.metricsUrl, { path: "/metrics" })).body).toMatch(/llmux_paused_requests\{model="alpha"\} 0\n/);
       // The feed showed the pause while it lasted, with the same entry.
       const shown = views().flatMap((view) => alphaOf(view)?.paused_requests ?? []);
       expect(shown.every((request) => request.request_id === "story-1" && request.completion_tokens === shownTokens)).toBe(true);

@@ -16,9 +16,10 @@ export interface PausedRequestView {
  */
 export class PausedRequests {
   readonly #byModel = new Map<string, Set<PausedRequestView>>();
-  readonly #onChange: () => void;
+  readonly #onChange: (model: string) => void;
 
-  constructor(onChange: () => void = () => {}) {
+  /** `onChange` is told which model's paused requests changed. */
+  constructor(onChange: (model: string) => void = () => {}) {
     this.#onChange = onChange;
   }
 
@@ -31,12 +32,12 @@ export class PausedRequests {
     }
     const own = { ...entry };
     entries.add(own);
-    this.#onChange();
+    this.#onChange(model);
     return () => {
       const current = this.#byModel.get(model);
       if (current === undefined || !current.delete(own)) return;
       if (current.size === 0) this.#byModel.delete(model);
-      this.#onChange();
+      this.#onChange(model);
     };
   }
 
