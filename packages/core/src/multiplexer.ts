@@ -108,7 +108,8 @@ export class Multiplexer {
     const state = this.#state;
     if (state.closing) return Promise.reject(new ShuttingDownError());
     const slot = state.slots.get(model);
-    if (!slot || slot.removing) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
+    // A reload that removes a model lets it finish what it has: a paused request goes on.
+    if (!slot || (slot.removing && !options.resume)) return Promise.reject(new UnknownModelError(model, this.#modelNames()));
     const now = state.clock.now();
     if (options.signal?.aborted) return Promise.reject(requestAbortedError(model, options.signal.reason));
     if (slot.backoffUntil > now) {

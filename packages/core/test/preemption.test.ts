@@ -81,4 +81,19 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     expect(h.engine("a").calls.find((call) => call.op === "sleep")?.pauseFirst).toBe(true);
     expect(h.violations).toEqual([]);
   });
+  it("a request paused on a model a reload removes still goes on; new requests get 404", async () => {
+    const h = harness({ config: makeConfig({ policy: { max_drain_secs: 1 } }) });
+    const long = await drive(h, h.mux.acquire("a", { preemptible: true, requestId: "r-long" }));
+    const b = h.mux.acquire("b");
+    await h.clock.advance(1_000);
+    expect(paused(long.signal.reason)).toBe("LLMUX_ERR_REQUEST_PAUSED");
+    h.mux.reconfigure(makeConfig({ policy: { max_drain_secs: 1 } }, ["b", "c"]));
+    const resumed = h.mux.acquire("a", { preemptible: true, requestId: "r-long", resume: { arrivedAt: 0, pausedAt: h.clock.now(), preemptions: 1 } });
+    await expect(h.mux.acquire("a")).rejects.toMatchObject({ code: "LLMUX_ERR_UNKNOWN_MODEL" });
+    (await drive(h, b)).release();
+    const lease = await drive(h, resumed);
+    expect(lease.model).toBe("a");
+    lease.release();
+    expect(h.violations).toEqual([]);
+  });
 });
