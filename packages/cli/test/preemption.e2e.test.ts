@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { createWorkspace, pausingConfig, postChat, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
 
 let workspace: Workspace;
 beforeEach(() => {
@@ -31,25 +31,11 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
 
 describe("llmux shutdown with paused requests (built binary, vllm-sim)", () => {
   it("on SIGTERM a paused stream gets an error event and [DONE], a paused JSON request a 503; exits 0 and leaves no process", async () => {
-    const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
-    const config = await simConfig(
-      workspace,
-      [
-        { name: "m1", sleepLevel: 1, env: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "40" } },
-        // m2 starts slowly: m1's requests are still paused when llmux is told to stop.
-        { name: "m2", sleepLevel: 1, env: { ...fast, VLLM_SIM_STARTUP_MS: "8000" } },
-      ],
-      { policy: { max_drain_secs: 0.2 }, proxy: { shutdown_grace_secs: 1 } },
-    );
+    // m2 starts slowly: m1's requests are still paused when llmux is told to stop.
+    const config = await pausingConfig(workspace, 8000, { proxy: { shutdown_grace_secs: 1 } });
     const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
     const url = await llmux.listening();
-    const post = (model: string, body: Record<string, unknown>) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model, messages: [{ role: "user", content: "tell a long story" }], ...body }),
-        signal: AbortSignal.timeout(60_000),
-      });
+    const post = (model: string, body: Record<string, unknown>) => postChat(url, model, body);
     const long = { max_tokens: 200, temperature: 0, ignore_eos: true };
     const stream = post("m1", { ...long, stream: true });
     const json = post("m1", long);

@@ -2,7 +2,17 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Browser, type Page, launch } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type LlmuxProcess, type Workspace } from "./helpers/llmux-process.js";
+import {
+  chat,
+  createWorkspace,
+  pausingConfig,
+  postChat,
+  simConfig,
+  startLlmuxProcess,
+  writeConfig,
+  type LlmuxProcess,
+  type Workspace,
+} from "./helpers/llmux-process.js";
 
 /**
  * The status page in a real browser: Debian's `chromium`, headless, driven by
@@ -155,32 +165,18 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
   });
 
   it("shows a request paused by a switch while it is paused, and drops it when it resumes", async () => {
-    const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
-    const config = await simConfig(
-      workspace,
-      [
-        { name: "m1", sleepLevel: 1, env: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "40" } },
-        // m2 starts slowly, so m1's request stays paused long enough to be seen.
-        { name: "m2", sleepLevel: 1, env: { ...fast, VLLM_SIM_STARTUP_MS: "2000" } },
-      ],
-      { policy: { max_drain_secs: 0.2 } },
-    );
+    // m2 starts slowly, so m1's request stays paused long enough to be seen.
+    const config = await pausingConfig(workspace, 2000);
     llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
     const url = await llmux.listening();
     page = await browser.newPage();
     await page.goto(`${url}/llmux/`);
     await page.waitForSelector('#connection[data-state="live"]');
 
-    const post = (model: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: JSON.stringify({ model, messages: [{ role: "user", content: "tell a long story" }], ...body }),
-      });
-    const story = post("m1", { max_tokens: 80, temperature: 0, ignore_eos: true, stream: true }, { "x-request-id": "page-story" });
+    const story = postChat(url, "m1", { max_tokens: 80, temperature: 0, ignore_eos: true, stream: true }, { "x-request-id": "page-story" });
     await waitForState("m1", "awake");
     await page.waitForFunction(() => document.querySelector('[data-model="m1"] [data-field="in_flight"]')?.textContent === "1", { timeout: 30_000 });
-    const other = post("m2", { max_tokens: 3 });
+    const other = postChat(url, "m2", { max_tokens: 3 });
 
     const item = '[data-model="m1"] .paused li[data-request-id="page-story"]';
     await page.waitForSelector(item, { timeout: 30_000 });

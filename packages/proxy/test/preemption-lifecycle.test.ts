@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson } from "./helpers/http.js";
-import { dataEvents, postStream, streamedText } from "./helpers/preemption-client.js";
+import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 
@@ -18,10 +18,7 @@ describe("the resume path loses nothing and hangs nowhere (vllm-sim)", () => {
 
   async function start(betaStartupMs: string): Promise<SimStack> {
     stack = await startSimStack(["alpha", "beta"], {
-      sim: {
-        alpha: { VLLM_SIM_TOKENS_PER_SEC: "40", VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" },
-        beta: { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: betaStartupMs },
-      },
+      sim: pausingSims({}, { VLLM_SIM_STARTUP_MS: betaStartupMs }),
       policy: { max_drain_secs: 0.2, sleep_level: 1 },
       proxy: { admin_keys: ["sk-admin-preemption"] },
     });

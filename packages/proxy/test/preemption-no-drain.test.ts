@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson } from "./helpers/http.js";
-import { dataEvents, postStream, streamedText } from "./helpers/preemption-client.js";
+import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 
@@ -17,10 +17,7 @@ describe("drain_before_switch: false pauses what can be resumed (vllm-sim)", () 
 
   it("a switch pauses the resumable stream and JSON request at once, cuts off only the one that cannot be resumed", async () => {
     stack = await startSimStack(["alpha", "beta"], {
-      sim: {
-        alpha: { VLLM_SIM_TOKENS_PER_SEC: "40", VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" },
-        beta: { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" },
-      },
+      sim: pausingSims(),
       // min_active_secs keeps the other model up long enough to serve its request before the paused ones switch back.
       policy: { drain_before_switch: false, sleep_level: 1, min_active_secs: 1 },
     });

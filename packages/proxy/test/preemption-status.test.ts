@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rawRequest, postJson } from "./helpers/http.js";
-import { dataEvents, postStream, streamedText } from "./helpers/preemption-client.js";
+import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
 import { openSse } from "./helpers/sse-reader.js";
 import { parseStatus, parseStatusEvent } from "./status-schema.js";
@@ -20,11 +20,8 @@ describe("paused requests in /llmux/status and the live feed (vllm-sim)", () => 
 
   it("a paused request is listed with its id, tokens so far, pause time and preemptions, live, until it resumes", async () => {
     stack = await startSimStack(["alpha", "beta"], {
-      sim: {
-        alpha: { VLLM_SIM_TOKENS_PER_SEC: "40", VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" },
-        // beta starts slowly, so alpha's request stays paused a while.
-        beta: { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "1500" },
-      },
+      // beta starts slowly, so alpha's request stays paused a while.
+      sim: pausingSims({}, { VLLM_SIM_STARTUP_MS: "1500" }),
       policy: { max_drain_secs: 0.2, sleep_level: 1 },
     });
     const current = stack;

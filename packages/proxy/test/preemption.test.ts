@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson, rawRequest } from "./helpers/http.js";
-import { dataEvents, postStream, streamedText } from "./helpers/preemption-client.js";
+import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
 import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 import { parseStatus } from "./status-schema.js";
-
-const sims = (alpha: Record<string, string> = {}, beta: Record<string, string> = {}) => ({
-  alpha: { VLLM_SIM_TOKENS_PER_SEC: "40", VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100", ...alpha },
-  beta: { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100", ...beta },
-});
 
 const chat = { model: "alpha", messages: [{ role: "user", content: "tell a long story" }], temperature: 0, max_tokens: 60, ignore_eos: true };
 
@@ -32,7 +27,7 @@ describe("pause and resume across a switch (vllm-sim)", () => {
   }, 60_000);
 
   async function start(alpha: Record<string, string> = {}, beta: Record<string, string> = {}): Promise<SimStack> {
-    stack = await startSimStack(["alpha", "beta"], { sim: sims(alpha, beta), policy: { max_drain_secs: 0.2, sleep_level: 1 } });
+    stack = await startSimStack(["alpha", "beta"], { sim: pausingSims(alpha, beta), policy: { max_drain_secs: 0.2, sleep_level: 1 } });
     return stack;
   }
 

@@ -52,3 +52,9 @@ export function streamedText(events: Record<string, unknown>[]): string {
     })
     .join("");
 }
+
+/** The simulators' knobs for pause-and-resume tests: alpha generates at 40 tokens/s, both sleep and wake fast. */
+export function pausingSims(alpha: Record<string, string> = {}, beta: Record<string, string> = {}): Record<string, Record<string, string>> {
+  const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
+  return { alpha: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "40", ...alpha }, beta: { ...fast, ...beta } };
+}
