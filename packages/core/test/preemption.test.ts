@@ -77,7 +77,7 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     expect(b.settled).toBe(false);
     last.release();
     (await drive(h, b.promise)).release();
-    expect(h.mux.history.find((entry) => entry.to === "b")?.paused).toEqual([{ model: "a", requests: ["r-resumable"] }]);
+    expect(h.mux.snapshot().switches.find((entry) => entry.to === "b")?.paused).toEqual([{ model: "a", requests: ["r-resumable"] }]);
     expect(h.engine("a").calls.find((call) => call.op === "sleep")?.pauseFirst).toBe(true);
     expect(h.violations).toEqual([]);
   });
