@@ -1,3 +1,3 @@
 import { packageBuild } from "../../tsup.base.js";
 
-export default packageBuild(["src/index.ts", "src/cli.ts"]);
+export default packageBuild(["src/index.ts", "src/cli.ts", "src/testing/index.ts"]);

@@ -7,44 +7,42 @@ import { readdirSync, readFileSync } from "node:fs";
  */
 
 /**
- * The process's start time (field 22 of `/proc/<pid>/stat`, clock ticks since
- * boot). Together with the pid it names one process for the life of the
- * machine: a reused pid has a later start time.
+ * The fields of `/proc/<pid>/stat` from field 3 (state) on. Field 2 (comm) is
+ * in parentheses and may itself hold spaces or ")": split after the last ")".
  */
-export function readStartTime(pid: number): string | undefined {
+function statFields(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
-  // Field 2 (comm) is in parentheses and may itself hold spaces or ")": split after the last ")".
   const close = stat.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const fields = stat.slice(close + 2).split(" ");
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  return fields[19];
+  return close < 0 ? undefined : stat.slice(close + 2).split(" ");
+}
+
+function numericField(pid: number, index: number): number | undefined {
+  const value = statFields(pid)?.[index];
+  return value === undefined ? undefined : Number(value);
+}
+
+/**
+ * The process's start time (field 22, clock ticks since boot). Together with
+ * the pid it names one process for the life of the machine: a reused pid has
+ * a later start time.
+ */
+export function readStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
 
 /** The process's state letter (field 3): `Z` for a zombie. */
 export function readState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-  } catch {
-    return undefined;
-  }
+  return statFields(pid)?.[0];
 }
 
-/** The process group of `pid` (field 5 of `/proc/<pid>/stat`). */
+/** The process group of `pid` (field 5). */
 export function readProcessGroup(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const value = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2];
-    return value === undefined ? undefined : Number(value);
-  } catch {
-    return undefined;
-  }
+  return numericField(pid, 2);
 }
 
 /** The process's argv from `/proc/<pid>/cmdline`; empty for a zombie. */
@@ -116,4 +114,23 @@ export function isGroupAlive(pgid: number): boolean {
   // Without /proc, trust kill(2).
   if (pids.length === 0) return true;
   return pids.some((pid) => readProcessGroup(pid) === pgid && readState(pid) !== "Z");
+}
+
+/** Every live descendant of `pid` (children, grandchildren, ...), found by scanning `/proc`. */
+export function descendants(pid: number): number[] {
+  const byParent = new Map<number, number[]>();
+  for (const candidate of listPids()) {
+    const parent = numericField(candidate, 1);
+    if (parent === undefined) continue;
+    byParent.set(parent, [...(byParent.get(parent) ?? []), candidate]);
+  }
+  const found: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0) {
+    for (const child of byParent.get(stack.pop() as number) ?? []) {
+      found.push(child);
+      stack.push(child);
+    }
+  }
+  return found;
 }

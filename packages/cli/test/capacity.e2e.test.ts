@@ -2,12 +2,12 @@ import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
 
 let workspace: Workspace;
 const sockets: Socket[] = [];
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -36,7 +36,7 @@ describe("bounded memory and connections", () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_STARTUP_MS: "3000" } }], {
       proxy: { max_body_bytes: 800_000, max_buffered_bytes: 1_000_000 },
     });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     const first = send(url, "POST", "/v1/chat/completions", chatBody("a", 600_000));
     await sleep(300);
@@ -53,7 +53,7 @@ describe("bounded memory and connections", () => {
 
   it("past max_connections answers /health but refuses inference with 503 at once", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { proxy: { max_connections: 4 } });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     const { hostname, port } = new URL(url);
     for (let index = 0; index < 4; index++) {
@@ -74,7 +74,7 @@ describe("bounded memory and connections", () => {
 
   it("answers /health with 503 while closing instead of refusing connections", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_TOKENS_PER_SEC: "10" } }]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     const slow = send(url, "POST", "/v1/chat/completions", JSON.stringify({ model: "a", messages: [{ role: "user", content: "go" }], max_tokens: 30 }));
     await llmux.waitForLine((line) => line["model"] === "a" && line["to"] === "awake");

@@ -2,7 +2,8 @@ import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "@llmux/vllm-sim/testing";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -17,7 +18,7 @@ function hasCurl(): boolean {
 
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
@@ -29,8 +30,8 @@ describe("the llmux binary", () => {
     const models = config["models"] as Record<string, Record<string, unknown>>;
     models["a"]!["port"] = "8001";
     models["a"]!["sleep_levle"] = 1;
-    const path = writeConfig(workspace, config);
-    const llmux = startLlmuxProcess(workspace, ["--config", path]);
+    const path = workspace.writeConfig(config);
+    const llmux = workspace.start(["--config", path]);
     const exit = await llmux.exited;
     expect(exit.code).toBe(2);
     expect(llmux.stderr).toContain(`${path}: models["a"].port: expected`);
@@ -39,28 +40,28 @@ describe("the llmux binary", () => {
   });
 
   it("exits 2 on bad usage and 0 for --version", async () => {
-    const bad = startLlmuxProcess(workspace, ["--log-format", "xml"]);
+    const bad = workspace.start(["--log-format", "xml"]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr).toContain("--log-format must be json or pretty");
-    const version = startLlmuxProcess(workspace, ["--version"]);
+    const version = workspace.start(["--version"]);
     expect((await version.exited).code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("exits 1 when its port is taken", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }]);
-    const path = writeConfig(workspace, config);
-    const first = startLlmuxProcess(workspace, ["--config", path]);
+    const path = workspace.writeConfig(config);
+    const first = workspace.start(["--config", path]);
     await first.listening();
     // A second instance on the same port (with its own state file).
-    const second = startLlmuxProcess(workspace, ["--config", path, "--state-file", `${workspace.dir}/other.json`]);
+    const second = workspace.start(["--config", path, "--state-file", `${workspace.dir}/other.json`]);
     expect((await second.exited).code).toBe(1);
     expect(second.stdout).toMatch(/cannot listen on 127\.0\.0\.1:\d+/);
   });
 
   it("llmux demo starts three simulated models and a pasted curl answers", async () => {
     const port = await freePort();
-    const demo = startLlmuxProcess(workspace, ["demo", "--port", String(port), "--metrics-port", "0", "--log-format", "json"]);
+    const demo = workspace.start(["demo", "--port", String(port), "--metrics-port", "0", "--log-format", "json"]);
     const url = await demo.listening();
     expect(url).toBe(`http://127.0.0.1:${port}`);
     await demo.waitForLine(() => demo.stdout.includes("Ctrl-C stops llmux"));
@@ -83,7 +84,7 @@ describe("the llmux binary", () => {
       expect(answer.status).toBe(200);
       expect(answer.body.model).toBe(model);
     }
-    await demo.kill();
+    await demo.stop();
     expect((await demo.exited).code).toBe(0);
   });
 });

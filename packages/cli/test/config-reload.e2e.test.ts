@@ -1,13 +1,13 @@
-import { readSimEvents } from "@llmux/vllm-sim/testing";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readCommandLine } from "../src/proc-info.js";
-import { chat, createWorkspace, simConfig, simPidsOnPort, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat, simPidsOnPort } from "./helpers/cli-requests.js";
 
 /** Reload without restart (SIGHUP and POST /llmux/reload) through the built binary in front of vllm-sim processes. */
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
@@ -16,7 +16,7 @@ afterEach(async () => {
 type Config = Record<string, unknown> & { models: Record<string, Record<string, unknown>>; proxy?: Record<string, unknown> };
 
 function simCrashes(): unknown[] {
-  return readSimEvents(workspace.eventLog).filter((event) => event.event === "crash");
+  return workspace.events().filter((event) => event.event === "crash");
 }
 
 async function reload(url: string, key?: string): Promise<{ status: number; body: any }> {
@@ -52,7 +52,7 @@ describe("config reload through the binary", () => {
     // Two of the three fit at once: requests to all three keep the multiplexer switching.
     for (const model of Object.values(base.models)) model["gpu_memory_utilization"] = 0.45;
     const c = base.models["c"]!;
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, base)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(base)]);
     const url = await llmux.listening();
 
     let configured = new Set(["a", "b", "c"]);
@@ -91,7 +91,7 @@ describe("config reload through the binary", () => {
       if (i % 4 === 1 || i % 4 === 2) delete next.models["c"];
       else next.models["c"] = c;
       next.models["b"] = { ...base.models["b"], gpu_memory_utilization: Math.floor(i / 3) % 2 === 0 ? 0.45 : 0.4 };
-      writeConfig(workspace, next);
+      workspace.writeConfig(next);
       if (i % 10 === 0) {
         // SIGHUP: the outcome is a log line.
         const before = llmux.lines.filter((line) => line.msg.startsWith("config reloaded")).length;
@@ -128,7 +128,7 @@ describe("config reload through the binary", () => {
     );
     expect(bStarts.length).toBeGreaterThan(1);
     console.log(`reload stress: ${answered} answered, ${refusedRemoved} refused for a removed model, 100 reloads`);
-    await llmux.kill();
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   }, 240_000);
 
@@ -139,14 +139,14 @@ describe("config reload through the binary", () => {
     ])) as Config;
     for (const model of Object.values(config.models)) model["gpu_memory_utilization"] = 0.4;
     config["metrics_on_proxy_port"] = true;
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     expect((await chat(url, "a")).status).toBe(200);
     const aPort = config.models["a"]!["port"] as number;
     const [aPid] = simPidsOnPort(aPort);
 
     // Invalid: 400 in OpenAI's shape naming the path; nothing changed.
-    writeConfig(workspace, { ...config, models: { ...config.models, b: { ...config.models["b"], sleep_level: 7 } } });
+    workspace.writeConfig({ ...config, models: { ...config.models, b: { ...config.models["b"], sleep_level: 7 } } });
     const refused = await reload(url);
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe("LLMUX_ERR_CONFIG_RELOAD");
@@ -162,7 +162,7 @@ describe("config reload through the binary", () => {
       proxy: { api_keys: ["k1"], admin_keys: ["adm"] },
       models: { ...config.models, a: { ...config.models["a"], gpu_memory_utilization: 0.5 } },
     };
-    writeConfig(workspace, next);
+    workspace.writeConfig(next);
     const applied = await reload(url);
     expect(applied.status).toBe(200);
     expect(applied.body).toMatchObject({ added: [], removed: [], changed: ["a"], unchanged: ["b"], restart_required: ["port"] });
@@ -198,7 +198,7 @@ describe("config reload through the binary", () => {
     expect(metrics).toContain('llmux_config_reloads_total{result="invalid"} 1');
     expect(metrics).toContain('llmux_config_reloads_total{result="ok"} 2');
     expect(simCrashes()).toEqual([]);
-    await llmux.kill();
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   }, 120_000);
 });

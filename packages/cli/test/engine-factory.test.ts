@@ -6,12 +6,12 @@ import { createLogger } from "../src/logger.js";
 import { readStartTime } from "../src/proc-info.js";
 import { StateFile } from "../src/state-file.js";
 import { isPhaseLine } from "../src/vllm-phase-lines.js";
-import { createWorkspace, simConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
 
 let workspace: Workspace;
 let stop: (() => Promise<void>) | undefined;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await stop?.();

@@ -1,30 +1,20 @@
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
 });
 
-/** The simulators' events of one kind (the sim appends one JSON line per event). */
-function simEvents(kind: string): Array<Record<string, unknown>> {
-  let text = "";
-  try {
-    text = readFileSync(workspace.eventLog, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((event) => event["event"] === kind);
+/** The simulators' events of one kind. */
+function simEvents(kind: string) {
+  return workspace.events().filter((event) => event.event === kind);
 }
 
 /** Start a stream, read its first bytes, then go away mid-stream. */
@@ -51,7 +41,7 @@ describe("llmux and its engines", () => {
       { name: "a", sleepLevel: 1, env: slow },
       { name: "b", sleepLevel: 1, env: slow },
     ]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     expect((await chat(url, "b")).status).toBe(200);
     for (const [from, to] of [
@@ -72,7 +62,7 @@ describe("llmux and its engines", () => {
   it("refuses to adopt another process's server that answers on the model's port", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_STARTUP_MS: "3000" } }]);
     const port = (config["models"] as Record<string, { port: number }>)["a"]!.port;
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     let foreignHits = 0;
     const foreign = createServer((req, res) => {
@@ -100,7 +90,7 @@ describe("llmux and its engines", () => {
       { name: "a", sleepLevel: 1, env: { VLLM_SIM_KEEPALIVE_MS: "500" } },
       { name: "b", sleepLevel: 1, env: { VLLM_SIM_KEEPALIVE_MS: "500" } },
     ]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     const statuses: number[] = [];
     for (let index = 0; index < 40; index++) {

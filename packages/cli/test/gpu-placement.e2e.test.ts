@@ -1,11 +1,11 @@
-import { readSimEvents } from "@llmux/vllm-sim/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 /** Automatic GPU placement through the built binary on a simulated 3-GPU machine. */
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
@@ -23,12 +23,12 @@ describe("GPU placement through the binary", () => {
     )) as { models: Record<string, Record<string, unknown>> };
     // One model per GPU at a time: 0.6 of a card each.
     for (const model of Object.values(config.models)) model["gpu_memory_utilization"] = 0.6;
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
 
     // A free GPU costs no eviction: the first three land on GPUs 0, 1, 2.
     for (const name of ["m1", "m2", "m3"]) expect((await chat(url, name)).status).toBe(200);
-    const ready = () => simEvents().filter((event) => event.event === "ready");
+    const ready = () => workspace.events().filter((event) => event.event === "ready");
     expect(ready().map((event) => [event.model, event["gpus"]])).toEqual([
       ["m1", [0]],
       ["m2", [1]],
@@ -43,7 +43,7 @@ describe("GPU placement through the binary", () => {
     // Under mixed load the simulator (which refuses a start on a GPU without room) never fails one.
     const results = await Promise.all(names.flatMap((name) => [chat(url, name), chat(url, name)]));
     expect(results.map((result) => result.status)).toEqual(names.flatMap(() => [200, 200]));
-    expect(simEvents().filter((event) => event.event === "crash")).toEqual([]);
+    expect(workspace.events().filter((event) => event.event === "crash")).toEqual([]);
 
     const status = (await (await fetch(`${url}/llmux/status`)).json()) as { models: Array<{ name: string; placement: string; gpus: number[] }> };
     for (const model of status.models) {
@@ -51,7 +51,7 @@ describe("GPU placement through the binary", () => {
       expect(model.gpus).toHaveLength(1);
     }
     expect(new Set(ready().flatMap((event) => (event["gpus"] as number[] | undefined) ?? []))).toEqual(new Set([0, 1, 2]));
-    await llmux.kill();
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   }, 120_000);
 });

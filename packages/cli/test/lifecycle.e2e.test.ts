@@ -3,11 +3,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAlive } from "../src/proc-info.js";
 import { StateFile } from "../src/state-file.js";
-import { chat, createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
@@ -33,14 +34,14 @@ describe("llmux shutdown and orphan reaping", () => {
       ],
       { proxy: { shutdown_grace_secs: 30 } },
     );
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     // Both models have a process (one asleep), and a stream is in flight.
     expect((await chat(url, "b")).status).toBe(200);
     const streams = [streamToEnd(url, "a", 40), streamToEnd(url, "a", 40)];
     await llmux.waitForLine((line) => line["model"] === "a" && line["to"] === "awake");
     await sleep(200);
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
     expect(pids.length).toBe(2);
 
     llmux.child.kill("SIGTERM");
@@ -51,7 +52,7 @@ describe("llmux shutdown and orphan reaping", () => {
       expect(stream.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
       expect(stream.text).not.toContain('"error"');
     }
-    expect(await waitAllGone(pids, 10_000)).toEqual([]);
+    expect(await waitGone(pids, 10_000)).toEqual([]);
     expect(existsSync(workspace.stateFile)).toBe(false);
     expect(llmux.lines.some((line) => line.msg === "shutdown complete")).toBe(true);
   });
@@ -60,20 +61,20 @@ describe("llmux shutdown and orphan reaping", () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_TOKENS_PER_SEC: "5" } }], {
       proxy: { shutdown_grace_secs: 60 },
     });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     // A stream that would take 20 s.
     const stream = streamToEnd(url, "a", 100).catch((error: unknown) => ({ status: 0, text: String(error) }));
     await llmux.waitForLine((line) => line["model"] === "a" && line["to"] === "awake");
     await sleep(300);
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
     llmux.child.kill("SIGTERM");
     await llmux.waitForLine((line) => line.msg.startsWith("shutting down"));
     llmux.child.kill("SIGINT");
     const exit = await llmux.exited;
     expect(exit.code).toBe(1);
     await stream;
-    expect(await waitAllGone(pids, 10_000)).toEqual([]);
+    expect(await waitGone(pids, 10_000)).toEqual([]);
   });
 
   it("stops the vLLM processes a crashed llmux left behind, at the next start", async () => {
@@ -81,12 +82,12 @@ describe("llmux shutdown and orphan reaping", () => {
       { name: "a", sleepLevel: 1 },
       { name: "b", sleepLevel: 1 },
     ]);
-    const configPath = writeConfig(workspace, config);
-    const first = startLlmuxProcess(workspace, ["--config", configPath]);
+    const configPath = workspace.writeConfig(config);
+    const first = workspace.start(["--config", configPath]);
     const url = await first.listening();
     expect((await chat(url, "a")).status).toBe(200);
     expect((await chat(url, "b")).status).toBe(200);
-    const orphans = await simPids(workspace);
+    const orphans = workspace.simPids();
     expect(orphans.length).toBe(2);
     expect(
       StateFile.read(workspace.stateFile)
@@ -100,26 +101,26 @@ describe("llmux shutdown and orphan reaping", () => {
     await sleep(300);
     expect(orphans.every((pid) => isAlive(pid))).toBe(true);
 
-    const second = startLlmuxProcess(workspace, ["--config", configPath]);
+    const second = workspace.start(["--config", configPath]);
     const secondUrl = await second.listening();
-    expect(await waitAllGone(orphans, 10_000)).toEqual([]);
+    expect(await waitGone(orphans, 10_000)).toEqual([]);
     const reaped = second.lines.filter((line) => line.msg === "stopped an orphaned vLLM process group");
     expect(reaped.map((line) => line["pid"]).sort()).toEqual([...orphans].sort());
     // The new llmux serves normally on the ports the orphans held.
     expect((await chat(secondUrl, "a")).body.model).toBe("a");
-    await second.kill();
+    await second.stop();
     expect((await second.exited).code).toBe(0);
   });
 
   it("refuses to start while another live llmux owns the state file", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }]);
-    const configPath = writeConfig(workspace, config);
-    const first = startLlmuxProcess(workspace, ["--config", configPath]);
+    const configPath = workspace.writeConfig(config);
+    const first = workspace.start(["--config", configPath]);
     const url = await first.listening();
     expect((await chat(url, "a")).status).toBe(200);
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
 
-    const second = startLlmuxProcess(workspace, ["--config", configPath, "--port", String((config["port"] as number) + 1)]);
+    const second = workspace.start(["--config", configPath, "--port", String((config["port"] as number) + 1)]);
     const exit = await second.exited;
     expect(exit.code).toBe(1);
     expect(second.stdout).toContain(`another llmux (pid ${first.pid})`);

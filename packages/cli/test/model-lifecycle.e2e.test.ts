@@ -1,35 +1,15 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, simPids, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 /** Preload, warm-up and idle timeouts through the built binary in front of vllm-sim processes. */
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
 });
-
-interface SimEvent {
-  event: string;
-  model: string;
-  t: number;
-  pid: number;
-  cold?: boolean;
-  reason?: string;
-}
-
-function simEvents(): SimEvent[] {
-  try {
-    return readFileSync(workspace.eventLog, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as SimEvent);
-  } catch {
-    return [];
-  }
-}
 
 async function status(url: string): Promise<{
   models: Array<{ name: string; state: string }>;
@@ -48,7 +28,7 @@ describe("model lifecycle through the binary", () => {
     const models = config["models"] as Record<string, Record<string, unknown>>;
     Object.assign(models["a"]!, { preload: true, warmup: true, idle_timeout_secs: 2, asleep_timeout_secs: 3 });
     Object.assign(models["b"]!, { warmup: true });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--preload", "b"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--preload", "b"]);
     const url = await llmux.listening();
     // Health answers while the preload runs.
     expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -67,18 +47,18 @@ describe("model lifecycle through the binary", () => {
     });
     // Both need 90% of GPU 0: a (first) was slept to make room for b.
     expect(Object.fromEntries(afterPreload.models.map((m) => [m.name, m.state]))).toMatchObject({ a: "asleep", b: "awake" });
-    const pidsAfterPreload = await simPids(workspace);
+    const pidsAfterPreload = workspace.simPids();
     expect(pidsAfterPreload).toHaveLength(2);
 
     // a's next request costs a wake (same process), and the warm-up took the wake's cold request.
     const answer = await chat(url, "a");
     expect(answer.status).toBe(200);
-    expect((await simPids(workspace)).sort()).toEqual([...pidsAfterPreload].sort());
+    expect(workspace.simPids().sort()).toEqual([...pidsAfterPreload].sort());
     const switchLine = await llmux.waitForLine(
       (line) => line["to"] === "a" && line["result"] === "ok" && (line["phases"] as Array<{ phase: string }>).some((p) => p.phase === "wake"),
     );
     expect((switchLine["phases"] as Array<{ phase: string }>).map((p) => p.phase)).toEqual(["drain", "sleep", "wake", "warmup"]);
-    const aStarts = simEvents().filter((e) => e.model === "a" && e.event === "request_start");
+    const aStarts = workspace.events().filter((e) => e.model === "a" && e.event === "request_start");
     // Preload warm-up, wake warm-up, the client's request: the simulator marks the first request
     // after a wake cold, and that was the warm-up, not the client's.
     expect(aStarts).toHaveLength(3);
@@ -93,14 +73,14 @@ describe("model lifecycle through the binary", () => {
     expect(Object.fromEntries((await status(url)).models.map((m) => [m.name, m.state]))).toMatchObject({ a: "stopped" });
 
     // The simulator never saw a request while asleep, nor a sleep with requests running.
-    expect(simEvents().filter((event) => event.event === "crash")).toEqual([]);
-    await llmux.kill();
+    expect(workspace.events().filter((event) => event.event === "crash")).toEqual([]);
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   });
 
   it("refuses --preload of an unknown model with exit 2", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--preload", "a,nope"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--preload", "a,nope"]);
     expect((await llmux.exited).code).toBe(2);
     expect(llmux.stderr).toMatch(/--preload: unknown model "nope"/);
   });

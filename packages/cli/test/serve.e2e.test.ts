@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 /**
  * The built `llmux` binary as a child process in front of real `vllm-sim`
@@ -8,22 +8,11 @@ import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type 
  */
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
 });
-
-function simEvents(): Array<{ event: string; model: string; reason?: string; t: number }> {
-  try {
-    return readFileSync(workspace.eventLog, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line));
-  } catch {
-    return [];
-  }
-}
 
 describe("llmux serving simulated models", () => {
   it("answers requests alternating among three models, each by the right model", async () => {
@@ -32,7 +21,7 @@ describe("llmux serving simulated models", () => {
       { name: "m2", sleepLevel: 2 },
       { name: "m3", sleepLevel: 3 },
     ]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-level", "debug"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-level", "debug"]);
     const url = await llmux.listening();
 
     for (const model of ["m1", "m2", "m3", "m1", "m3", "m2", "m1"]) {
@@ -53,9 +42,9 @@ describe("llmux serving simulated models", () => {
     expect(llmux.lines.some((line) => line["from"] === "asleep" && line["to"] === "waking")).toBe(true);
     expect(llmux.lines.some((line) => line.level === 20 && line.msg.startsWith("POST /v1/chat/completions m1 200"))).toBe(true);
     // The simulator never saw a request while asleep, nor a sleep with requests running.
-    expect(simEvents().filter((event) => event.event === "crash")).toEqual([]);
+    expect(workspace.events().filter((event) => event.event === "crash")).toEqual([]);
 
-    await llmux.kill();
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   });
 
@@ -64,7 +53,7 @@ describe("llmux serving simulated models", () => {
       { name: "slow", sleepLevel: 1, env: { VLLM_SIM_TOKENS_PER_SEC: "20" } },
       { name: "other", sleepLevel: 1 },
     ]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
 
     const response = await fetch(`${url}/v1/chat/completions`, {
@@ -116,9 +105,9 @@ describe("llmux serving simulated models", () => {
     // The switch waited for the stream (drain), so the other model answered after it ended.
     expect(otherAnsweredAt).toBeGreaterThanOrEqual(streamEndedAt);
     // (Read after the other model answered: the switch began only once the stream's request had ended.)
-    const ends = simEvents().filter((event) => event.model === "slow" && event.event === "request_end");
+    const ends = workspace.events().filter((event) => event.model === "slow" && event.event === "request_end");
     expect(ends.map((event) => (event as { outcome?: string }).outcome)).toEqual(["completed"]);
-    expect(simEvents().filter((event) => event.event === "crash")).toEqual([]);
+    expect(workspace.events().filter((event) => event.event === "crash")).toEqual([]);
   });
 
   it("gives clients an error quoting vLLM's last log lines when a model cannot start", async () => {
@@ -127,7 +116,7 @@ describe("llmux serving simulated models", () => {
       { name: "broken", sleepLevel: 1, env: { VLLM_SIM_FAIL_STARTUP: reason } },
       { name: "fine", sleepLevel: 1 },
     ]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
 
     const { status, body } = await chat(url, "broken");

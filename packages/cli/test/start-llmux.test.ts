@@ -5,12 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig as parseConfigFromCli } from "../src/index.js";
 import { createLogger } from "../src/logger.js";
 import { startLlmux, type RunningLlmux } from "../src/start-llmux.js";
-import { chat, createWorkspace, simConfig, simPids, waitAllGone, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 let workspace: Workspace;
 let running: RunningLlmux | undefined;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await running?.destroy();
@@ -50,7 +51,7 @@ describe("startLlmux (embedded)", () => {
 
     expect((await chat(running.url, "a")).body.model).toBe("a");
     expect((await chat(running.url, "b")).body.model).toBe("b");
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
     expect(pids).toHaveLength(2);
     expect(existsSync(workspace.stateFile)).toBe(true);
     expect(lines.some((line) => line["msg"] === "POST /v1/chat/completions b 200" || String(line["msg"]).startsWith("POST /v1/chat/completions b 200"))).toBe(
@@ -60,7 +61,7 @@ describe("startLlmux (embedded)", () => {
     const first = running.close();
     const second = running.close();
     await Promise.all([first, second, running.closed]);
-    expect(await waitAllGone(pids, 10_000)).toEqual([]);
+    expect(await waitGone(pids, 10_000)).toEqual([]);
     expect(existsSync(workspace.stateFile)).toBe(false);
     await running.destroy(); // idempotent after close
   });

@@ -2,12 +2,12 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "@llmux/vllm-sim/testing";
-import { createWorkspace, simConfig, startLlmuxProcess, writeConfig, type LlmuxProcess, type Workspace } from "./helpers/llmux-process.js";
+import { type LlmuxProcess, simConfig, Workspace } from "../src/testing/index.js";
 
 let workspace: Workspace;
 const servers: Server[] = [];
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
@@ -36,7 +36,7 @@ describe("start-up failures are one readable line", () => {
     const metricsPort = await freePort();
     await listenOn(metricsPort);
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: metricsPort, metrics_host: "127.0.0.1" });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-format", "json"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-format", "json"]);
     const failure = await failedStart(llmux);
     expect(failure.code).toBe(1);
     expect(failure.msg).toBe(`llmux could not start: cannot listen on 127.0.0.1:${metricsPort} (metrics_port): the address is already in use`);
@@ -45,7 +45,7 @@ describe("start-up failures are one readable line", () => {
   it("a taken main port is named once, with no doubled message", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }]);
     await listenOn(config["port"] as number);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-format", "json"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-format", "json"]);
     const failure = await failedStart(llmux);
     expect(failure.msg).toBe(`llmux could not start: cannot listen on 127.0.0.1:${String(config["port"])} (port): the address is already in use`);
   });
@@ -53,7 +53,7 @@ describe("start-up failures are one readable line", () => {
   it("a corrupt state file is named", async () => {
     writeFileSync(workspace.stateFile, "not json");
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }]);
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-format", "json"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-format", "json"]);
     const failure = await failedStart(llmux);
     expect(failure.code).toBe(1);
     expect(failure.msg).toContain(`the state file ${workspace.stateFile} is not a llmux state file`);
@@ -62,17 +62,17 @@ describe("start-up failures are one readable line", () => {
 
   it("a vllm_command that does not exist is refused at start-up, before any request", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { vllm_command: `${workspace.dir}/no-such-vllm` });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-format", "json"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-format", "json"]);
     const failure = await failedStart(llmux);
     expect(failure.code).toBe(1);
     expect(failure.msg).toBe(`llmux could not start: vllm_command "${workspace.dir}/no-such-vllm" is not an executable file`);
     const onPath = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { vllm_command: "no-such-vllm-xyz" });
-    const second = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, onPath), "--log-format", "json"]);
+    const second = workspace.start(["--config", workspace.writeConfig(onPath), "--log-format", "json"]);
     expect((await failedStart(second)).msg).toMatch(/vllm_command "no-such-vllm-xyz" was not found on PATH/);
   });
 
   it("--levels without --validate is a usage error", async () => {
-    const llmux = startLlmuxProcess(workspace, ["--levels", "1", "--config", "whatever.json"]);
+    const llmux = workspace.start(["--levels", "1", "--config", "whatever.json"]);
     expect((await llmux.exited).code).toBe(2);
     expect(llmux.stderr).toContain("--levels only applies with --validate");
   });
@@ -81,8 +81,8 @@ describe("start-up failures are one readable line", () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SERVER_DEV_MODE: "0" } }]);
     const models = config["models"] as Record<string, Record<string, unknown>>;
     models["a"]!["extra_args"] = ["--no-enable-sleep-mode"];
-    const path = writeConfig(workspace, config);
-    const llmux = startLlmuxProcess(workspace, ["--config", path]);
+    const path = workspace.writeConfig(config);
+    const llmux = workspace.start(["--config", path]);
     expect((await llmux.exited).code).toBe(2);
     expect(llmux.stderr).toContain(`${path}: models["a"].extra_args[0]: expected no --no-enable-sleep-mode`);
     expect(llmux.stderr).toContain(`${path}: models["a"].env["VLLM_SERVER_DEV_MODE"]: expected no VLLM_SERVER_DEV_MODE`);
@@ -90,9 +90,9 @@ describe("start-up failures are one readable line", () => {
 
   it("refuses a duration no timer can wait, and a __proto__ model", async () => {
     const config = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { policy: { request_timeout_secs: 3e6 } });
-    const path = writeConfig(workspace, config);
+    const path = workspace.writeConfig(config);
     writeFileSync(path, JSON.stringify(config).replace('"models":{', '"models":{"__proto__":{"model_path":"x","port":1},'));
-    const llmux = startLlmuxProcess(workspace, ["--config", path]);
+    const llmux = workspace.start(["--config", path]);
     expect((await llmux.exited).code).toBe(2);
     expect(llmux.stderr).toContain(`${path}: models["__proto__"]: expected a model name other than`);
     expect(llmux.stderr).toContain(`${path}: policy.request_timeout_secs: expected a number <= 2147483.647 (the longest duration a timer can wait`);

@@ -2,17 +2,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Browser, type Page, launch } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  chat,
-  createWorkspace,
-  pausingConfig,
-  postChat,
-  simConfig,
-  startLlmuxProcess,
-  writeConfig,
-  type LlmuxProcess,
-  type Workspace,
-} from "./helpers/llmux-process.js";
+import { type LlmuxProcess, simConfig, Workspace } from "../src/testing/index.js";
+import { chat, pausingConfig, postChat } from "./helpers/cli-requests.js";
 
 /**
  * The status page in a real browser: Debian's `chromium`, headless, driven by
@@ -48,7 +39,7 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     await browser?.close();
   });
   beforeEach(() => {
-    workspace = createWorkspace();
+    workspace = new Workspace("llmux-cli-e2e");
   });
   afterEach(async () => {
     await page?.close().catch(() => undefined);
@@ -77,7 +68,7 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
       { proxy: { api_keys: ["sk-user"], admin_keys: [ADMIN_KEY] } },
     );
     (config.models as Record<string, { aliases?: string[] }>).m1!.aliases = ["gpt-4o-mini"];
-    llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
 
     page = await browser.newPage();
@@ -167,7 +158,7 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
   it("shows a request paused by a switch while it is paused, and drops it when it resumes", async () => {
     // m2 starts slowly, so m1's request stays paused long enough to be seen.
     const config = await pausingConfig(workspace, 2000);
-    llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     page = await browser.newPage();
     await page.goto(`${url}/llmux/`);
@@ -197,7 +188,7 @@ describe("logs over HTTP from the built binary", () => {
   let workspace: Workspace;
   let llmux: LlmuxProcess;
   beforeEach(() => {
-    workspace = createWorkspace();
+    workspace = new Workspace("llmux-cli-e2e");
   });
   afterEach(async () => {
     await workspace.cleanup();
@@ -205,7 +196,7 @@ describe("logs over HTTP from the built binary", () => {
 
   it("serves logs over HTTP: llmux's own lines and a model's vLLM output, no key in them", async () => {
     const config = await simConfig(workspace, [{ name: "m1", sleepLevel: 1 }], { proxy: { admin_keys: [ADMIN_KEY] } });
-    llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     expect((await chat(url, "m1")).status).toBe(200);
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };

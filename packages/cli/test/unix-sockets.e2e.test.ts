@@ -2,11 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
+import { chat } from "./helpers/cli-requests.js";
 
 let workspace: Workspace;
 beforeEach(() => {
-  workspace = createWorkspace();
+  workspace = new Workspace("llmux-cli-e2e");
 });
 afterEach(async () => {
   await workspace.cleanup();
@@ -69,7 +70,7 @@ describe("engines on Unix sockets (models without a port)", () => {
       { name: "b", sleepLevel: 2 },
     ]);
     for (const model of Object.values(config["models"] as Record<string, Record<string, unknown>>)) delete model["port"];
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
 
     expect((await chat(url, "a")).status).toBe(200);
@@ -93,7 +94,7 @@ describe("engines on Unix sockets (models without a port)", () => {
     expect(new Set(sockets.map((socketPath) => dirname(socketPath))).size).toBe(2);
 
     // No engine process holds a TCP socket in LISTEN state.
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
     expect(pids).toHaveLength(2);
     const listening = tcpListeners();
     for (const pid of pids) expect([...socketInodes(pid)].filter((inode) => listening.has(inode))).toEqual([]);
@@ -106,9 +107,9 @@ describe("engines on Unix sockets (models without a port)", () => {
       }
     }
 
-    await llmux.kill();
+    await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
-    expect(await waitAllGone(pids)).toEqual([]);
+    expect(await waitGone(pids)).toEqual([]);
     for (const socketPath of sockets) expect(existsSync(dirname(socketPath))).toBe(false);
   });
 });
