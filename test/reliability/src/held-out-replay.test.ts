@@ -3,7 +3,6 @@ import { afterAll, expect, test } from "vitest";
 import { Agent, request } from "undici";
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, HELD_OUT_SEEDS, familyTrace } from "@llmux/core";
 import { LlmuxRun } from "./harness/llmux-run.js";
-import { readEvents } from "./harness/sim-log.js";
 
 // A short held-out trace of the family replayed through the built binary
 // against vllm-sim: outputs of 500–4000 tokens (ignore_eos, so each is
@@ -93,7 +92,7 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
   // Accounting: every request answered, each once by its engine, none cut off.
   expect(outcomes.filter((o) => o.status !== 200 || !o.done)).toEqual([]);
   expect(outcomes.map((o) => o.tokens)).toEqual(trace.map((entry) => entry.tokens));
-  const events = readEvents(run.eventLog);
+  const events = run.workspace.events();
   expect(events.filter((e) => e.event === "request_start")).toHaveLength(trace.length);
   const ends = events.filter((e) => e.event === "request_end");
   expect(ends).toHaveLength(trace.length);

@@ -6,7 +6,7 @@ import { bump, printFigures } from "./harness/figures.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
 import { SCALE } from "./harness/mode.js";
 import { exchange, openSocket, rawChat, rawRequest } from "./harness/raw-http.js";
-import { checkLog, readEvents } from "./harness/sim-log.js";
+import { checkLog } from "./harness/sim-log.js";
 
 // Hostile clients against the real binary: every case must get its status (or
 // a closed connection where HTTP allows nothing else), llmux must keep
@@ -82,7 +82,7 @@ afterAll(async () => {
 describe("admin routes and path tricks never reach vLLM", () => {
   test("every probe is refused and the simulator's counters do not move", async () => {
     const before = await simStats("m1");
-    const eventsBefore = readEvents(run.eventLog).length;
+    const eventsBefore = run.workspace.events().length;
     const simPort = run.modelPorts.get("m1");
     const rpc = JSON.stringify({ method: "reload_weights" });
     const probes: Array<[string, string, number[], string?]> = [
@@ -143,7 +143,7 @@ describe("admin routes and path tricks never reach vLLM", () => {
       paused: before.paused,
       sleeping: before.sleeping,
     });
-    const newEvents = readEvents(run.eventLog).slice(eventsBefore);
+    const newEvents = run.workspace.events().slice(eventsBefore);
     expect(newEvents.filter((event) => ["sleep", "wake", "reload", "crash", "exit"].includes(event.event))).toEqual([]);
   });
 });
@@ -405,7 +405,7 @@ describe("disconnects at every phase", () => {
     // Both models still serve, and no engine crashed on the way.
     expect((await chat(run.url, "m2", { dispatcher: agent, timeoutMs: 60_000 })).result).toBe("ok");
     expect((await chat(run.url, "m1", { dispatcher: agent, timeoutMs: 60_000 })).result).toBe("ok");
-    const verdict = checkLog(readEvents(run.eventLog));
+    const verdict = checkLog(run.workspace.events());
     expect(verdict.forbiddenCrashes).toEqual([]);
     expect(verdict.requestsWhileAsleep).toBe(0);
     expect(verdict.sleepsWhileRunning).toBe(0);
@@ -413,10 +413,12 @@ describe("disconnects at every phase", () => {
 });
 
 function engineRequests(model: string, outcome?: string): number {
-  return readEvents(run.eventLog).filter(
-    (event) =>
-      event.model === model && (outcome === undefined ? event.event === "request_start" : event.event === "request_end" && event["outcome"] === outcome),
-  ).length;
+  return run.workspace
+    .events()
+    .filter(
+      (event) =>
+        event.model === model && (outcome === undefined ? event.event === "request_start" : event.event === "request_end" && event["outcome"] === outcome),
+    ).length;
 }
 
 function cancelled(model: string): number {
@@ -424,7 +426,7 @@ function cancelled(model: string): number {
 }
 
 function running(model: string): number {
-  const events = readEvents(run.eventLog).filter((event) => event.model === model);
+  const events = run.workspace.events().filter((event) => event.model === model);
   return events.filter((event) => event.event === "request_start").length - events.filter((event) => event.event === "request_end").length;
 }
 

@@ -5,7 +5,7 @@ import { chat, getJson, type Outcome } from "./harness/client.js";
 import { bump, printFigures } from "./harness/figures.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
 import { SCALE } from "./harness/mode.js";
-import { checkLog, readEvents } from "./harness/sim-log.js";
+import { checkLog } from "./harness/sim-log.js";
 import { establishedTo } from "./harness/tcp.js";
 import { ms, quantile, runSeed, seededRandom } from "./harness/stats.js";
 
@@ -89,7 +89,7 @@ test(`${SCALE.loadClients} concurrent clients across three models: nothing lost,
     openConnections = establishedTo(llmuxPort);
   }
 
-  const events = readEvents(run.eventLog);
+  const events = run.workspace.events();
   const verdict = checkLog(events);
   const engineStarts = verdict.counts["request_start"] ?? 0;
   const engineCompleted = events.filter((event) => event.event === "request_end" && event["outcome"] === "completed").length;

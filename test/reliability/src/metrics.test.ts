@@ -3,7 +3,7 @@ import { Agent } from "undici";
 import { chat, getJson } from "./harness/client.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
 import { metricTotals } from "./harness/metrics.js";
-import { checkLog, readEvents } from "./harness/sim-log.js";
+import { checkLog } from "./harness/sim-log.js";
 
 // Metrics must tell an operator what happened. The README defines
 // llmux_model_restarts_total as "unexpected vLLM exits": routine level-3
@@ -29,7 +29,7 @@ test("level-3 switches without any fault count no restarts", async () => {
   for (const model of ["r3", "r1", "r3", "r1", "r3"]) {
     expect((await chat(run.url, model, { dispatcher: agent, timeoutMs: 60_000 })).result).toBe("ok");
   }
-  const verdict = checkLog(readEvents(run.eventLog));
+  const verdict = checkLog(run.workspace.events());
   // Three cold starts of r3, each after a routine stop; nothing crashed.
   expect(verdict.counts["ready"]).toBe(4);
   expect(verdict.crashReasons).toEqual({});

@@ -3,7 +3,6 @@ import { afterAll, expect, test } from "vitest";
 import { Agent, request } from "undici";
 import { chat, modelStates } from "./harness/client.js";
 import { LlmuxRun } from "./harness/llmux-run.js";
-import { readEvents } from "./harness/sim-log.js";
 
 // A client that gives up while queued for a switch takes the switch with it:
 // the awake model finishes its drain and stays awake, the other never starts.
@@ -50,7 +49,7 @@ test("a request aborted while queued no longer triggers its switch", async () =>
   // Give a (wrong) switch every chance to happen before looking.
   await sleep(1_000);
   const after = await modelStates(run.url);
-  const events = readEvents(run.eventLog);
+  const events = run.workspace.events();
   expect(after.map((model) => [model.name, model.state, model.queue_depth])).toEqual([
     ["q1", "awake", 0],
     ["q2", "stopped", 0],

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { checkLog, type SimLogEvent } from "./sim-log.js";
+import type { SimEvent } from "@llmux/vllm-sim/testing";
+import { checkLog } from "./sim-log.js";
 
 // The suite's verdicts must be able to fail: replay hand-written logs.
-const at = (pid: number, event: SimLogEvent["event"], extra: Record<string, unknown> = {}): SimLogEvent => ({ t: 0, pid, model: "m", event, ...extra });
+const at = (pid: number, event: SimEvent["event"], extra: Record<string, unknown> = {}): SimEvent => ({ t: 0, pid, model: "m", event, ...extra });
 
 describe("checkLog", () => {
   test("a clean switch passes", () => {

@@ -1,16 +1,8 @@
-import { readSimEvents, type SimEvent } from "@llmux/vllm-sim/testing";
-
-/** One line of a simulator's event log: the simulator's own reader and type (see the vllm-sim README). */
-export type SimLogEvent = SimEvent;
-
-/** The simulator's event log; a missing file is an empty log. */
-export const readEvents = readSimEvents;
-
-export { simEventPids as simPids } from "@llmux/vllm-sim/testing";
+import type { SimEvent } from "@llmux/vllm-sim/testing";
 
 export interface LogVerdict {
   /** Crashes caused by llmux (a request while asleep, a sleep with requests running). */
-  forbiddenCrashes: SimLogEvent[];
+  forbiddenCrashes: SimEvent[];
   /** Requests that entered an engine while it was asleep (per the log's own order). */
   requestsWhileAsleep: number;
   /** Sleeps that started while requests were running. */
@@ -24,12 +16,12 @@ export interface LogVerdict {
  * real v0.13 server (vLLM #15483, #28714): a generation request reaching a
  * sleeping engine, and `/sleep` with requests running.
  */
-export function checkLog(events: SimLogEvent[]): LogVerdict {
+export function checkLog(events: SimEvent[]): LogVerdict {
   const asleep = new Map<number, boolean>();
   const running = new Map<number, number>();
   const counts: Record<string, number> = {};
   const crashReasons: Record<string, number> = {};
-  const forbiddenCrashes: SimLogEvent[] = [];
+  const forbiddenCrashes: SimEvent[] = [];
   let requestsWhileAsleep = 0;
   let sleepsWhileRunning = 0;
   for (const event of events) {
