@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnTracked, stopAll } from "./children.js";
-import { descendants, isAlive } from "./proc-stats.js";
+import { descendants } from "@llmux/cli/testing";
+import { isAlive } from "./proc-stats.js";
 
 describe("spawnTracked", () => {
   afterEach(async () => {

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { descendants, isAlive } from "./proc-stats.js";
+import { descendants } from "@llmux/cli/testing";
+import { isAlive } from "./proc-stats.js";
 
 /**
  * Every process the bench starts goes through here, so that a failure, an
@@ -23,6 +24,25 @@ export interface Tracked {
 
 const live = new Set<Tracked>();
 const tempDirs = new Set<string>();
+
+/** A process a harness started (llmux, through `@llmux/cli/testing`), stopped here like the others. */
+interface Handle {
+  pid: () => number | undefined;
+  stop: (graceMs: number) => Promise<unknown>;
+  /** Its temp folder, removed at exit whatever happens. */
+  dir?: string;
+}
+const handles = new Set<Handle>();
+
+/** Have the cleanup handlers stop `handle` too; returns the call that forgets it. */
+export function trackHandle(handle: Handle): () => void {
+  handles.add(handle);
+  if (handle.dir !== undefined) tempDirs.add(handle.dir);
+  return () => {
+    handles.delete(handle);
+    if (handle.dir !== undefined) tempDirs.delete(handle.dir);
+  };
+}
 
 /** A fresh temp folder that is removed by `removeTempDir`, or at exit whatever happens. */
 export function makeTempDir(prefix: string): string {
@@ -99,14 +119,16 @@ async function stopTree(pid: number, exited: Promise<unknown>, graceMs: number):
 }
 
 export async function stopAll(graceMs = 5000): Promise<void> {
-  await Promise.all([...live].map((tracked) => tracked.stop(graceMs)));
+  await Promise.all([...[...live].map((tracked) => tracked.stop(graceMs)), ...[...handles].map((handle) => handle.stop(graceMs))]);
 }
 
 /** Synchronous last resort on process exit: SIGKILL whatever is left, remove the temp folders. */
 function killAllNow(): void {
   for (const path of tempDirs) rmSync(path, { recursive: true, force: true });
-  for (const tracked of live) {
-    for (const target of [...descendants(tracked.pid), tracked.pid]) {
+  const pids = [...[...live].map((tracked) => tracked.pid), ...[...handles].map((handle) => handle.pid())];
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    for (const target of [...descendants(pid), pid]) {
       try {
         process.kill(target, "SIGKILL");
       } catch {

@@ -1,8 +1,7 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { makeTempDir, removeTempDir, spawnTracked } from "./children.js";
-import { waitForHttp } from "./http-wait.js";
-import { llmuxBinPath } from "./paths.js";
+import { existsSync } from "node:fs";
+import { type LlmuxProcess, Workspace, llmuxBinPath } from "@llmux/cli/testing";
+import type { SimEvent } from "@llmux/vllm-sim/testing";
+import { trackHandle } from "./children.js";
 
 export interface LlmuxModel {
   model_path: string;
@@ -17,29 +16,17 @@ export interface LlmuxModel {
 export interface RunningLlmux {
   url: string;
   pid: number;
-  folder: string;
+  /** The process with every JSON log line it printed. */
+  process: LlmuxProcess;
+  /** The event log of the simulators llmux started (the simulator's own reader). */
+  events(): SimEvent[];
+  /** Stops llmux; fails if any process it started outlived it. */
   stop(): Promise<void>;
   tail(): string;
 }
 
 export function llmuxAvailable(): boolean {
   return existsSync(llmuxBinPath);
-}
-
-/**
- * Start the real built `llmux` binary with a temporary config, as a user would:
- * `node packages/cli/dist/cli.js --config <file>`. `nodeArgs` lets the profiler
- * run it under `--cpu-prof`.
- */
-export async function startLlmux(options: LlmuxOptions): Promise<RunningLlmux> {
-  try {
-    return await startLlmuxOnce(options);
-  } catch (error) {
-    // Another engineer may be rebuilding packages/*/dist at this moment: one retry after a pause.
-    process.stderr.write(`bench: llmux did not start (${(error as Error).message.split("\n")[0]}), retrying once\n`);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    return startLlmuxOnce(options);
-  }
 }
 
 export interface LlmuxOptions {
@@ -57,9 +44,24 @@ export interface LlmuxOptions {
   onLine?: (line: string) => void;
 }
 
+/**
+ * Start the real built `llmux` binary with a temporary config, as a user
+ * would, through the shared harness (`@llmux/cli/testing`). `nodeArgs` lets
+ * the profiler run it under `--cpu-prof`.
+ */
+export async function startLlmux(options: LlmuxOptions): Promise<RunningLlmux> {
+  try {
+    return await startLlmuxOnce(options);
+  } catch (error) {
+    // Another engineer may be rebuilding packages/*/dist at this moment: one retry after a pause.
+    process.stderr.write(`bench: llmux did not start (${(error as Error).message.split("\n")[0]}), retrying once\n`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return startLlmuxOnce(options);
+  }
+}
+
 async function startLlmuxOnce(options: LlmuxOptions): Promise<RunningLlmux> {
-  const folder = makeTempDir("llmux");
-  const configPath = join(folder, "config.json");
+  const workspace = new Workspace("llmux-bench");
   const config = {
     port: options.port,
     host: "127.0.0.1",
@@ -70,34 +72,37 @@ async function startLlmuxOnce(options: LlmuxOptions): Promise<RunningLlmux> {
     policy: { request_timeout_secs: 120, ...options.policy },
     ...options.config,
   };
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const tracked = spawnTracked(
-    "llmux",
-    process.execPath,
-    [...(options.nodeArgs ?? []), llmuxBinPath, "--config", configPath, "--log-level", options.logLevel ?? "warn", "--log-format", "json"],
-    {
-      cwd: folder,
-      env: { ...process.env, VLLM_SIM_STATE_DIR: join(folder, "sim-state"), ...options.env },
-    },
-    options.onLine,
-  );
-  const url = `http://127.0.0.1:${options.port}`;
+  // Stop it on Ctrl-C or a failure elsewhere in the bench, like every other child.
+  const untrack = trackHandle({ pid: () => workspace.processes[0]?.pid, stop: (graceMs) => workspace.cleanup(graceMs), dir: workspace.dir });
+  let served: Awaited<ReturnType<Workspace["serve"]>>;
   try {
-    await waitForHttp(`${url}/health`, { timeoutMs: 30_000, alive: () => tracked.child.exitCode === null, what: "llmux" });
+    served = await workspace.serve(config, {
+      cwd: workspace.dir,
+      detached: true,
+      logLevel: options.logLevel ?? "warn",
+      readyTimeoutMs: 30_000,
+      // A simulator started by llmux inherits these: one simulated GPU and one event log per llmux.
+      env: { VLLM_SIM_STATE_DIR: workspace.simStateDir, VLLM_SIM_EVENT_LOG: workspace.eventLog, ...options.env },
+      ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+      ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
+    });
   } catch (error) {
-    await tracked.stop(5000);
-    removeTempDir(folder);
-    throw new Error(`${(error as Error).message}\n${tracked.tail()}`);
+    await workspace.cleanup(5000);
+    untrack();
+    throw error;
   }
+  const { llmux, url } = served;
   return {
     url,
-    pid: tracked.pid,
-    folder,
-    tail: tracked.tail,
+    pid: llmux.pid,
+    process: llmux,
+    tail: () => llmux.tail(),
+    events: () => workspace.events(),
     async stop() {
-      // SIGTERM: llmux stops its vLLM process groups itself; the tracker SIGKILLs leftovers after the grace.
-      await tracked.stop(15_000);
-      removeTempDir(folder);
+      // SIGTERM: llmux stops its vLLM process groups itself; the harness kills and reports leftovers after the grace.
+      const report = await workspace.cleanup(15_000);
+      untrack();
+      if (report.leftBehind.length > 0) throw new Error(`llmux left processes behind: ${report.leftBehind.join(", ")}`);
     },
   };
 }

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { makeTempDir, removeTempDir, spawnTracked } from "./children.js";
 import { waitForHttp } from "./http-wait.js";
-import { llmuxBinPath } from "./paths.js";
+import { llmuxBinPath } from "@llmux/cli/testing";
 
 /** Is the built llmux binary there and does it answer --version? The packages land while the bench is written. */
 export function probeLlmux(): { ok: true } | { ok: false; note: string } {

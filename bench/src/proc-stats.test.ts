@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { cpuSeconds, descendants, parseStat, rssBytes } from "./proc-stats.js";
+import { descendants } from "@llmux/cli/testing";
+import { cpuSeconds, parseStat, rssBytes } from "./proc-stats.js";
 
 describe("parseStat", () => {
   it("reads ppid, utime and stime after a command name with spaces and parentheses", () => {

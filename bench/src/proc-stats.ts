@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { descendants } from "@llmux/cli/testing";
 
 /** Linux clock ticks per second (`getconf CLK_TCK`); 100 on every kernel we run on. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -33,29 +34,6 @@ export function cpuSeconds(pid: number): number {
   const stat = readStat(pid);
   if (!stat) return Number.NaN;
   return (stat.utimeTicks + stat.stimeTicks) / CLOCK_TICKS_PER_SECOND;
-}
-
-/** Every live descendant of `pid` (children, grandchildren, ...), found by scanning /proc. */
-export function descendants(pid: number): number[] {
-  const byParent = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (!stat) continue;
-    const siblings = byParent.get(stat.ppid) ?? [];
-    siblings.push(Number(entry));
-    byParent.set(stat.ppid, siblings);
-  }
-  const found: number[] = [];
-  const stack = [pid];
-  while (stack.length > 0) {
-    const current = stack.pop() as number;
-    for (const child of byParent.get(current) ?? []) {
-      found.push(child);
-      stack.push(child);
-    }
-  }
-  return found;
 }
 
 /** CPU seconds of a process and all of its descendants (nginx: master plus workers). */

@@ -1,7 +1,8 @@
 import { setMaxListeners } from "node:events";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { runLoad } from "../load-client.js";
-import { descendants, rssBytes } from "../proc-stats.js";
+import { descendants } from "@llmux/cli/testing";
+import { rssBytes } from "../proc-stats.js";
 import { MODEL, startProxyRig, upstreamStats, type ProxyRig } from "../rig.js";
 import { streamAgent, streamOnce } from "../stream-client.js";
 import type { Row, Target } from "../table.js";

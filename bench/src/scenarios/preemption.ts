@@ -15,7 +15,8 @@ const LONG = { max_tokens: 4000, ignore_eos: true, temperature: 0 };
 const DRAIN_TIMEOUT_SECS = 5;
 const MAX_DRAIN_SECS = 0.5;
 
-interface LogLine {
+/** The fields of llmux's JSON log lines this scenario reads. */
+interface SwitchLine {
   time: number;
   msg: string;
   switch_id?: number;
@@ -53,13 +54,8 @@ async function ask(base: string, model: string): Promise<void> {
  * then checked against the uninterrupted text of a sim of its own.
  */
 async function runMode(preempt: boolean, rounds: number, streams: number, body: Record<string, unknown>, referenceUrl: string): Promise<Round[]> {
-  const folder = makeTempDir("preempt");
-  const lines: LogLine[] = [];
   const llmux = await startLlmux({
     logLevel: "info",
-    onLine: (line) => {
-      if (line.startsWith("{")) lines.push(JSON.parse(line) as LogLine);
-    },
     port: await freePort(),
     vllmCommand: simBinPath,
     models: {
@@ -68,8 +64,8 @@ async function runMode(preempt: boolean, rounds: number, streams: number, body: 
     },
     // The switch is decided as soon as b asks: this scenario measures the switch, not the anti-thrash floor.
     policy: { min_active_secs: 0, drain_timeout_secs: DRAIN_TIMEOUT_SECS, ...(preempt ? { max_drain_secs: MAX_DRAIN_SECS } : {}) },
-    env: { VLLM_SIM_STATE_DIR: join(folder, "gpu") },
   });
+  const lines = llmux.process.lines as unknown as SwitchLine[];
   const results: Round[] = [];
   try {
     await ask(llmux.url, "b");
@@ -99,7 +95,6 @@ async function runMode(preempt: boolean, rounds: number, streams: number, body: 
     throw new Error(`${(error as Error).message}\n${llmux.tail()}`);
   } finally {
     await llmux.stop();
-    removeTempDir(folder);
   }
 }
 

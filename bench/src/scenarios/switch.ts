@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { makeTempDir, removeTempDir } from "../children.js";
-import { freePort, readSimEvents, simBinPath } from "@llmux/vllm-sim/testing";
+import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { request } from "undici";
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { startLlmux } from "../llmux.js";
@@ -104,9 +104,7 @@ export function parseSwitchLog(line: string): SwitchLog | undefined {
 }
 
 async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latencies: number[]; readyToFirstByte: number[]; switches: SwitchLog[] }> {
-  const folder = makeTempDir("switch");
-  const eventLog = join(folder, "events.jsonl");
-  const extra = [...knobArgs(KNOBS), "--sim-event-log", eventLog];
+  const extra = knobArgs(KNOBS);
   const switches: SwitchLog[] = [];
   const llmux = await startLlmux({
     logLevel: "info",
@@ -120,7 +118,8 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
       a: { model_path: "sim/a", port: await freePort(), sleep_level: level, extra_args: extra },
       b: { model_path: "sim/b", port: await freePort(), sleep_level: level, extra_args: extra },
     },
-    env: { VLLM_SIM_STATE_DIR: join(folder, "gpu") },
+    // Every request here is a switch on purpose: the anti-thrash floor (min_active_secs, 5 s by default) is not what is measured.
+    policy: { min_active_secs: 0 },
   });
   try {
     // Start both once so that every measured request is a real switch (level 3: a cold start).
@@ -135,12 +134,12 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
       const { firstByteMs, endMs } = await ask(llmux.url, model);
       latencies.push(endMs - begin);
       if (level === 3) {
-        const ready = readSimEvents(eventLog).filter((event) => event.event === "ready" && event.model === model && event.t >= begin - 1);
+        const ready = llmux.events().filter((event) => event.event === "ready" && event.model === model && event.t >= begin - 1);
         const last = ready[ready.length - 1];
         if (last) readyToFirstByte.push(firstByteMs - last.t);
       }
     }
-    const crashes = readSimEvents(eventLog).filter((event) => event.event === "crash");
+    const crashes = llmux.events().filter((event) => event.event === "crash");
     if (crashes.length > 0) throw new Error(`the sim crashed during llmux switches: ${JSON.stringify(crashes[0])}`);
     // Log lines may trail the responses by a moment.
     const deadline = Date.now() + 2000;
@@ -150,7 +149,6 @@ async function llmuxSwitches(level: 1 | 2 | 3, count: number): Promise<{ latenci
     throw new Error(`${(error as Error).message}\n${llmux.tail()}`);
   } finally {
     await llmux.stop();
-    removeTempDir(folder);
   }
 }
 

@@ -33,13 +33,13 @@ export interface LlmuxProcessOptions {
   onLine?: (line: string) => void;
 }
 
-/** Output kept for error messages and checks; a long run keeps its end. */
+/** Raw output kept for error messages and checks; a long run keeps its end. */
 const KEEP_CHARS = 1_000_000;
-const KEEP_LINES = 20_000;
 
 /** A running `llmux` child process, its output and its JSON log lines. */
 export class LlmuxProcess {
   readonly child: ChildProcess;
+  /** Every JSON log line, in order, for the life of the process (readers keep an index into it). */
   readonly lines: LogLine[] = [];
   stdout = "";
   stderr = "";
@@ -59,7 +59,6 @@ export class LlmuxProcess {
       if (!line.startsWith("{")) return;
       try {
         this.lines.push(JSON.parse(line) as LogLine);
-        if (this.lines.length > KEEP_LINES) this.lines.shift();
       } catch {
         // Not a log line (the demo's instructions).
       }
