@@ -1,4 +1,5 @@
 import type { MuxEvent, SwitchRecord, SwitchTrigger } from "@llmux/core";
+import { drainsView, phasesView } from "@llmux/proxy";
 import type { Logger } from "pino";
 
 /** `drain 0.2s, sleep(L1) 1.0s, wake(L1) 0.3s` — a switch's phases in one readable field. */
@@ -40,17 +41,9 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
         to: record.to,
         result: record.result,
         duration_ms: Math.round(record.durationMs),
-        phases: record.phases.map((phase) => ({
-          phase: phase.phase,
-          model: phase.model,
-          level: phase.level ?? null,
-          duration_ms: Math.round(phase.durationMs),
-          ok: phase.ok,
-        })),
+        phases: phasesView(record.phases),
         ...(record.error === undefined ? {} : { error: record.error }),
-        ...(record.drains === undefined
-          ? {}
-          : { measured_drains: record.drains.map((d) => ({ model: d.model, avg_ms: Math.round(d.avgMs), p90_ms: Math.round(d.p90Ms) })) }),
+        ...(record.drains === undefined ? {} : { measured_drains: drainsView(record.drains) }),
         ...(record.paused === undefined ? {} : { paused: record.paused }),
       };
       const pausedNote = record.paused === undefined ? "" : `; paused ${record.paused.flatMap((entry) => entry.requests).join(", ")}`;

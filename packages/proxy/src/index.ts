@@ -7,6 +7,7 @@ export { FORWARDED_ROUTES } from "./routes.js";
 export { LLMUX_LOG, LogBook, createLogBook } from "./log-book.js";
 export type { LogBookOptions, LogListener, LogSource } from "./log-book.js";
 export type { StatusView, ModelStatusView, SwitchStatusView } from "./status-view.js";
+export { drainsView, phasesView } from "./status-view.js";
 export type { BodyKind } from "./routes.js";
 export { ProxyMetrics } from "./metrics.js";
 export {

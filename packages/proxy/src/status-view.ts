@@ -157,13 +157,23 @@ function switchView(record: SwitchRecord, wall: (clockMs: number) => number): Sw
     duration_ms: Math.round(record.durationMs),
     result: record.result,
     error: record.error ?? null,
-    phases: record.phases.map((phase) => ({
-      phase: phase.phase,
-      model: phase.model,
-      level: phase.level ?? null,
-      duration_ms: Math.round(phase.durationMs),
-      ok: phase.ok,
-    })),
-    drains: (record.drains ?? []).map((drain) => ({ model: drain.model, avg_ms: Math.round(drain.avgMs), p90_ms: Math.round(drain.p90Ms) })),
+    phases: phasesView(record.phases),
+    drains: drainsView(record.drains ?? []),
   };
+}
+
+/** A switch's phases on the wire: the status page, the live feed and the cli's switch log line share this shape. */
+export function phasesView(phases: SwitchRecord["phases"]): SwitchStatusView["phases"] {
+  return phases.map((phase) => ({
+    phase: phase.phase,
+    model: phase.model,
+    level: phase.level ?? null,
+    duration_ms: Math.round(phase.durationMs),
+    ok: phase.ok,
+  }));
+}
+
+/** The drain times a switch planned with, on the wire (status and the switch log line). */
+export function drainsView(drains: NonNullable<SwitchRecord["drains"]>): SwitchStatusView["drains"] {
+  return drains.map((drain) => ({ model: drain.model, avg_ms: Math.round(drain.avgMs), p90_ms: Math.round(drain.p90Ms) }));
 }
