@@ -37,4 +37,20 @@ describe("event log", () => {
     const times = events.map((event) => event.t);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
+
+  it("names each request by the client's x-request-id on its start and end", async () => {
+    const s = await sim({ model: "m" });
+    const headers = { "content-type": "application/json", "x-request-id": "req-42" };
+    await (await postJson(`${s.url}/v1/chat/completions`, chatBody("m", "x"), { headers })).text();
+    await (await postJson(`${s.url}/v1/completions`, { model: "m", prompt: "no id", max_tokens: 1 })).text();
+    await s.stop();
+    const requests = s.events().filter((event) => event.event === "request_start" || event.event === "request_end");
+    expect(requests.map((event) => [event.event, event.request_id])).toEqual([
+      ["request_start", "req-42"],
+      ["request_end", "req-42"],
+      ["request_start", undefined],
+      ["request_end", undefined],
+    ]);
+    expect(requests[0]?.id).toMatch(/^chatcmpl-/);
+  });
 });

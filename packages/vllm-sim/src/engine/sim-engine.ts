@@ -14,6 +14,8 @@ export type RequestOutcome = "completed" | "cancelled" | "failed";
 /** A generation request admitted into the engine. */
 export interface RunningRequest {
   id: string;
+  /** The client's `x-request-id`, when it sent one. */
+  requestId?: string | undefined;
   /** Set by `admit`: the first request after a wake is slower (contract: 4–7×). */
   cold?: boolean;
   /** Ends the request early: `/pause` without waiting, or the engine died. */
@@ -261,10 +263,10 @@ export class SimEngine {
     const cold = this.#cold && !this.isSleeping;
     if (cold) this.#cold = false;
     request.cold = cold;
-    this.#deps.events.emit("request_start", { id: request.id, ...(cold ? { cold: true } : {}) });
+    this.#deps.events.emit("request_start", { ...requestFields(request), ...(cold ? { cold: true } : {}) });
     if (this.isSleeping) {
       this.counts.failed++;
-      this.#deps.events.emit("request_end", { id: request.id, outcome: "failed" });
+      this.#deps.events.emit("request_end", { ...requestFields(request), outcome: "failed" });
       this.#deps.crash("request_while_asleep", [
         "RuntimeError: CUDA error: an illegal memory access was encountered",
         "CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be incorrect.",
@@ -282,12 +284,19 @@ export class SimEngine {
   }
 
   finish(id: string, outcome: RequestOutcome): void {
-    if (!this.running.delete(id)) return;
+    const request = this.running.get(id);
+    if (request === undefined) return;
+    this.running.delete(id);
     this.counts[outcome]++;
-    this.#deps.events.emit("request_end", { id, outcome });
+    this.#deps.events.emit("request_end", { ...requestFields(request), outcome });
   }
 
   stats(): Record<string, unknown> {
     return engineStats(this, this.#deps.model);
   }
+}
+
+/** How an event names its request: the engine's id, and the client's `x-request-id` when there was one. */
+function requestFields(request: RunningRequest): Record<string, string> {
+  return request.requestId === undefined ? { id: request.id } : { id: request.id, request_id: request.requestId };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fnv1a, seededRandom } from "../text/hash.js";
 import { countTokens, detokenize, tokenize } from "../text/tokens.js";
 import type { SimContext } from "./context.js";
-import { badRequest, randomId, sendError, sendJson, sleepMs } from "./http-util.js";
+import { badRequest, randomId, requestIdOf, sendError, sendJson, sleepMs } from "./http-util.js";
 import { readJsonRequest, resolveModel } from "./json-request.js";
 
 export const embeddingDimensions = 32;
@@ -36,6 +36,7 @@ export async function embeddings(ctx: SimContext, req: IncomingMessage, res: Ser
   const admitted = await ctx.engine.admit(
     {
       id,
+      requestId: requestIdOf(res),
       abort: (reason) => {
         why = reason;
         stop.abort();

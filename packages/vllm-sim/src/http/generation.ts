@@ -5,7 +5,7 @@ import { generateAnswer } from "../text/answer.js";
 import { continuationOffset } from "../text/continuation.js";
 import { splitWords } from "../text/tokens.js";
 import type { SimContext } from "./context.js";
-import { errorBody, randomId, sendError, sendJson, sleepMs, writeChunk } from "./http-util.js";
+import { errorBody, randomId, requestIdOf, sendError, sendJson, sleepMs, writeChunk } from "./http-util.js";
 
 /** One chat or completion request, validated. */
 export interface GenerationSpec {
@@ -51,6 +51,7 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   let why: AbortWhy;
   const running: RunningRequest = {
     id,
+    requestId: requestIdOf(res),
     abort: (reason) => {
       why = reason;
       engineStop.abort();

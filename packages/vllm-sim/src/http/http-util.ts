@@ -85,6 +85,15 @@ export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Random id suffix like vLLM's (`chatcmpl-<hex>`). */
+/**
+ * The client's `x-request-id` (llmux forwards its own), recorded on the
+ * events about the request so a log line can be matched to llmux's.
+ */
+export function requestIdOf(res: ServerResponse): string | undefined {
+  const value = res.req?.headers["x-request-id"];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 export function randomId(prefix: string): string {
   let hex = "";
   for (let i = 0; i < 32; i++) hex += Math.floor(Math.random() * 16).toString(16);

@@ -7,8 +7,10 @@ export interface SimEvent {
   pid: number;
   model: string;
   event: "ready" | "request_start" | "request_end" | "sleep" | "wake" | "reload" | "crash" | "exit";
-  /** request_start / request_end: the request id. */
+  /** request_start / request_end: the engine's id of the request. */
   id?: string;
+  /** request_start / request_end: the client's `x-request-id` (llmux sends its own), when there was one. */
+  request_id?: string;
   /** request_end. */
   outcome?: "completed" | "cancelled" | "failed";
   /** crash: `request_while_asleep`, `sleep_with_running_requests`, `fault`, `fault_crash_mid_stream`, `oom_on_wake`, `reload_while_asleep`. */
