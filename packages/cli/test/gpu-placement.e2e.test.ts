@@ -11,8 +11,6 @@ afterEach(async () => {
   await workspace.cleanup();
 });
 
-const simEvents = () => readSimEvents(workspace.eventLog);
-
 describe("GPU placement through the binary", () => {
   it("places models without `gpus` on the GPUs that need the fewest evictions, then the least used", async () => {
     const names = ["m1", "m2", "m3", "m4", "m5"];

@@ -5,5 +5,5 @@
  */
 export { LlmuxProcess, llmuxBinPath, type ExitStatus, type LlmuxProcessOptions, type LogLine } from "./llmux-process.js";
 export { Workspace, waitGone, type CleanupReport, type ServeOptions } from "./workspace.js";
-export { simConfig, simUrl, type SimModelSpec } from "./sim-config.js";
+export { simConfig, type SimModelSpec } from "./sim-config.js";
 export { descendants } from "../proc-info.js";

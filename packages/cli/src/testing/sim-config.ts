@@ -42,10 +42,3 @@ export async function simConfig(workspace: Workspace, models: SimModelSpec[], ex
     policy: { min_active_secs: 0, ...(extra["policy"] as Record<string, unknown> | undefined) },
   };
 }
-
-/** The URL of a model's simulator in a config made by `simConfig` (for its `/_sim/*` routes). */
-export function simUrl(config: Record<string, unknown>, model: string): string {
-  const entry = (config["models"] as Record<string, { port?: unknown }> | undefined)?.[model];
-  if (typeof entry?.port !== "number") throw new Error(`no model ${model} on a TCP port`);
-  return `http://127.0.0.1:${entry.port}`;
-}
