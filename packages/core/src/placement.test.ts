@@ -1,38 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config/parse-config.js";
-import { emptyCosts } from "./costs.js";
 import { choosePlacement, gpuCount } from "./placement.js";
 import type { PolicyModelView, PolicyView } from "./policy.js";
+import { policyModel, policyView } from "../test/policy-views.js";
 
 const config = parseConfig({ models: { a: { model_path: "x", port: 8001 } } });
 
-function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyModelView {
-  return {
-    name,
-    state: "stopped",
-    sleepLevel: 1,
-    asleepLevel: null,
-    gpus: [0],
-    fraction: 0.6,
-    inFlight: 0,
-    awakeSince: null,
-    lastAdmitAt: null,
-    queue: [],
-    costs: emptyCosts(),
-    admitLimit: 256,
-    inFlightEndsAt: null,
-    maxDrainSecs: null,
-    drain: null,
-    busy: false,
-    inBackoff: false,
-    pinned: false,
-    priority: 0,
-    ...overrides,
-  };
-}
+const model = policyModel;
 
 function view(models: PolicyModelView[], locked: number[] = []): PolicyView {
-  return { now: 0, models, config: config.policy, reserveFraction: 1 / 80, lockedGpus: new Set(locked) };
+  return policyView(0, models, config.policy, locked);
 }
 
 const awake = { state: "awake" as const, awakeSince: 0 };

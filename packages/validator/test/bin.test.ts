@@ -32,6 +32,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Run `--validate qwen --json` on a config with `model` over its entry; resolves with the exit code and the report. */
+async function validateJson(levels: string, model: Record<string, unknown> = {}): Promise<{ code: number | null; report: ValidationReport }> {
+  const { path, stateDir } = await writeConfig(model);
+  const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", levels, "--json", "--nvidia-smi", simSmiBinPath], stateDir);
+  const { code, stdout, stderr } = await done;
+  // Nothing on stderr when it is not a TTY (no progress line).
+  expect(stderr).toBe("");
+  return { code, report: JSON.parse(stdout) as ValidationReport };
+}
+
 async function writeConfig(model: Record<string, unknown> = {}): Promise<{ path: string; port: number; stateDir: string }> {
   const port = await freePort();
   const stateDir = join(dir, "gpus");
@@ -65,12 +75,8 @@ describe("llmux-validate bin", () => {
   it(
     "validates a model and prints JSON, exit 0, nothing on stderr when not a TTY",
     async () => {
-      const { path, stateDir } = await writeConfig();
-      const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
-      const { code, stdout, stderr } = await done;
-      expect(stderr).toBe("");
+      const { code, report } = await validateJson("1");
       expect(code).toBe(0);
-      const report = JSON.parse(stdout) as ValidationReport;
       expect(report.result).toBe("passed");
       expect(report.rows).toHaveLength(1);
       expect(report.rows[0]!.verdict).toBe("OK");
@@ -81,12 +87,8 @@ describe("llmux-validate bin", () => {
   it(
     "validates a model without a port over its Unix socket, as llmux runs it",
     async () => {
-      const { path, stateDir } = await writeConfig({ port: undefined });
-      const { done } = runBin(["--config", path, "--validate", "qwen", "--levels", "1,2", "--json", "--nvidia-smi", simSmiBinPath], stateDir);
-      const { code, stdout, stderr } = await done;
-      expect(stderr).toBe("");
+      const { code, report } = await validateJson("1,2", { port: undefined });
       expect(code).toBe(0);
-      const report = JSON.parse(stdout) as ValidationReport;
       expect(report.vllmVersion).toBe("0.13.0");
       expect(report.rows.map((row) => row.verdict)).toEqual(["OK", "OK"]);
     },

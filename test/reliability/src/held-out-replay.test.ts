@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, expect, test } from "vitest";
-import { Agent, request } from "undici";
+import { expect, test } from "vitest";
+import { request } from "undici";
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, HELD_OUT_SEEDS, familyTrace } from "@llmux/core";
-import { LlmuxRun } from "./harness/llmux-run.js";
+import { useRun } from "./harness/llmux-run.js";
 
 // A short held-out trace of the family replayed through the built binary
 // against vllm-sim: outputs of 500–4000 tokens (ignore_eos, so each is
@@ -12,14 +12,7 @@ const SCALE = 10;
 const MAX_WAIT_SECS = 60 / SCALE;
 const TOKENS_PER_SEC = DEFAULT_SIM_SERVICE.tokensPerSec * SCALE;
 
-const run = new LlmuxRun();
-const agent = new Agent({ connections: 256 });
-
-afterAll(async () => {
-  await agent.close();
-  const stopped = await run.stop();
-  expect(stopped.leftBehind).toEqual([]);
-});
+const { run, agent } = useRun(256);
 
 test("time_slice keeps its bound and loses nothing on a held-out trace (live, vllm-sim)", async () => {
   const family = familyTrace("two-equal-saturated", HELD_OUT_SEEDS[0] ?? 1001, { durationSecs: 200, load: 0.1, outputMedian: 1500, outputSigma: 0.6 });

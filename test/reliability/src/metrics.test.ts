@@ -1,7 +1,6 @@
-import { afterAll, expect, test } from "vitest";
-import { Agent } from "undici";
+import { expect, test } from "vitest";
 import { chat, getJson } from "./harness/client.js";
-import { LlmuxRun } from "./harness/llmux-run.js";
+import { useRun } from "./harness/llmux-run.js";
 import { metricTotals } from "./harness/metrics.js";
 import { checkLog } from "./harness/sim-log.js";
 
@@ -9,14 +8,7 @@ import { checkLog } from "./harness/sim-log.js";
 // llmux_model_restarts_total as "unexpected vLLM exits": routine level-3
 // switches (stop, then a cold start on the next request) are not that.
 
-const run = new LlmuxRun();
-const agent = new Agent({ connections: 8 });
-
-afterAll(async () => {
-  await agent.close();
-  const stopped = await run.stop();
-  expect(stopped.leftBehind).toEqual([]);
-});
+const { run, agent } = useRun();
 
 test("level-3 switches without any fault count no restarts", async () => {
   await run.start({

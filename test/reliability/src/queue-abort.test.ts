@@ -1,20 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, expect, test } from "vitest";
-import { Agent, request } from "undici";
+import { expect, test } from "vitest";
+import { request } from "undici";
 import { chat, modelStates } from "./harness/client.js";
-import { LlmuxRun } from "./harness/llmux-run.js";
+import { useRun } from "./harness/llmux-run.js";
 
 // A client that gives up while queued for a switch takes the switch with it:
 // the awake model finishes its drain and stays awake, the other never starts.
 
-const run = new LlmuxRun();
-const agent = new Agent({ connections: 8 });
-
-afterAll(async () => {
-  await agent.close();
-  const stopped = await run.stop();
-  expect(stopped.leftBehind).toEqual([]);
-});
+const { run, agent } = useRun();
 
 test("a request aborted while queued no longer triggers its switch", async () => {
   await run.start({

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config/parse-config.js";
 import { emptyCosts } from "../costs.js";
 import type { PolicyModelView, PolicyView } from "../policy.js";
+import { policyModel, policyView } from "../../test/policy-views.js";
 import { costAwarePolicy } from "./cost-aware.js";
 import { fifoPolicy } from "./fifo.js";
 import { timeSlicePolicy } from "./time-slice.js";
@@ -12,32 +13,11 @@ function model(name: string, overrides: Partial<PolicyModelView> = {}): PolicyMo
   const costs = emptyCosts();
   costs.sleepMs[1] = 3_000;
   costs.wakeMs[1] = 1_000;
-  return {
-    name,
-    state: "asleep",
-    sleepLevel: 1,
-    asleepLevel: 1,
-    gpus: [0],
-    fraction: 0.9,
-    inFlight: 0,
-    awakeSince: null,
-    lastAdmitAt: null,
-    queue: [],
-    costs,
-    admitLimit: 256,
-    inFlightEndsAt: null,
-    maxDrainSecs: null,
-    drain: null,
-    busy: false,
-    inBackoff: false,
-    pinned: false,
-    priority: 0,
-    ...overrides,
-  };
+  return policyModel(name, { state: "asleep", asleepLevel: 1, fraction: 0.9, costs, ...overrides });
 }
 
 function view(now: number, models: PolicyModelView[], config: Partial<typeof policyConfig> = {}): PolicyView {
-  return { now, models, config: { ...policyConfig, ...config }, reserveFraction: 1 / 80, lockedGpus: new Set() };
+  return policyView(now, models, { ...policyConfig, ...config });
 }
 
 describe("fifo", () => {

@@ -2,6 +2,8 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CleanupReport, type ExitStatus, type SimModelSpec, Workspace, simConfig } from "@llmux/cli/testing";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
+import { Agent } from "undici";
+import { afterAll, expect } from "vitest";
 
 export interface ModelSpec extends SimModelSpec {
   gpuMemoryUtilization?: number;
@@ -117,4 +119,18 @@ await import(${JSON.stringify(simBinPath)});
     chmodSync(path, 0o755);
     return path;
   }
+}
+
+/**
+ * A run and a client for one test file: after the file's tests the client
+ * closes and llmux stops, and the file fails if a simulator outlived it.
+ */
+export function useRun(connections = 8): { run: LlmuxRun; agent: Agent } {
+  const run = new LlmuxRun();
+  const agent = new Agent({ connections });
+  afterAll(async () => {
+    await agent.close();
+    expect((await run.stop()).leftBehind).toEqual([]);
+  });
+  return { run, agent };
 }
