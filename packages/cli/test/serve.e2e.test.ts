@@ -44,6 +44,22 @@ describe("llmux serving simulated models", () => {
     // The simulator never saw a request while asleep, nor a sleep with requests running.
     expect(workspace.events().filter((event) => event.event === "crash")).toEqual([]);
 
+    // One request id on the client's response, llmux's request line and the engine's events.
+    const traced = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "trace-7" },
+      body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hello" }], max_tokens: 3 }),
+    });
+    expect(traced.status).toBe(200);
+    expect(traced.headers.get("x-request-id")).toBe("trace-7");
+    await traced.text();
+    await llmux.waitForLine((line) => line["request_id"] === "trace-7" && line.msg.startsWith("POST /v1/chat/completions m2 200"));
+    const engineEvents = workspace.events().filter((event) => event.request_id === "trace-7");
+    expect(engineEvents.map((event) => [event.model, event.event])).toEqual([
+      ["m2", "request_start"],
+      ["m2", "request_end"],
+    ]);
+
     await llmux.stop();
     expect((await llmux.exited).code).toBe(0);
   });
