@@ -1,17 +1,17 @@
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { simConfig, Workspace } from "../src/testing/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
 const sockets: Socket[] = [];
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
+workspacePerTest((created) => {
+  workspace = created;
 });
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  await workspace.cleanup();
 });
 
 /** One request on a connection of its own; resolves with the status and the parsed body. */

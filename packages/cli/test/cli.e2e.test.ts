@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort } from "@llmux/vllm-sim/testing";
-import { simConfig, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -17,11 +17,8 @@ function hasCurl(): boolean {
 }
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 describe("the llmux binary", () => {

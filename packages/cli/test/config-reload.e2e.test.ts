@@ -1,16 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readCommandLine } from "../src/proc-info.js";
-import { simConfig, Workspace } from "../src/testing/index.js";
-import { chat, simPidsOnPort } from "./helpers/cli-requests.js";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, simPidsOnPort, workspacePerTest } from "./helpers/test-kit.js";
 
 /** Reload without restart (SIGHUP and POST /llmux/reload) through the built binary in front of vllm-sim processes. */
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 type Config = Record<string, unknown> & { models: Record<string, Record<string, unknown>>; proxy?: Record<string, unknown> };

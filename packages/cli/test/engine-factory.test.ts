@@ -1,41 +1,28 @@
-import { Writable } from "node:stream";
 import { parseConfig } from "@llmux/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createVllmEngineFactory } from "../src/engine-factory.js";
-import { createLogger } from "../src/logger.js";
 import { readStartTime } from "../src/proc-info.js";
 import { StateFile } from "../src/state-file.js";
 import { isPhaseLine } from "../src/vllm-phase-lines.js";
-import { simConfig, Workspace } from "../src/testing/index.js";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { captureLogger, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
 let stop: (() => Promise<void>) | undefined;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
+workspacePerTest((created) => {
+  workspace = created;
 });
 afterEach(async () => {
   await stop?.();
   stop = undefined;
-  await workspace.cleanup();
 });
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).trim().split("\n")) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger({ destination: stream, format: "json" }), lines };
-}
 
 describe("createVllmEngineFactory", () => {
   it("records the process in the state file, logs start-up progress and milestones, and forgets it on exit", async () => {
     const raw = await simConfig(workspace, [{ name: "a", sleepLevel: 1, env: { VLLM_SIM_STARTUP_MS: "1200" } }]);
     const config = parseConfig(raw);
     const stateFile = new StateFile(workspace.stateFile, { pid: process.pid });
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const engine = createVllmEngineFactory({ logger, stateFile, progressIntervalMs: 300 })("a", config.models["a"]!, config);
     stop = () => engine.stop();
     await engine.start();
@@ -64,7 +51,7 @@ describe("createVllmEngineFactory", () => {
   it("forwards every vLLM line with the model label when vllm_logging is true", async () => {
     const raw = await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { vllm_logging: true });
     const config = parseConfig(raw);
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogger();
     const engine = createVllmEngineFactory({ logger })("a", config.models["a"]!, config);
     stop = () => engine.stop();
     await engine.start();

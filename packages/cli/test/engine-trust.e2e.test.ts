@@ -1,15 +1,12 @@
 import { createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { simConfig, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { describe, expect, it } from "vitest";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 /** The simulators' events of one kind. */

@@ -1,17 +1,14 @@
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isAlive } from "../src/proc-info.js";
 import { StateFile } from "../src/state-file.js";
-import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { simConfig, waitGone, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 async function streamToEnd(url: string, model: string, maxTokens: number): Promise<{ status: number; text: string }> {

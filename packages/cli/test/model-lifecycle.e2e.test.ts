@@ -1,14 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { simConfig, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { describe, expect, it } from "vitest";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 /** Preload, warm-up and idle timeouts through the built binary in front of vllm-sim processes. */
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 async function status(url: string): Promise<{

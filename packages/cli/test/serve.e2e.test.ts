@@ -1,17 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { simConfig, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { describe, expect, it } from "vitest";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 /**
  * The built `llmux` binary as a child process in front of real `vllm-sim`
  * processes: what a user runs.
  */
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 describe("llmux serving simulated models", () => {

@@ -1,34 +1,20 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { Writable } from "node:stream";
 import { parseConfig } from "@llmux/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig as parseConfigFromCli } from "../src/index.js";
-import { createLogger } from "../src/logger.js";
 import { startLlmux, type RunningLlmux } from "../src/start-llmux.js";
-import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { simConfig, waitGone, type Workspace } from "../src/testing/index.js";
+import { captureLogger, chat, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
 let running: RunningLlmux | undefined;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
+workspacePerTest((created) => {
+  workspace = created;
 });
 afterEach(async () => {
   await running?.destroy();
   running = undefined;
-  await workspace.cleanup();
 });
-
-function silentLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).trim().split("\n")) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger({ destination: stream, format: "json", level: "debug" }), lines };
-}
 
 describe("startLlmux (embedded)", () => {
   it("serves, records its engines, and close() stops them without touching process signals", async () => {
@@ -43,7 +29,7 @@ describe("startLlmux (embedded)", () => {
         { metrics_port: 0 },
       ),
     );
-    const { logger, lines } = silentLogger();
+    const { logger, lines } = captureLogger("debug");
     running = await startLlmux(config, { logger, stateFile: workspace.stateFile });
     expect(running.url).toBe(`http://127.0.0.1:${config.port}`);
     expect(running.metricsUrl).toBeUndefined();
@@ -69,7 +55,7 @@ describe("startLlmux (embedded)", () => {
   it("with port 0, binds a free port and reports it in url; the config comes from @llmux/cli alone", async () => {
     const config = parseConfigFromCli(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { port: 0 }));
     expect(config.port).toBe(0);
-    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: workspace.stateFile });
+    running = await startLlmux(config, { logger: captureLogger("debug").logger, stateFile: workspace.stateFile });
     const port = Number(new URL(running.url).port);
     expect(port).toBeGreaterThan(0);
     expect((await chat(running.url, "a")).body.model).toBe("a");
@@ -78,7 +64,7 @@ describe("startLlmux (embedded)", () => {
   it("with handleSignals, installs handlers and removes them when closed", async () => {
     const before = process.listenerCount("SIGTERM");
     const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
-    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: workspace.stateFile, handleSignals: true });
+    running = await startLlmux(config, { logger: captureLogger("debug").logger, stateFile: workspace.stateFile, handleSignals: true });
     expect(process.listenerCount("SIGTERM")).toBe(before + 1);
     await running.close();
     expect(process.listenerCount("SIGTERM")).toBe(before);
@@ -86,8 +72,8 @@ describe("startLlmux (embedded)", () => {
 
   it("rejects with LLMUX_ERR_STARTUP when the port is taken, and leaves nothing behind", async () => {
     const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
-    running = await startLlmux(config, { logger: silentLogger().logger, stateFile: false });
-    await expect(startLlmux(config, { logger: silentLogger().logger, stateFile: `${workspace.dir}/other.json` })).rejects.toMatchObject({
+    running = await startLlmux(config, { logger: captureLogger("debug").logger, stateFile: false });
+    await expect(startLlmux(config, { logger: captureLogger("debug").logger, stateFile: `${workspace.dir}/other.json` })).rejects.toMatchObject({
       code: "LLMUX_ERR_STARTUP",
     });
     expect(existsSync(`${workspace.dir}/other.json`)).toBe(false);
@@ -97,14 +83,14 @@ describe("startLlmux (embedded)", () => {
     const config = parseConfig(await simConfig(workspace, [{ name: "a", sleepLevel: 1 }], { metrics_port: 0 }));
     const blocker = `${workspace.dir}/not-a-folder`;
     writeFileSync(blocker, "");
-    await expect(startLlmux(config, { logger: silentLogger().logger, stateFile: `${blocker}/state.json` })).rejects.toMatchObject({
+    await expect(startLlmux(config, { logger: captureLogger("debug").logger, stateFile: `${blocker}/state.json` })).rejects.toMatchObject({
       code: "LLMUX_ERR_STATE_FILE",
     });
 
     const previous = process.env["LLMUX_STATE_FILE"];
     process.env["LLMUX_STATE_FILE"] = `${blocker}/state.json`;
     try {
-      const { logger, lines } = silentLogger();
+      const { logger, lines } = captureLogger("debug");
       running = await startLlmux(config, { logger });
       expect(lines.some((line) => String(line["msg"]).startsWith("cannot write the state file"))).toBe(true);
       expect((await chat(running.url, "a")).body.model).toBe("a");
@@ -125,7 +111,7 @@ describe("startLlmux (embedded)", () => {
       { metrics_port: 0 },
     );
     for (const model of Object.values(raw["models"] as Record<string, Record<string, unknown>>)) model["gpu_memory_utilization"] = 0.995;
-    const { logger, lines } = silentLogger();
+    const { logger, lines } = captureLogger("debug");
     running = await startLlmux(parseConfig(raw), { logger, stateFile: false });
     const warnings = lines.filter((line) => line["config_check"] === true);
     expect(warnings.length).toBeGreaterThan(0);

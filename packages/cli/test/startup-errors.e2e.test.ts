@@ -1,17 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "@llmux/vllm-sim/testing";
-import { type LlmuxProcess, simConfig, Workspace } from "../src/testing/index.js";
+import { type LlmuxProcess, simConfig, type Workspace } from "../src/testing/index.js";
+import { workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
 const servers: Server[] = [];
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
+workspacePerTest((created) => {
+  workspace = created;
 });
 afterEach(async () => {
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
-  await workspace.cleanup();
 });
 
 async function listenOn(port: number): Promise<void> {

@@ -3,7 +3,11 @@ import { dirname } from "node:path";
 import { type Browser, type Page, launch } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LlmuxProcess, simConfig, Workspace } from "../src/testing/index.js";
-import { chat, pausingConfig, postChat } from "./helpers/cli-requests.js";
+<<<<<<< HEAD
+import { chat, pausingConfig, postChat } from "./helpers/test-kit.js";
+=======
+import { chat } from "./helpers/test-kit.js";
+>>>>>>> 6beebf3 (cli tests: workspacePerTest and captureLogger in one test kit instead of per-file hooks and loggers)
 
 /**
  * The status page in a real browser: Debian's `chromium`, headless, driven by

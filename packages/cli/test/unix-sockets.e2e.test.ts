@@ -1,16 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
-import { chat } from "./helpers/cli-requests.js";
+import { describe, expect, it } from "vitest";
+import { simConfig, waitGone, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 /** Inodes of the sockets `pid` holds open. */

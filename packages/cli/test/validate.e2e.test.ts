@@ -1,15 +1,12 @@
 import { simSmiBinPath } from "@llmux/vllm-sim/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import { simConfig, waitGone, Workspace } from "../src/testing/index.js";
-import { simPidsOnPort } from "./helpers/cli-requests.js";
+import { simConfig, waitGone, type Workspace } from "../src/testing/index.js";
+import { simPidsOnPort, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = new Workspace("llmux-cli-e2e");
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 describe("llmux --validate", () => {

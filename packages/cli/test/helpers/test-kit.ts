@@ -1,5 +1,36 @@
+/** What the cli's tests share beyond the harness (`src/testing`): per-test workspaces, a captured logger, requests, process lookups. */
+import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
+import { createLogger, type LogLevel } from "../../src/logger.js";
 import { isAlive, listPids, readCommandLine } from "../../src/proc-info.js";
-import { simConfig, type Workspace } from "../../src/testing/index.js";
+import { Workspace, simConfig } from "../../src/testing/index.js";
+
+/**
+ * A fresh workspace for each test, handed to `set`, and cleaned up after it
+ * (after the file's own later-declared afterEach hooks, which run first).
+ */
+export function workspacePerTest(set: (workspace: Workspace) => void): void {
+  let current: Workspace | undefined;
+  beforeEach(() => {
+    current = new Workspace("llmux-cli-e2e");
+    set(current);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+}
+
+/** A JSON logger whose lines are kept, parsed, in `lines`. */
+export function captureLogger(level: LogLevel = "info") {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).trim().split("\n")) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: createLogger({ destination: stream, format: "json", level }), lines };
+}
 
 /** A non-streaming chat request; resolves with the status and parsed body. */
 export async function chat(url: string, model: string, maxTokens = 5): Promise<{ status: number; body: any }> {
