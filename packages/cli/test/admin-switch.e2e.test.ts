@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chat, createWorkspace, simConfig, startLlmuxProcess, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { describe, expect, it } from "vitest";
+import { simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, workspacePerTest } from "./helpers/test-kit.js";
 
 const ADMIN = { authorization: "Bearer sk-admin-switch" };
 
@@ -10,16 +11,13 @@ function sample(text: string, series: string): number | undefined {
 
 describe("admin actions through the binary", () => {
   let workspace: Workspace;
-  beforeEach(() => {
-    workspace = createWorkspace();
-  });
-  afterEach(async () => {
-    await workspace.cleanup();
+  workspacePerTest((created) => {
+    workspace = created;
   });
 
   it("records an admin sleep and wake as switches in the status, the metrics and the log; request events carry the request id", async () => {
     const config = await simConfig(workspace, [{ name: "m1", sleepLevel: 1 }], { proxy: { admin_keys: ["sk-admin-switch"] }, metrics_on_proxy_port: true });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config), "--log-level", "debug"]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config), "--log-level", "debug"]);
     const url = await llmux.listening();
 
     const first = await fetch(`${url}/v1/chat/completions`, {
@@ -59,5 +57,12 @@ describe("admin actions through the binary", () => {
     expect(queued["request_id"]).toBe("req-admin-1");
     const admitted = await llmux.waitForLine((line) => line.msg === "request admitted" && line["request_id"] === "req-admin-1");
     expect(admitted["model"]).toBe("m1");
+    // The engine saw the same id (llmux forwards it as x-request-id).
+    expect(
+      workspace
+        .events()
+        .filter((event) => event.request_id === "req-admin-1")
+        .map((event) => event.event),
+    ).toEqual(["request_start", "request_end"]);
   });
 });
