@@ -1,12 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorkspace, pausingConfig, postChat, simPids, startLlmuxProcess, waitAllGone, writeConfig, type Workspace } from "./helpers/llmux-process.js";
+import { describe, expect, it } from "vitest";
+import { type Workspace, waitGone } from "../src/testing/index.js";
+import { pausingConfig, postChat, workspacePerTest } from "./helpers/test-kit.js";
 
 let workspace: Workspace;
-beforeEach(() => {
-  workspace = createWorkspace();
-});
-afterEach(async () => {
-  await workspace.cleanup();
+workspacePerTest((created) => {
+  workspace = created;
 });
 
 interface ModelStatus {
@@ -33,7 +31,7 @@ describe("llmux shutdown with paused requests (built binary, vllm-sim)", () => {
   it("on SIGTERM a paused stream gets an error event and [DONE], a paused JSON request a 503; exits 0 and leaves no process", async () => {
     // m2 starts slowly: m1's requests are still paused when llmux is told to stop.
     const config = await pausingConfig(workspace, 8000, { proxy: { shutdown_grace_secs: 1 } });
-    const llmux = startLlmuxProcess(workspace, ["--config", writeConfig(workspace, config)]);
+    const llmux = workspace.start(["--config", workspace.writeConfig(config)]);
     const url = await llmux.listening();
     const post = (model: string, body: Record<string, unknown>) => postChat(url, model, body);
     const long = { max_tokens: 200, temperature: 0, ignore_eos: true };
@@ -42,7 +40,7 @@ describe("llmux shutdown with paused requests (built binary, vllm-sim)", () => {
     await until("two requests in flight on m1", async () => (await modelStatus(url, "m1"))?.in_flight === 2);
     const other = post("m2", { max_tokens: 3 });
     await until("both requests paused", async () => (await modelStatus(url, "m1"))?.paused === 2);
-    const pids = await simPids(workspace);
+    const pids = workspace.simPids();
     expect(pids.length).toBeGreaterThan(0);
 
     llmux.child.kill("SIGTERM");
@@ -54,6 +52,6 @@ describe("llmux shutdown with paused requests (built binary, vllm-sim)", () => {
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("LLMUX_ERR_SHUTTING_DOWN");
     expect((await other).status).toBe(503);
     expect(await llmux.exited).toEqual({ code: 0, signal: null });
-    expect(await waitAllGone(await simPids(workspace))).toEqual([]);
+    expect(await waitGone(workspace.simPids())).toEqual([]);
   }, 90_000);
 });

@@ -1,13 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Browser, type Page, launch } from "puppeteer-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LlmuxProcess, simConfig, Workspace } from "../src/testing/index.js";
-<<<<<<< HEAD
-import { chat, pausingConfig, postChat } from "./helpers/test-kit.js";
-=======
-import { chat } from "./helpers/test-kit.js";
->>>>>>> 6beebf3 (cli tests: workspacePerTest and captureLogger in one test kit instead of per-file hooks and loggers)
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type LlmuxProcess, simConfig, type Workspace } from "../src/testing/index.js";
+import { chat, pausingConfig, postChat, workspacePerTest } from "./helpers/test-kit.js";
 
 /**
  * The status page in a real browser: Debian's `chromium`, headless, driven by
@@ -42,12 +38,11 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
   afterAll(async () => {
     await browser?.close();
   });
-  beforeEach(() => {
-    workspace = new Workspace("llmux-cli-e2e");
+  workspacePerTest((created) => {
+    workspace = created;
   });
   afterEach(async () => {
     await page?.close().catch(() => undefined);
-    await workspace.cleanup();
   });
 
   async function shown(): Promise<Shown[]> {
@@ -191,11 +186,8 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
 describe("logs over HTTP from the built binary", () => {
   let workspace: Workspace;
   let llmux: LlmuxProcess;
-  beforeEach(() => {
-    workspace = new Workspace("llmux-cli-e2e");
-  });
-  afterEach(async () => {
-    await workspace.cleanup();
+  workspacePerTest((created) => {
+    workspace = created;
   });
 
   it("serves logs over HTTP: llmux's own lines and a model's vLLM output, no key in them", async () => {
