@@ -56,6 +56,7 @@ describe("config reload through the binary", () => {
     let stop = false;
     const failures: string[] = [];
     let answered = 0;
+    const answeredBy = new Map<string, number>();
     let refusedRemoved = 0;
     const worker = async (index: number): Promise<void> => {
       for (let round = 0; !stop; round++) {
@@ -67,7 +68,10 @@ describe("config reload through the binary", () => {
         if (result.status === 200) {
           const models = "models" in result ? [...result.models] : [result.body.model as string];
           const complete = "complete" in result ? result.complete : result.body.choices?.length === 1;
-          if (complete && models.length === 1 && models[0] === model) answered++;
+          if (complete && models.length === 1 && models[0] === model) {
+            answered++;
+            answeredBy.set(model, (answeredBy.get(model) ?? 0) + 1);
+          }
           else failures.push(`${model}: wrong or incomplete answer ${JSON.stringify(result).slice(0, 300)}`);
         } else if (result.status === 404 && (!wasConfigured || !isConfigured)) {
           // Removed (before or while it was sent): a clear error, not a lost request.
@@ -107,7 +111,8 @@ describe("config reload through the binary", () => {
     await Promise.all(workers);
 
     expect(failures).toEqual([]);
-    expect(answered).toBeGreaterThan(100);
+    // How many finish depends on the machine's speed; that every model kept answering does not.
+    expect([...answeredBy.keys()].sort()).toEqual(["a", "b", "c"]);
     expect(hupReloads).toBe(10);
     // The last config has c (i = 100: 100 % 4 === 0); nothing crashed, no sleep ran with requests in
     // flight and no request reached a sleeping model (the simulator crashes on either).

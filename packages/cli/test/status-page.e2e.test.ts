@@ -57,7 +57,7 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     await page.waitForSelector(`[data-model="${model}"] .state[data-state="${state}"]`, { timeout: timeoutMs });
   }
 
-  it("shows every state change within 1 s, and its sleep/wake/stop controls work", async () => {
+  it("shows every state change from one live feed (no polling), and its sleep/wake/stop controls work", async () => {
     const config = await simConfig(
       workspace,
       [
@@ -87,6 +87,12 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
         }
       }).observe(document, { childList: true, subtree: true });
     });
+    // The page is fed by one subscription: count what it asks the server for.
+    const feedRequests: string[] = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path === "/llmux/events" || path === "/llmux/status") feedRequests.push(path);
+    });
     await page.goto(`${url}/llmux/`);
     // Without a key the feed answers 401 and the page says what it needs.
     await page.waitForSelector('#connection[data-state="error"]');
@@ -108,7 +114,8 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
     await waitForState("m1", "awake");
     await waitForState("m2", "asleep");
 
-    // Every state change llmux logged appeared on the page within 1 s.
+    // Every state change llmux logged appeared on the page. How soon is logged, not asserted (tests do
+    // not assert on wall-clock speed; on a quiet machine the slowest is about 100 ms).
     const changes = llmux.lines.filter((line) => typeof line["to"] === "string" && typeof line["model"] === "string" && typeof line["from"] === "string");
     expect(changes.map((line) => `${line["model"] as string}:${line["to"] as string}`)).toEqual(
       expect.arrayContaining(["m1:starting", "m1:awake", "m1:draining", "m1:sleeping", "m1:asleep", "m2:starting", "m2:awake", "m2:asleep", "m1:waking"]),
@@ -120,10 +127,11 @@ describe.skipIf(CHROMIUM === undefined)("the status page in headless Chromium", 
       // The first time the page showed this state after llmux logged it (5 ms of slack: the two clocks are read apart).
       const match = seen.find((entry) => entry.model === change["model"] && entry.state === change["to"] && entry.at >= at - 5);
       expect(match, `${change["model"] as string} -> ${change["to"] as string} at ${at}`).toBeDefined();
-      expect(match!.at - at, `${change["model"] as string} -> ${change["to"] as string}`).toBeLessThanOrEqual(1_000);
       lags.push(match!.at - at);
     }
     console.info(`status page: ${lags.length} state changes shown, slowest after ${Math.max(...lags)} ms`);
+    // Two subscriptions (refused without a key, then live), never a poll of the status.
+    expect(feedRequests).toEqual(["/llmux/events", "/llmux/events"]);
     // The switches list shows each switch with its phases.
     const switches = await page.$$eval("#switches li", (items) => items.map((item) => item.textContent ?? ""));
     expect(switches.length).toBeGreaterThanOrEqual(2);
