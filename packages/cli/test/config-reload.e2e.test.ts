@@ -71,8 +71,7 @@ describe("config reload through the binary", () => {
           if (complete && models.length === 1 && models[0] === model) {
             answered++;
             answeredBy.set(model, (answeredBy.get(model) ?? 0) + 1);
-          }
-          else failures.push(`${model}: wrong or incomplete answer ${JSON.stringify(result).slice(0, 300)}`);
+          } else failures.push(`${model}: wrong or incomplete answer ${JSON.stringify(result).slice(0, 300)}`);
         } else if (result.status === 404 && (!wasConfigured || !isConfigured)) {
           // Removed (before or while it was sent): a clear error, not a lost request.
           const code = "body" in result ? result.body.error?.code : JSON.parse(result.text).error?.code;
