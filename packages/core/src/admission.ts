@@ -12,11 +12,14 @@ const SCAN_LIMIT = 256;
 /**
  * Expected generation time (ms) of a request for `slot`: its `max_tokens` at
  * the measured decode time per token (the configured rate until measured);
- * without `max_tokens`, the 90th percentile of the model's recent leases.
+ * without `max_tokens`, the 90th percentile of the output lengths the holders
+ * reported at that rate, else of the model's recent lease times.
  */
 export function estimateMs(slot: Slot, maxTokens: number | undefined): number {
   const msPerToken = slot.service.msPerToken ?? 1000 / slot.config.decode_tokens_per_sec;
   if (maxTokens !== undefined) return maxTokens * msPerToken;
+  const observed = slot.service.outputTokensP90();
+  if (observed !== null && slot.service.msPerToken !== null) return observed * msPerToken;
   return slot.service.heldP90() ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
 }
 

@@ -9,7 +9,7 @@ export { DEFAULT_MAX_CONCURRENCY } from "./admission.js";
 export type { DrainSummary } from "./service-stats.js";
 export type { MuxEvent, MuxListener, SwitchPhase, SwitchRecord, SwitchTrigger } from "./events.js";
 export type { ModelState } from "./model-state.js";
-export type { GpuSnapshot, ModelSnapshot, MuxSnapshot } from "./snapshot.js";
+export type { GpuSnapshot, ModelSnapshot, MuxSnapshot, ServiceView } from "./snapshot.js";
 export type { PreloadModelState, PreloadProgress } from "./preload.js";
 export type { ModelCosts } from "./costs.js";
 export { COST_PRIORS } from "./costs.js";

@@ -1,16 +1,26 @@
 import { estimateMs } from "./admission.js";
 import { OverloadedError } from "./errors.js";
 import type { MuxState } from "./mux-state.js";
-import type { Slot } from "./slot.js";
+import type { Slot, Waiter } from "./slot.js";
+import { estimateWait } from "./wait-estimate.js";
 
 /**
- * A new request for `slot` that would pass its model's or llmux's
- * `max_queue` is answered at once (429) rather than after
- * `request_timeout_secs`: the requests already waiting keep their place.
- * `Retry-After` is the time the queue ahead needs at the measured service
- * time, `max_concurrency` at once.
+ * A new request for `slot` is answered at once (429) rather than after
+ * `request_timeout_secs` when it would pass its model's or llmux's
+ * `max_queue`, or (`policy.overload_refusal`) when its estimated wait
+ * exceeds what it may wait: the requests already waiting keep their place
+ * and their bound. Only a request with others ahead of it in its model's
+ * queue or engine is refused, so refusing never keeps a model from its turn.
  */
-export function overloadOf(mux: MuxState, slot: Slot): OverloadedError | undefined {
+export function overloadOf(mux: MuxState, slot: Slot, now: number, deadline: number | undefined): OverloadedError | undefined {
+  return queueCapOverload(mux, slot) ?? boundOverload(mux, slot, now, deadline);
+}
+
+/**
+ * `Retry-After` for a queue cap: the time the queue ahead needs at the
+ * measured service time, `max_concurrency` at once.
+ */
+function queueCapOverload(mux: MuxState, slot: Slot): OverloadedError | undefined {
   const modelCap = slot.config.max_queue;
   const globalCap = mux.config.policy.max_queue;
   const overModel = modelCap !== undefined && slot.waiters.length >= modelCap;
@@ -27,4 +37,24 @@ export function overloadOf(mux: MuxState, slot: Slot): OverloadedError | undefin
     ? `model \`${slot.name}\` has ${slot.waiters.length} requests waiting (max_queue ${modelCap})`
     : `llmux has ${globalCap} requests waiting (policy.max_queue)`;
   return new OverloadedError(slot.name, which, retryAfterSecs);
+}
+
+/** `Retry-After` for an estimate over the bound: how far over it is, when the queue ahead will have shrunk enough. */
+function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number | undefined): OverloadedError | undefined {
+  if (mux.config.policy.overload_refusal === "off" || slot.waiters.length === 0) return undefined;
+  const estimate = estimateWait(mux, slot, now, deadline);
+  const overMs = estimate.waitMs - estimate.limitMs;
+  if (overMs <= 0) return undefined;
+  const service = estimate.serviceMs === null ? "" : ` at ${(estimate.serviceMs / 1000).toFixed(1)} s each, ${slot.admitLimit} at once`;
+  const detail = `its estimated wait is ${secs(estimate.waitMs)} (${estimate.ahead} requests ahead${service}), over ${estimate.limitName} of ${secs(estimate.limitMs)}`;
+  return new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(overMs / 1000)));
+}
+
+/** A queued request leaves the queue (admitted, or timed out) after `now − queuedAt`: the pace of its model's queue. */
+export function recordQueued(slot: Slot, waiter: Waiter, now: number): void {
+  if (waiter.queuedAt !== undefined && waiter.position !== undefined) slot.service.recordQueued(now - waiter.queuedAt, waiter.position);
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

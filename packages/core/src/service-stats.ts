@@ -3,6 +3,12 @@ import { average } from "./costs.js";
 /** How many recent samples the quantiles look at. */
 const WINDOW = 200;
 
+/** Weight kept by the older queued samples at each new one: about the last 50 count. */
+const QUEUE_DECAY = 0.98;
+
+/** Samples before a quantile is used for planning or overload: fewer would be a guess. */
+const MIN_SAMPLES = 20;
+
 /** A sliding window of recent samples with its high quantile. */
 class Window {
   readonly #values: number[] = [];
@@ -20,6 +26,13 @@ class Window {
 
   get size(): number {
     return this.#values.length;
+  }
+
+  mean(): number | null {
+    if (this.#values.length === 0) return null;
+    let sum = 0;
+    for (const value of this.#values) sum += value;
+    return sum / this.#values.length;
   }
 
   quantile(q: number): number | null {
@@ -40,6 +53,21 @@ export interface DrainSummary {
   samples: number;
 }
 
+/** Measured service of one model; each figure null until enough samples. */
+export interface ServiceSummary {
+  /** Decode time per token (ms), from leases released with their output length. */
+  msPerToken: number | null;
+  /** Median lease duration (ms). */
+  heldP50Ms: number | null;
+  /** Mean lease duration (ms). */
+  heldMeanMs: number | null;
+  outputTokensP50: number | null;
+  outputTokensP90: number | null;
+  /** Lease durations and output lengths in the window (at most 200 each). */
+  leases: number;
+  reported: number;
+}
+
 /**
  * What llmux measures of one model's service: its drains (how long a switch
  * waited for generations in flight), how long leases are held, and the
@@ -51,7 +79,12 @@ export class ServiceStats {
   #drainAvg: number | null = null;
   #drainSamples = 0;
   readonly #held = new Window();
+  readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
+  // Decayed sums of queued requests' waits and places: ms per place in the queue.
+  #queuedWaitMs = 0;
+  #queuedPlaces = 0;
+  #queuedSamples = 0;
 
   recordDrain(ms: number): void {
     this.#drains.add(ms);
@@ -62,7 +95,27 @@ export class ServiceStats {
   /** A lease ended normally after `heldMs`, having produced `completionTokens` when known. */
   recordLease(heldMs: number, completionTokens?: number): void {
     this.#held.add(heldMs);
-    if (completionTokens !== undefined && completionTokens > 0) this.#msPerToken = average(this.#msPerToken, heldMs / completionTokens);
+    if (completionTokens !== undefined && completionTokens > 0) {
+      this.#outputTokens.add(completionTokens);
+      this.#msPerToken = average(this.#msPerToken, heldMs / completionTokens);
+    }
+  }
+
+  /** A request that joined the queue at `position` (1 = first) left it after `waitMs` (admitted, or timed out). */
+  recordQueued(waitMs: number, position: number): void {
+    this.#queuedWaitMs = this.#queuedWaitMs * QUEUE_DECAY + waitMs;
+    this.#queuedPlaces = this.#queuedPlaces * QUEUE_DECAY + position;
+    this.#queuedSamples++;
+  }
+
+  /**
+   * The measured pace of the model's queue: ms of waiting per place ahead,
+   * over recent queued requests (weighted by their places), once enough
+   * left the queue. It holds everything that slows the queue: the other
+   * models' turns, switches, drains, the generations ahead.
+   */
+  msPerQueuePlace(): number | null {
+    return this.#queuedSamples >= MIN_SAMPLES && this.#queuedPlaces > 0 ? this.#queuedWaitMs / this.#queuedPlaces : null;
   }
 
   drain(): DrainSummary | null {
@@ -77,6 +130,34 @@ export class ServiceStats {
 
   /** The 90th percentile of recent lease durations (ms), once enough were seen to mean something. */
   heldP90(): number | null {
-    return this.#held.size >= 20 ? this.#held.quantile(0.9) : null;
+    return this.#held.size >= MIN_SAMPLES ? this.#held.quantile(0.9) : null;
+  }
+
+  /** The median of recent lease durations (ms), once enough were seen to mean something. */
+  heldP50(): number | null {
+    return this.#held.size >= MIN_SAMPLES ? this.#held.quantile(0.5) : null;
+  }
+
+  /** The mean of recent lease durations (ms): what sets a model's throughput (`max_concurrency` ÷ mean). */
+  heldMean(): number | null {
+    return this.#held.size >= MIN_SAMPLES ? this.#held.mean() : null;
+  }
+
+  /** The 90th percentile of the output lengths holders reported (tokens), once enough were reported. */
+  outputTokensP90(): number | null {
+    return this.#outputTokens.size >= MIN_SAMPLES ? this.#outputTokens.quantile(0.9) : null;
+  }
+
+  /** What was measured, for the snapshot (null until enough samples). */
+  summary(): ServiceSummary {
+    return {
+      msPerToken: this.#msPerToken,
+      heldP50Ms: this.heldP50(),
+      heldMeanMs: this.heldMean(),
+      outputTokensP50: this.#outputTokens.size >= MIN_SAMPLES ? this.#outputTokens.quantile(0.5) : null,
+      outputTokensP90: this.outputTokensP90(),
+      leases: this.#held.size,
+      reported: this.#outputTokens.size,
+    };
   }
 }

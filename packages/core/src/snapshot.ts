@@ -27,12 +27,28 @@ export interface ModelSnapshot {
   max_concurrency: number;
   /** Measured drains (moving average and 90th percentile of recent ones), null before the first. */
   drain: { avg_ms: number; p90_ms: number; samples: number } | null;
+  /**
+   * Measured service: decode time per token and output lengths from leases
+   * released with their completion tokens, lease times; each null until 20
+   * samples (`ms_per_token` from the first report).
+   */
+  service: ServiceView;
   /** `auto`: llmux chooses its GPUs at each start (`gpus` is the last choice); `fixed`: the config's `gpus`. */
   placement: "auto" | "fixed";
   /** A reload removed it: it serves what it queued, then stops and leaves the list. */
   removing: boolean;
   /** A reload changed its settings: they apply at its next start. */
   settings_pending: boolean;
+}
+
+export interface ServiceView {
+  ms_per_token: number | null;
+  lease_p50_ms: number | null;
+  output_tokens_p50: number | null;
+  output_tokens_p90: number | null;
+  /** Lease times and reported output lengths in the window (at most 200 each). */
+  leases: number;
+  reported: number;
 }
 
 export interface GpuSnapshot {
@@ -85,6 +101,7 @@ export function buildSnapshot(mux: MuxState): MuxSnapshot {
       gpuMemoryUtilization: slot.fraction,
       max_concurrency: slot.admitLimit,
       drain: drainOf(slot),
+      service: serviceOf(slot),
       placement: slot.config.placement,
       removing: slot.removing,
       settings_pending: slot.pendingConfig !== null,
@@ -104,4 +121,17 @@ export function buildSnapshot(mux: MuxState): MuxSnapshot {
 function drainOf(slot: Slot): ModelSnapshot["drain"] {
   const drain = slot.service.drain();
   return drain === null ? null : { avg_ms: Math.round(drain.avgMs), p90_ms: Math.round(drain.p90Ms), samples: drain.samples };
+}
+
+function serviceOf(slot: Slot): ServiceView {
+  const service = slot.service.summary();
+  const round = (value: number | null, digits = 0) => (value === null ? null : Number(value.toFixed(digits)));
+  return {
+    ms_per_token: round(service.msPerToken, 2),
+    lease_p50_ms: round(service.heldP50Ms),
+    output_tokens_p50: service.outputTokensP50,
+    output_tokens_p90: service.outputTokensP90,
+    leases: service.leases,
+    reported: service.reported,
+  };
 }

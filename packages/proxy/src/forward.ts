@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
+import { CompletionTokenCounter } from "./completion-tokens.js";
 import { drained } from "./drained.js";
 import { type BodyBudget, withinBudget } from "./body-budget.js";
 import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ShuttingDownError } from "./errors.js";
@@ -66,6 +67,8 @@ export interface Exchange {
   /** We told a client that sent `Expect: 100-continue` to send its body. */
   continueSent: boolean;
   readonly boundary: SseBoundaryTracker;
+  /** The answer's completion tokens, once it was relayed in full (see CompletionTokenCounter). */
+  completionTokens?: number | undefined;
 }
 
 type ForwardRoute = Extract<Route, { kind: "forward" }>;
@@ -153,7 +156,8 @@ async function forwardBody(exchange: Exchange, route: ForwardRoute, body: Buffer
   try {
     await relay(exchange, route, upstreamBody, lease);
   } finally {
-    lease.release();
+    const completionTokens = exchange.completionTokens;
+    lease.release(completionTokens === undefined ? undefined : { completionTokens });
     deps.metrics.inFlightEnded(lease.model);
   }
 }
@@ -255,6 +259,7 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
   }
 
   let first = true;
+  const tokens = response.statusCode < 300 ? new CompletionTokenCounter(exchange.streaming) : undefined;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       if (first) {
@@ -262,6 +267,7 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
         first = false;
       }
       exchange.boundary.push(chunk);
+      tokens?.push(chunk);
       record.bytesOut += chunk.length;
       if (!res.write(chunk)) await drained(res);
       if (res.destroyed) break;
@@ -270,6 +276,7 @@ async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buff
     throw classifyUpstreamError(error, lease.model, lease.signal);
   }
   if (clientGone(exchange)) throw new ClientGoneError();
+  exchange.completionTokens = tokens?.total();
   res.end();
 }
 

@@ -15,8 +15,8 @@ export interface ProxyLease {
   readonly socketPath?: string | undefined;
   /** Aborts (reason: a coded error) when the model dies or the lease is preempted. */
   readonly signal: AbortSignal;
-  /** Idempotent. */
-  release(): void;
+  /** Idempotent. `completionTokens`: what the answer produced, when known (llmux measures the decode rate and output lengths). */
+  release(usage?: { completionTokens?: number }): void;
 }
 
 /** One model of the multiplexer's snapshot, as the proxy reads it. */

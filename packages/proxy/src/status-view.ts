@@ -1,4 +1,4 @@
-import type { ModelCosts, ModelSnapshot, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord, SwitchTrigger } from "@llmux/core";
+import type { ModelCosts, ModelSnapshot, ServiceView, ModelState, MuxSnapshot, PreloadProgress, SwitchPhase, SwitchRecord, SwitchTrigger } from "@llmux/core";
 import type { ModelNames } from "./model-names.js";
 import type { PausedRequestView } from "./resume/paused-requests.js";
 
@@ -30,6 +30,8 @@ export interface ModelStatusView {
   max_concurrency: number;
   /** Measured drains, null before the first. */
   drain: { avg_ms: number; p90_ms: number; samples: number } | null;
+  /** Measured service (decode time per token, output lengths, lease times); null where fewer than 20 samples. */
+  service: ServiceView;
   /** Measured costs (moving averages, ms), null where not measured yet. */
   costs: CostsView;
   /** `fixed` when the config names its GPUs, `auto` when llmux places it. */
@@ -128,6 +130,7 @@ function modelView(model: ModelSnapshot, aliases: string[], wall: (clockMs: numb
     gpu_memory_utilization: model.gpuMemoryUtilization,
     max_concurrency: model.max_concurrency,
     drain: model.drain,
+    service: model.service,
     costs: costsView(model.costs),
     placement: model.placement,
     removing: model.removing,

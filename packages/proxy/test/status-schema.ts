@@ -27,6 +27,16 @@ const modelStatus = z.strictObject({
   gpu_memory_utilization: z.number().positive().max(1),
   max_concurrency: z.number().int().positive(),
   drain: z.strictObject({ avg_ms: z.number().nonnegative(), p90_ms: z.number().nonnegative(), samples: z.number().int().positive() }).nullable(),
+  service: z
+    .strictObject({
+      ms_per_token: z.number().nonnegative().nullable(),
+      lease_p50_ms: nullableMs,
+      output_tokens_p50: z.number().int().nonnegative().nullable(),
+      output_tokens_p90: z.number().int().nonnegative().nullable(),
+      leases: z.number().int().nonnegative(),
+      reported: z.number().int().nonnegative(),
+    })
+    .describe("measured service: decode time per token, lease times and reported output lengths; null until 20 samples"),
   costs: z.strictObject({
     sleep_ms: z.strictObject({ "1": nullableMs, "2": nullableMs }),
     wake_ms: z.strictObject({ "1": nullableMs, "2": nullableMs }),

@@ -83,6 +83,12 @@ export const policySchema = z.strictObject({
   min_active_secs: secs.default(5).describe("A model stays awake at least this long before it may be evicted (anti-thrash)."),
   max_wait_secs: positiveSecs.default(30).describe("cost_aware and time_slice: how long a request may wait before its model is due (see the policy's bound)."),
   max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
+  overload_refusal: z
+    .enum(["off", "timeout", "bound"])
+    .default("timeout")
+    .describe(
+      "Answer a new request 429 at once when its estimated wait (measured figures only) exceeds request_timeout_secs (timeout) or the policy's bound (bound; time_slice and cost_aware, else request_timeout_secs); off: never.",
+    ),
   idle_timeout_secs: secs.default(0).describe("Sleep an awake model (at its sleep_level) after this long without a request; 0 = never."),
   asleep_timeout_secs: secs.default(0).describe("Stop a sleeping model after this long asleep; 0 = never."),
   max_drain_secs: secs

@@ -3,11 +3,11 @@ export interface PolicyResult {
   policy: string;
   requests: number;
   served: number;
-  /** Every request not served: cut off by a drain timeout (preempted), refused (429) or failed otherwise. */
+  /** Requests admitted or queued that were not served: cut off by a drain timeout (preempted), timed out or failed otherwise. `served + failed + refused = requests`. */
   failed: number;
   /** Of `failed`: leases revoked mid-generation (a drain that timed out). */
   preempted: number;
-  /** Of `failed`: answered at once with a 429 (overload). */
+  /** Answered at once with a 429 (overload: a queue cap or `policy.overload_refusal`), not counted in `failed`. */
   refused: number;
   /** Seconds from arrival to lease. */
   waitP50: number;

@@ -15,6 +15,18 @@ describe("simulateTrace accounting", () => {
     }
   });
 
+  it("served + failed + refused = requests for every policy when llmux refuses past the policy's bound", async () => {
+    // Two equal models near saturation: queues grow past any bound, so the estimate refuses some.
+    const family = familyTrace("two-equal-saturated", HELD_OUT_SEEDS[0] ?? 0, { durationSecs: 600 });
+    const config = familyConfig(family, { overload_refusal: "bound", max_wait_secs: 30, request_timeout_secs: 120 });
+    const results = await simulateTrace({ trace: family.requests, config });
+    for (const result of results) {
+      expect(result.served + result.failed + result.refused).toBe(family.requests.length);
+      expect(result.refused, result.policy).toBeGreaterThan(0);
+      expect(result.served, result.policy).toBeGreaterThan(0);
+    }
+  });
+
   it("counts requests cut off by a drain timeout as failed and frees their place in the engine", async () => {
     // Two models, long outputs, a 2 s drain timeout and a batch of one: every switch cuts a generation off.
     const trace: TraceRequest[] = [];

@@ -214,7 +214,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
       },
       (error: unknown) => {
         if ((error as { code?: unknown } | null)?.code === "LLMUX_ERR_OVERLOADED") refused++;
-        failed++;
+        else failed++;
         done++;
       },
     );

@@ -40,8 +40,8 @@ export async function relayResumableRequest(exchange: Exchange, model: string, p
         get signal() {
           return lease.signal;
         },
-        release() {
-          lease.release();
+        release(usage) {
+          lease.release(usage);
           if (ended) return;
           ended = true;
           deps.metrics.inFlightEnded(model);

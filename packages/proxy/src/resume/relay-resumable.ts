@@ -64,10 +64,12 @@ export async function relayResumable(io: ResumableIo): Promise<void> {
     }
     let outcome: "done" | "paused";
     const rereadBefore = stitcher.rereadTokens;
+    const tokensBefore = stitcher.tokens;
     try {
       outcome = await relayPart(io, lease, stitcher, part);
     } finally {
-      lease.release();
+      const produced = stitcher.tokens - tokensBefore;
+      lease.release(produced > 0 ? { completionTokens: produced } : undefined);
       if (part > 0) io.resumed(stitcher.rereadTokens - rereadBefore);
     }
     if (outcome === "done") return;

@@ -3,6 +3,8 @@ import type { ProxyLease, ProxyMux } from "../../src/mux.js";
 
 export interface FakeLease extends ProxyLease {
   released: boolean;
+  /** What the proxy reported when it released the lease. */
+  usage?: { completionTokens?: number } | undefined;
   /** Abort the lease as core does when the model dies. */
   kill(reason: unknown): void;
 }
@@ -78,8 +80,10 @@ export class FakeMux implements ProxyMux {
       url,
       signal: controller.signal,
       released: false,
-      release() {
+      release(usage) {
+        if (lease.released) return;
         lease.released = true;
+        lease.usage = usage;
       },
       kill(reason) {
         controller.abort(reason);
@@ -106,6 +110,7 @@ export class FakeMux implements ProxyMux {
       gpuMemoryUtilization: 0.9,
       max_concurrency: 256,
       drain: null,
+      service: { ms_per_token: null, lease_p50_ms: null, output_tokens_p50: null, output_tokens_p90: null, leases: 0, reported: 0 },
       placement: "auto" as const,
       removing: false,
       settings_pending: false,
