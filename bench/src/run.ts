@@ -14,6 +14,8 @@ import { streamingScenario } from "./scenarios/streaming.js";
 import { switchScenario } from "./scenarios/switch.js";
 import { fleetScenario } from "./scenarios/fleet.js";
 import { preemptionScenario } from "./scenarios/preemption.js";
+import { liveVsSimScenario } from "./scenarios/live-vs-sim.js";
+import { overloadScenario } from "./scenarios/overload.js";
 import { renderTable } from "./table.js";
 import { ensureWrk } from "./wrk.js";
 
@@ -26,6 +28,8 @@ const SCENARIOS: Scenario[] = [
   fleetScenario,
   preemptionScenario,
   profileScenario,
+  liveVsSimScenario,
+  overloadScenario,
 ];
 
 async function main(): Promise<number> {
