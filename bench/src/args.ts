@@ -1,6 +1,6 @@
 import type { BenchOptions } from "./context.js";
 
-export const SCENARIO_IDS = ["overhead", "streaming", "switch", "memory", "policies", "fleet", "preemption", "profile"] as const;
+export const SCENARIO_IDS = ["overhead", "streaming", "switch", "memory", "policies", "fleet", "preemption", "profile", "live-vs-sim", "overload"] as const;
 
 export const USAGE = `usage: pnpm bench [--quick] [--only ${SCENARIO_IDS.join(",")}] [--no-install] [--profile | --no-profile]
                   [--nginx-workers N] [--readme | --no-readme] [--without-llmux]

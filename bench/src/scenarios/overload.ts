@@ -36,11 +36,23 @@ export const overloadScenario: Scenario = {
       { metric: "429: arrival → answer p50 (live, real time)", unit: "ms", values: each(latency(50)), digits: 1, ratios: false },
       { metric: "429: arrival → answer p99 (live, real time)", unit: "ms", values: each(latency(99)), digits: 1, ratios: false },
       { metric: "429: arrival → answer max (live, real time)", unit: "ms", values: each(latency(100)), digits: 1, ratios: false },
-      { metric: "Retry-After p50 (scaled back)", unit: "s", values: each((name) => (retryAfter[name]?.length ? percentile(retryAfter[name], 50) : undefined)), digits: 0, ratios: false },
+      {
+        metric: "Retry-After p50 (scaled back)",
+        unit: "s",
+        values: each((name) => (retryAfter[name]?.length ? percentile(retryAfter[name], 50) : undefined)),
+        digits: 0,
+        ratios: false,
+      },
     ];
     const bound = columns["live, refusal bound"];
     const targets: Target[] = [
-      { name: "live, refusal bound: slowest 429 (arrival → answer)", measured: Math.max(0, ...(refusalMs["live, refusal bound"] ?? [])), limit: 50, unit: "ms", kind: "max" },
+      {
+        name: "live, refusal bound: slowest 429 (arrival → answer)",
+        measured: Math.max(0, ...(refusalMs["live, refusal bound"] ?? [])),
+        limit: 50,
+        unit: "ms",
+        kind: "max",
+      },
       { name: "live, refusal bound: requests lost after waiting", measured: bound?.lost ?? Number.NaN, limit: 0, unit: "requests", kind: "max" },
     ];
     return {
