@@ -13,7 +13,7 @@ export const SCALE = 10;
 /** Decode rate of the simulator's defaults (tokens/s per sequence). */
 export const TOKENS_PER_SEC = 40;
 /** Requests in one engine at once, live (llmux's `max_concurrency`) and simulated (the engine's batch). */
-export const BATCH = 64;
+export const BATCH = 8;
 
 export interface ReplayOutcome {
   model: string;

@@ -7,7 +7,7 @@ const POLICY = { policy_type: "time_slice", max_wait_secs: 60, min_active_secs: 
 
 export const liveVsSimScenario: Scenario = {
   id: "live-vs-sim",
-  title: "8. Live against simulated (the short held-out trace through the binary on vllm-sim, and in llmux simulate)",
+  title: "9. Live against simulated (the short held-out trace through the binary on vllm-sim, and in llmux simulate)",
   async run(context: BenchContext): Promise<ScenarioResult> {
     if (!context.sim || !context.llmux) throw new Error("needs vllm-sim and the built llmux");
     const family = replayTrace(0.8, context.options.quick ? 300 : 600);

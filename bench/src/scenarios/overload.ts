@@ -9,7 +9,7 @@ const POLICY = { policy_type: "time_slice", max_wait_secs: 60, min_active_secs: 
 
 export const overloadScenario: Scenario = {
   id: "overload",
-  title: "9. Overload: refusing at admission against queueing until request_timeout_secs (live on vllm-sim, and simulated)",
+  title: "10. Overload: refusing at admission against queueing until request_timeout_secs (live on vllm-sim, and simulated)",
   async run(context: BenchContext): Promise<ScenarioResult> {
     if (!context.sim || !context.llmux) throw new Error("needs vllm-sim and the built llmux");
     const family = replayTrace(1.5, context.options.quick ? 300 : 600);

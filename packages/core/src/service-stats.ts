@@ -81,9 +81,8 @@ export class ServiceStats {
   readonly #held = new Window();
   readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
-  // Decayed sums of queued requests' waits and places: ms per place in the queue.
-  #queuedWaitMs = 0;
-  #queuedPlaces = 0;
+  // Decayed sums over queued requests (place x, wait y) for a least-squares line y = a + b·x.
+  readonly #fit = { n: 0, x: 0, y: 0, xx: 0, xy: 0 };
   #queuedSamples = 0;
 
   recordDrain(ms: number): void {
@@ -103,19 +102,30 @@ export class ServiceStats {
 
   /** A request that joined the queue at `position` (1 = first) left it after `waitMs` (admitted, or timed out). */
   recordQueued(waitMs: number, position: number): void {
-    this.#queuedWaitMs = this.#queuedWaitMs * QUEUE_DECAY + waitMs;
-    this.#queuedPlaces = this.#queuedPlaces * QUEUE_DECAY + position;
+    const fit = this.#fit;
+    fit.n = fit.n * QUEUE_DECAY + 1;
+    fit.x = fit.x * QUEUE_DECAY + position;
+    fit.y = fit.y * QUEUE_DECAY + waitMs;
+    fit.xx = fit.xx * QUEUE_DECAY + position * position;
+    fit.xy = fit.xy * QUEUE_DECAY + position * waitMs;
     this.#queuedSamples++;
   }
 
   /**
-   * The measured pace of the model's queue: ms of waiting per place ahead,
-   * over recent queued requests (weighted by their places), once enough
-   * left the queue. It holds everything that slows the queue: the other
-   * models' turns, switches, drains, the generations ahead.
+   * The measured pace of the model's queue, once enough requests left it: the
+   * expected wait (ms) at `position`, from a line fitted to recent queued
+   * requests' waits against their places (a fixed part, such as waiting
+   * for the model's turn, and a part per place ahead). It holds everything
+   * that slows the queue: the other models' turns, switches, drains, the
+   * generations ahead.
    */
-  msPerQueuePlace(): number | null {
-    return this.#queuedSamples >= MIN_SAMPLES && this.#queuedPlaces > 0 ? this.#queuedWaitMs / this.#queuedPlaces : null;
+  queueWaitAt(position: number): number | null {
+    if (this.#queuedSamples < MIN_SAMPLES) return null;
+    const { n, x, y, xx, xy } = this.#fit;
+    const spread = n * xx - x * x;
+    const slope = spread > 1e-9 ? Math.max(0, (n * xy - x * y) / spread) : 0;
+    const intercept = Math.max(0, (y - slope * x) / n);
+    return intercept + slope * position;
   }
 
   drain(): DrainSummary | null {

@@ -19,8 +19,9 @@ export interface WaitEstimate {
  * a term that has not been measured yet counts as 0, so a cold llmux never
  * refuses on a guess. The larger of two estimates:
  *
- * - the pace of its model's queue: recent queued requests' waits per place
- *   they had in the queue, times its own place;
+ * - the pace of its model's queue: a line fitted to recent queued
+ *   requests' waits against the places they joined the queue at, read at
+ *   its own place;
  * - the sum of what is known ahead of it: its model's queue ahead (the
  *   requests queued and, when up, in flight, past the admission limit, at
  *   the mean measured lease time, `max_concurrency` at once); the other
@@ -50,8 +51,8 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
     }
   }
   // The queue's measured pace holds what the parts above leave out (drains, turns that end early or late).
-  const pace = slot.service.msPerQueuePlace();
-  const waitMs = Math.max(workMs + othersMs + turnsMs, pace === null ? 0 : pace * (slot.waiters.length + 1));
+  const paced = slot.service.queueWaitAt(slot.waiters.length + 1) ?? 0;
+  const waitMs = Math.max(workMs + othersMs + turnsMs, paced);
   const timeoutMs = Math.min(mux.config.policy.request_timeout_secs * 1000, deadline === undefined ? Infinity : deadline - now);
   const policyBound = boundMs(mux, slot, turnsMs);
   if (mux.config.policy.overload_refusal === "bound" && policyBound !== null && policyBound < timeoutMs) {
