@@ -33,6 +33,8 @@ export async function startSimStack(
     proxy?: Record<string, unknown>;
     policy?: Record<string, unknown>;
     aliases?: Record<string, string[]>;
+    /** More fields for every model. */
+    model?: Record<string, unknown>;
     /** More top-level config fields. */
     config?: Record<string, unknown>;
   } = {},
@@ -60,6 +62,7 @@ export async function startSimStack(
             VLLM_SIM_CONTROL: "1",
             ...options.sim?.[model],
           },
+          ...options.model,
         },
       ]),
     ),
