@@ -26,7 +26,8 @@ const queuedEvents = (hh: Harness) => hh.events.filter((event) => event.type ===
 
 describe("refusal when the estimated wait exceeds what a request may wait", () => {
   // One request in vLLM at once, each held 10 s: the n-th place in the queue waits about n × 10 s.
-  const config = (policy: Record<string, unknown> = {}) => makeConfig({ policy: { request_timeout_secs: 60, ...policy } }, ["a", "b"], { max_concurrency: 1 });
+  const config = (policy: Record<string, unknown> = {}) =>
+    makeConfig({ policy: { request_timeout_secs: 60, overload_refusal: "timeout", ...policy } }, ["a", "b"], { max_concurrency: 1 });
 
   it("never refuses before it has measured: a cold llmux queues every request", async () => {
     h = harness({ config: config() });

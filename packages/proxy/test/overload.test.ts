@@ -18,7 +18,7 @@ describe("refusal at admission through real sockets (vllm-sim)", () => {
     stack = await startSimStack(["alpha"], {
       sim: { alpha: { VLLM_SIM_TOKENS_PER_SEC: "1000" } },
       model: { max_concurrency: 1 },
-      policy: { request_timeout_secs: 10 },
+      policy: { request_timeout_secs: 10, overload_refusal: "timeout" },
     });
   }, 60_000);
 

@@ -85,7 +85,7 @@ export const policySchema = z.strictObject({
   max_queue: z.int().min(0).optional().describe("Requests that may wait in all; past it a new one is answered 429 at once. Default: no cap."),
   overload_refusal: z
     .enum(["off", "timeout", "bound"])
-    .default("timeout")
+    .default("off")
     .describe(
       "Answer a new request 429 at once when its estimated wait (measured figures only) exceeds request_timeout_secs (timeout) or the policy's bound (bound; time_slice and cost_aware, else request_timeout_secs); off: never.",
     ),
