@@ -64,7 +64,7 @@ export const overloadScenario: Scenario = {
         rows,
         targets,
         notes: [
-          `Trace: two-equal-saturated, held-out seed ${SEED}, ${family.requests.length} requests over ${family.shape.durationSecs} s, outputs 500–4000 tokens, 1.5× what one engine of 8 sequences at 40 tokens/s serves; time_slice, max_wait_secs 60, request_timeout_secs 120.`,
+          `Trace: two-equal-saturated, held-out seed ${SEED}, ${family.requests.length} requests over ${family.shape.durationSecs} s, outputs 500–4000 tokens, 1.5× what one engine of 8 sequences at 40 tokens/s serves, switches counted; time_slice, max_wait_secs 60, request_timeout_secs 120.`,
           `Live runs every time ${SCALE}× faster (figures scaled back, except the 429 latencies, which are real milliseconds on this machine). "bound": policy.overload_refusal bound (time_slice's bound: max_wait_secs plus the switch and drain terms).`,
         ],
       },
