@@ -19,7 +19,7 @@ const PAUSING = { max_drain_secs: 1, max_preemptions: 1 };
  * accounting; neither time_slice loses a request; time_slice drains a small
  * share of the time where the original drains most of it; with preemption the
  * p99 stays within 1.1× (busy and overload) and 1.25× (light: the light
- * target, 1.05×, is missed on two of eight) of the original's, and the GPU
+ * target, 1.05×, is missed on three of eight) of the original's, and the GPU
  * works at most 7% longer than drain-only.
  */
 describe("time_slice against the original llmux on held-out traces", () => {
