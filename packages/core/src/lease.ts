@@ -11,6 +11,12 @@ export interface Lease {
   readonly preemptible: boolean;
   /** Give the lease back; `usage.completionTokens` (when known) lets llmux measure the decode rate. Idempotent. */
   release(usage?: LeaseUsage): void;
+  /**
+   * Call `listener` (one at a time; `undefined` removes it) when the lease is
+   * revoked, at once if it already was: the same moment `signal` aborts, without
+   * an `AbortSignal` and its listeners on every request's path.
+   */
+  onRevoke(listener: ((reason: Error) => void) | undefined): void;
 }
 
 /** What the holder saw of the generation it ran under a lease. */
@@ -30,7 +36,10 @@ export class LeaseImpl implements Lease {
   resumable = false;
   /** The holder's name for the request, for the switch log. */
   requestId: string | undefined;
-  readonly #controller = new AbortController();
+  // Made on first use of `signal`: most holders never look at it, and a controller per request costs.
+  #controller: AbortController | undefined;
+  #revokedBy: Error | undefined;
+  #revokeListener: ((reason: Error) => void) | undefined;
   readonly #onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void;
   #released = false;
 
@@ -51,7 +60,16 @@ export class LeaseImpl implements Lease {
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#revokedBy !== undefined) this.#controller.abort(this.#revokedBy);
+    }
     return this.#controller.signal;
+  }
+
+  onRevoke(listener: ((reason: Error) => void) | undefined): void {
+    this.#revokeListener = listener;
+    if (listener !== undefined && this.#revokedBy !== undefined) listener(this.#revokedBy);
   }
 
   get released(): boolean {
@@ -61,12 +79,16 @@ export class LeaseImpl implements Lease {
   release(usage?: LeaseUsage): void {
     if (this.#released) return;
     this.#released = true;
-    this.#onRelease(this, usage, this.#controller.signal.aborted);
+    this.#onRelease(this, usage, this.#revokedBy !== undefined);
   }
 
   /** Abort the holder's request; the lease no longer counts as in flight. */
   revoke(reason: Error): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#revokedBy === undefined) {
+      this.#revokedBy = reason;
+      this.#controller?.abort(reason);
+      this.#revokeListener?.(reason);
+    }
     if (!this.#released) {
       this.#released = true;
       this.#onRelease(this, undefined, true);

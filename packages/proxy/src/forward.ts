@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStaleConnectionError } from "@llmux/vllm-client";
 import type { Dispatcher } from "undici";
-import { CompletionTokenCounter } from "./completion-tokens.js";
-import { drained } from "./drained.js";
 import { type BodyBudget, withinBudget } from "./body-budget.js";
 import { BodyTimeoutError, BodyTooLargeError, CapacityError, ModelNotFoundError, ShuttingDownError } from "./errors.js";
-import { extractModel, mediaType, withModel } from "./extract-model.js";
-import { upstreamRequestHeaders, clientResponseHeaders } from "./headers.js";
+import { extractModel, withModel } from "./extract-model.js";
+import { Cancellation } from "./cancellation.js";
+import { upstreamRequestHeaders } from "./headers.js";
 import type { ProxyMetrics } from "./metrics.js";
 import type { ModelNames } from "./model-names.js";
 import type { ProxyConfigView, ProxyLease, ProxyMux } from "./mux.js";
@@ -16,11 +15,10 @@ import { CLIENT_GONE, type RequestRecord } from "./request-record.js";
 import type { Route } from "./routes.js";
 import { SseBoundaryTracker, commitSse, endSseWithError, writeSseComment } from "./sse.js";
 import type { UpstreamAgents } from "./upstream-agents.js";
-import { upstreamErrorBody } from "./upstream-error-body.js";
+import { relayUpstream } from "./upstream-relay.js";
 import { preemptionOn, relayResumableRequest } from "./resume/forward-resumable.js";
 import { resumablePlan } from "./resume/resumable.js";
 import type { PausedRequests } from "./resume/paused-requests.js";
-import { classifyUpstreamError } from "./upstream-errors.js";
 
 export interface ForwardDeps {
   mux: ProxyMux;
@@ -33,8 +31,10 @@ export interface ForwardDeps {
   metrics: ProxyMetrics;
   /** The requests paused by switches, for the status view. */
   paused: PausedRequests;
-  /** Aborts every forwarded request when the proxy is shut down (forcefully). */
+  /** Aborted when the proxy is shut down (forcefully); it then aborts every request in `live`. */
   shutdown: AbortSignal;
+  /** The requests being forwarded: a forced shutdown cancels each. */
+  live: Set<Cancellation>;
   /** Longest wait for vLLM's response headers, and between two body chunks. 0 disables. */
   upstreamTimeoutMs: number;
   /** The `deadline` passed to `acquire` for a request that may wait `timeoutMs`. */
@@ -42,7 +42,7 @@ export interface ForwardDeps {
   /** Milliseconds, for durations only. */
   now: () => number;
   /** Told about failures that are llmux's own bugs (500s). */
-  onInternalError?: (error: unknown) => void;
+  onInternalError?: (error: unknown, record: RequestRecord) => void;
 }
 
 /** Per-request state shared by the steps of one forwarded request. */
@@ -54,12 +54,11 @@ export interface Exchange {
   readonly startedAt: number;
   /**
    * Aborted when the client goes away (reason: ClientGoneError), the proxy
-   * shuts down, or the lease is revoked. One controller fed by listeners that
-   * are removed when the request ends: `AbortSignal.any` with the proxy's
-   * long-lived shutdown signal leaks an entry per call on Node 20
+   * shuts down, or the lease is revoked. Not `AbortSignal.any` with the
+   * proxy's long-lived shutdown signal: on Node 20 that leaks an entry per call
    * (nodejs/node#55351) and costs CPU on every request.
    */
-  readonly cancel: AbortController;
+  readonly cancel: Cancellation;
   /** We sent a 200 event-stream head ourselves (keep-alives while queued). */
   sseCommitted: boolean;
   /** The response being forwarded is an event stream. */
@@ -93,7 +92,7 @@ export async function forwardRequest(
     res,
     record,
     startedAt,
-    cancel: new AbortController(),
+    cancel: new Cancellation(),
     sseCommitted: false,
     continueSent: false,
     streaming: false,
@@ -102,17 +101,16 @@ export async function forwardRequest(
   const onClose = (): void => {
     if (!res.writableFinished) exchange.cancel.abort(new ClientGoneError());
   };
-  const onShutdown = (): void => exchange.cancel.abort(deps.shutdown.reason);
   res.on("close", onClose);
-  deps.shutdown.addEventListener("abort", onShutdown);
-  if (deps.shutdown.aborted) onShutdown();
+  deps.live.add(exchange.cancel);
+  if (deps.shutdown.aborted) exchange.cancel.abort(deps.shutdown.reason as Error);
   try {
     await run(exchange, route);
   } catch (error) {
     fail(exchange, error);
   } finally {
     res.off("close", onClose);
-    deps.shutdown.removeEventListener("abort", onShutdown);
+    deps.live.delete(exchange.cancel);
   }
 }
 
@@ -198,30 +196,43 @@ async function acquire(
 }
 
 async function relay(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
-  const onLeaseAbort = (): void => exchange.cancel.abort(lease.signal.reason);
-  lease.signal.addEventListener("abort", onLeaseAbort);
-  if (lease.signal.aborted) onLeaseAbort();
+  const { deps } = exchange;
+  const onRevoke = (reason: Error): void => exchange.cancel.abort(reason);
+  const onLeaseAbort = (): void => onRevoke(lease.signal.reason as Error);
+  // A lease with `onRevoke` (core's) tells us without an AbortSignal; stand-ins may only have the signal.
+  if (lease.onRevoke) lease.onRevoke(onRevoke);
+  else {
+    lease.signal.addEventListener("abort", onLeaseAbort);
+    if (lease.signal.aborted) onLeaseAbort();
+  }
   try {
-    await relayResponse(exchange, route, body, lease);
+    await relayUpstream(exchange, deps.upstreams.dispatcherFor(lease), upstreamRequest(exchange, route, lease, body), lease);
   } finally {
-    lease.signal.removeEventListener("abort", onLeaseAbort);
+    if (lease.onRevoke) lease.onRevoke(undefined);
+    else lease.signal.removeEventListener("abort", onLeaseAbort);
   }
 }
 
-/** POST `body` to the lease's model on the request's route. */
-async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: ProxyLease, body: Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+/** The POST of `body` to the lease's model on the request's route. */
+function upstreamRequest(exchange: Exchange, route: ForwardRoute, lease: ProxyLease, body: Buffer): Dispatcher.DispatchOptions & { method: "POST" } {
   const { deps, req } = exchange;
-  const send = (): Promise<Dispatcher.ResponseData> =>
-    deps.upstreams.dispatcherFor(lease).request({
-      origin: lease.url,
-      path: route.path + route.query,
-      method: "POST",
-      headers: { ...upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) }), "x-request-id": exchange.record.requestId },
-      body,
-      signal,
-      headersTimeout: deps.upstreamTimeoutMs,
-      bodyTimeout: deps.upstreamTimeoutMs,
-    });
+  const headers = upstreamRequestHeaders(req.headers, { stripAuthorization: !apiKeysOff(deps.config) });
+  headers["x-request-id"] = exchange.record.requestId;
+  return {
+    origin: lease.url,
+    path: route.path + route.query,
+    method: "POST",
+    headers,
+    body,
+    headersTimeout: deps.upstreamTimeoutMs,
+    bodyTimeout: deps.upstreamTimeoutMs,
+  };
+}
+
+/** POST `body` to the lease's model on the request's route (the resumable relay reads the answer as a stream). */
+async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: ProxyLease, body: Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const options = { ...upstreamRequest(exchange, route, lease, body), signal };
+  const send = (): Promise<Dispatcher.ResponseData> => exchange.deps.upstreams.dispatcherFor(lease).request(options);
   try {
     return await send();
   } catch (error) {
@@ -232,56 +243,8 @@ async function sendUpstream(exchange: Exchange, route: ForwardRoute, lease: Prox
   }
 }
 
-async function relayResponse(exchange: Exchange, route: ForwardRoute, body: Buffer, lease: ProxyLease): Promise<void> {
-  const { deps, res, record } = exchange;
-  const signal = exchange.cancel.signal;
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await sendUpstream(exchange, route, lease, body, signal);
-  } catch (error) {
-    throw classifyUpstreamError(error, lease.model, lease.signal);
-  }
-  exchange.streaming = mediaType(headerString(response.headers["content-type"])) === "text/event-stream";
-  record.status = response.statusCode;
-  if (exchange.sseCommitted) {
-    if (response.statusCode >= 400) {
-      // The client already has a 200 head: the model's error becomes an error event, as vLLM sends one mid-stream.
-      const errorBody = await upstreamErrorBody(response);
-      endSseWithError(res, errorBody, exchange.boundary.midEvent);
-      record.errorCode = String(errorBody.error.code ?? response.statusCode);
-      return;
-    }
-    exchange.streaming = true;
-  } else {
-    res.writeHead(response.statusCode, clientResponseHeaders(response.headers));
-    // Streams must reach the client event by event, not when a buffer fills.
-    if (exchange.streaming) res.flushHeaders();
-  }
-
-  let first = true;
-  const tokens = response.statusCode < 300 ? new CompletionTokenCounter(exchange.streaming) : undefined;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      if (first) {
-        record.timeToFirstByteMs = deps.now() - exchange.startedAt;
-        first = false;
-      }
-      exchange.boundary.push(chunk);
-      tokens?.push(chunk);
-      record.bytesOut += chunk.length;
-      if (!res.write(chunk)) await drained(res);
-      if (res.destroyed) break;
-    }
-  } catch (error) {
-    throw classifyUpstreamError(error, lease.model, lease.signal);
-  }
-  if (clientGone(exchange)) throw new ClientGoneError();
-  exchange.completionTokens = tokens?.total();
-  res.end();
-}
-
 function clientGone(exchange: Exchange): boolean {
-  return exchange.cancel.signal.reason instanceof ClientGoneError;
+  return exchange.cancel.reason instanceof ClientGoneError;
 }
 
 function fail(exchange: Exchange, error: unknown): void {
@@ -294,7 +257,7 @@ function fail(exchange: Exchange, error: unknown): void {
   }
   const reported = deps.shutdown.aborted ? new ShuttingDownError() : error;
   const response = toErrorResponse(reported);
-  if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") deps.onInternalError?.(reported);
+  if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") deps.onInternalError?.(reported, record);
   record.status = response.status;
   record.errorCode = String(response.body.error.code);
   if (res.headersSent) {

@@ -15,26 +15,35 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 type HeaderValue = string | string[] | undefined;
 
-/** Header names listed in the message's own `Connection` header (also hop-by-hop). */
-function connectionTokens(headers: Record<string, HeaderValue>): Set<string> {
-  const value = headers.connection;
-  const joined = Array.isArray(value) ? value.join(",") : (value ?? "");
-  return new Set(
-    joined
-      .split(",")
-      .map((token) => token.trim().toLowerCase())
-      .filter((token) => token !== ""),
-  );
+/** Header names listed in the message's own `Connection` header (also hop-by-hop); undefined when it lists none. */
+function connectionTokens(value: HeaderValue): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const joined = Array.isArray(value) ? value.join(",") : value;
+  let listed: Set<string> | undefined;
+  for (const token of joined.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name === "" || HOP_BY_HOP.has(name)) continue;
+    listed ??= new Set();
+    listed.add(name);
+  }
+  return listed;
 }
 
-function copyEndToEnd(headers: Record<string, HeaderValue>, drop: ReadonlySet<string>): Record<string, string | string[]> {
-  const listed = connectionTokens(headers);
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed.has(lower) || drop.has(lower)) continue;
-    out[lower] = value;
+/**
+ * One pass over the names (Node and undici hand them over lower-cased), into
+ * `out`: no intermediate object and, in the usual message without a
+ * `Connection` list, no Set either.
+ */
+function copyEndToEnd(
+  headers: Record<string, HeaderValue>,
+  drop: ReadonlySet<string>,
+  out: Record<string, string | string[]>,
+): Record<string, string | string[]> {
+  const listed = connectionTokens(headers.connection);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || listed?.has(name)) continue;
+    out[name] = value;
   }
   return out;
 }
@@ -49,13 +58,17 @@ const REQUEST_DROP_WITH_AUTH: ReadonlySet<string> = new Set([...REQUEST_DROP, "a
  * llmux checks API keys itself, the client's `Authorization` and `x-api-key`
  * (an llmux key) are not passed on.
  */
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, options: { stripAuthorization: boolean }): Record<string, string | string[]> {
-  return copyEndToEnd(headers, options.stripAuthorization ? REQUEST_DROP_WITH_AUTH : REQUEST_DROP);
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  options: { stripAuthorization: boolean },
+  out: Record<string, string | string[]> = {},
+): Record<string, string | string[]> {
+  return copyEndToEnd(headers, options.stripAuthorization ? REQUEST_DROP_WITH_AUTH : REQUEST_DROP, out);
 }
 
 const RESPONSE_DROP: ReadonlySet<string> = new Set<string>();
 
 /** vLLM's response headers as they go to the client: end-to-end headers only. */
 export function clientResponseHeaders(headers: Record<string, HeaderValue>): Record<string, string | string[]> {
-  return copyEndToEnd(headers, RESPONSE_DROP);
+  return copyEndToEnd(headers, RESPONSE_DROP, {});
 }

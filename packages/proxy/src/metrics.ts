@@ -187,19 +187,20 @@ export class ProxyMetrics {
     return model !== undefined && this.models.has(model) ? model : "";
   }
 
+  /** One finished request (times in ms, as the request record has them). */
   observeRequest(sample: {
     model: string | undefined;
     status: number;
-    durationSecs: number;
-    queueWaitSecs?: number | undefined;
-    ttfbSecs?: number | undefined;
+    durationMs: number;
+    queueWaitMs?: number | undefined;
+    timeToFirstByteMs?: number | undefined;
   }): void {
     const model = this.modelLabel(sample.model);
     const status = String(sample.status);
     this.requests.inc({ model, status });
-    this.requestDuration.observe({ model, status }, sample.durationSecs);
-    if (sample.queueWaitSecs !== undefined) this.queueWait.observe({ model }, sample.queueWaitSecs);
-    if (sample.ttfbSecs !== undefined) this.timeToFirstByte.observe({ model }, sample.ttfbSecs);
+    this.requestDuration.observe({ model, status }, sample.durationMs / 1000);
+    if (sample.queueWaitMs !== undefined) this.queueWait.observe({ model }, sample.queueWaitMs / 1000);
+    if (sample.timeToFirstByteMs !== undefined) this.timeToFirstByte.observe({ model }, sample.timeToFirstByteMs / 1000);
   }
 
   inFlightStarted(model: string): void {

@@ -17,6 +17,8 @@ export interface ProxyLease {
   readonly signal: AbortSignal;
   /** Idempotent. `completionTokens`: what the answer produced, when known (llmux measures the decode rate and output lengths). */
   release(usage?: { completionTokens?: number }): void;
+  /** Core's leases: call `listener` when revoked (the moment `signal` aborts), without a listener on the signal. */
+  onRevoke?(listener: ((reason: Error) => void) | undefined): void;
 }
 
 /** One model of the multiplexer's snapshot, as the proxy reads it. */

@@ -2,7 +2,6 @@ import type { MuxSnapshot } from "@llmux/core";
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { finished } from "node:stream";
 import type { Registry } from "prom-client";
 import { runAdminAction } from "./admin-routes.js";
 import { KeySet, checkAccess, clientKey } from "./auth.js";
@@ -10,7 +9,8 @@ import { BodyBudget } from "./body-budget.js";
 import { capConnections } from "./connection-cap.js";
 import { defaultMaxConnections } from "./fd-limit.js";
 import { CapacityError, ProxyStateError, RouteNotFoundError, ShuttingDownError } from "./errors.js";
-import { forwardRequest } from "./forward.js";
+import type { Cancellation } from "./cancellation.js";
+import { type ForwardDeps, forwardRequest } from "./forward.js";
 import { UpstreamAgents } from "./upstream-agents.js";
 import { LiveStatus } from "./live-status.js";
 import { type LocalServices, serveLocal } from "./local-dispatch.js";
@@ -103,7 +103,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
   private readonly active = new Set<ServerResponse>();
   private readonly localDeps: LocalServices;
   private readonly unsubscribe: () => void;
-  private readonly upstreamTimeoutMs: number;
+  /** What forwarding needs, built once (not per request); `reconfigure` swaps config and names in it. */
+  private readonly forwardDeps: ForwardDeps;
   private readonly reload: (() => Promise<unknown>) | undefined;
   private readonly deadline: (timeoutMs: number) => number;
   private state: "new" | "listening" | "closing" | "closed" = "new";
@@ -114,7 +115,6 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.mux = options.mux;
     this.config = options.config;
     this.logger = options.logger;
-    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 600_000;
     this.reload = options.reload;
     const clock = this.mux.clock ?? { now: () => performance.now() };
     this.deadline = options.deadline ?? ((timeoutMs) => clock.now() + timeoutMs);
@@ -187,6 +187,26 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.server.keepAliveTimeout = this.config.proxy.idle_timeout_secs * 1000;
     this.bodies = new BodyBudget(this.config.proxy.max_buffered_bytes ?? DEFAULT_MAX_BUFFERED_BYTES);
     this.maxConnections = this.config.proxy.max_connections ?? defaultMaxConnections();
+    const live = new Set<Cancellation>();
+    this.forwardDeps = {
+      mux: this.mux,
+      config: this.config,
+      names: this.names,
+      upstreams: this.upstreams,
+      bodies: this.bodies,
+      metrics: this.metrics,
+      paused: this.paused,
+      shutdown: this.shutdown.signal,
+      live,
+      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
+      deadline: this.deadline,
+      now: () => performance.now(),
+      onInternalError: (error, record) => this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed"),
+    };
+    // One listener for every request in flight, not one each on this long-lived signal.
+    this.shutdown.signal.addEventListener("abort", () => {
+      for (const cancellation of live) cancellation.abort(this.shutdown.signal.reason as Error);
+    });
     this.overCap = capConnections(this.server, this.maxConnections);
     // Without this listener Node answers `Expect: 100-continue` at once, inviting bodies we may refuse (413).
     this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
@@ -204,6 +224,8 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     this.names = new ModelNames(config.models);
     this.localDeps.config = config;
     this.localDeps.names = this.names;
+    this.forwardDeps.config = config;
+    this.forwardDeps.names = this.names;
     this.metrics.setModels(Object.keys(config.models));
   }
 
@@ -285,30 +307,31 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     // Every answer carries it, the forwarded ones too (vLLM gets the same id and may echo it).
     res.setHeader("x-request-id", record.requestId);
     this.active.add(res);
-    this.dispatch(req, res, record, startedAt)
-      .catch((error: unknown) => {
-        const response = sendError(res, error);
-        record.status = response.status;
-        record.errorCode = String(response.body.error.code);
-        if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL")
-          this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
-      })
-      .finally(() => {
-        finished(res, () => {
-          this.active.delete(res);
-          if (this.state === "closing") this.server.closeIdleConnections();
-          if (record.status === 0) record.status = res.statusCode;
-          record.durationMs = performance.now() - startedAt;
-          this.metrics.observeRequest({
-            model: record.model,
-            status: record.status,
-            durationSecs: record.durationMs / 1000,
-            queueWaitSecs: record.queueWaitMs === undefined ? undefined : record.queueWaitMs / 1000,
-            ttfbSecs: record.timeToFirstByteMs === undefined ? undefined : record.timeToFirstByteMs / 1000,
-          });
-          this.emit("request", record);
-        });
-      });
+    void this.serve(req, res, record, startedAt);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, record: RequestRecord, startedAt: number): Promise<void> {
+    try {
+      await this.dispatch(req, res, record, startedAt);
+    } catch (error) {
+      const response = sendError(res, error);
+      record.status = response.status;
+      record.errorCode = String(response.body.error.code);
+      if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL")
+        this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
+    }
+    // One "close" listener rather than `finished()` (six): a ServerResponse emits it last, whether it ended or was cut.
+    if (res.closed) this.ended(res, record, startedAt);
+    else res.once("close", () => this.ended(res, record, startedAt));
+  }
+
+  private ended(res: ServerResponse, record: RequestRecord, startedAt: number): void {
+    this.active.delete(res);
+    if (this.state === "closing") this.server.closeIdleConnections();
+    if (record.status === 0) record.status = res.statusCode;
+    record.durationMs = performance.now() - startedAt;
+    this.metrics.observeRequest(record);
+    this.emit("request", record);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, startedAt: number): Promise<void> {
@@ -327,27 +350,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
     checkAccess(route, clientKey(req.headers), { apiKeys: this.apiKeys, adminKeys: this.adminKeys }, record.path);
     switch (route.kind) {
       case "forward":
-        return forwardRequest(
-          {
-            mux: this.mux,
-            config: this.config,
-            names: this.names,
-            upstreams: this.upstreams,
-            bodies: this.bodies,
-            metrics: this.metrics,
-            paused: this.paused,
-            shutdown: this.shutdown.signal,
-            upstreamTimeoutMs: this.upstreamTimeoutMs,
-            deadline: this.deadline,
-            now: () => performance.now(),
-            onInternalError: (error) => this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed"),
-          },
-          req,
-          res,
-          route,
-          record,
-          startedAt,
-        );
+        return forwardRequest(this.forwardDeps, req, res, route, record, startedAt);
       case "admin":
         req.resume();
         record.model = route.model;

@@ -1,7 +1,8 @@
 import type { Dispatcher } from "undici";
 import type { OpenAIErrorBody } from "./openai-error.js";
 
-const MAX_ERROR_BODY = 64 * 1024;
+/** How much of a model's error body is read. */
+export const MAX_ERROR_BODY = 64 * 1024;
 
 /**
  * Read a model's error response (bounded) as an OpenAI error body: vLLM's own
@@ -20,17 +21,21 @@ export async function upstreamErrorBody(response: Dispatcher.ResponseData): Prom
     chunks.push(chunk);
     size += chunk.length;
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return errorBodyOf(Buffer.concat(chunks).toString("utf8"), response.statusCode);
+}
+
+/** A model's error response body (as text) as an OpenAI error body. */
+export function errorBodyOf(text: string, statusCode: number): OpenAIErrorBody {
   try {
     const parsed: unknown = JSON.parse(text);
     const error = (parsed as { error?: unknown } | null)?.error;
     if (error !== null && typeof error === "object" && !Array.isArray(error)) return parsed as OpenAIErrorBody;
     const detail = (parsed as { detail?: unknown } | null)?.detail;
-    if (detail !== undefined) return wrap(typeof detail === "string" ? detail : JSON.stringify(detail), response.statusCode);
+    if (detail !== undefined) return wrap(typeof detail === "string" ? detail : JSON.stringify(detail), statusCode);
   } catch {
     // Not JSON: wrap the text below.
   }
-  return wrap(text.trim() || `upstream answered ${response.statusCode}`, response.statusCode);
+  return wrap(text.trim() || `upstream answered ${statusCode}`, statusCode);
 }
 
 function wrap(message: string, status: number): OpenAIErrorBody {
