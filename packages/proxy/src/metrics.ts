@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { BoundHistogram, type HistogramSeries } from "./bound-histogram.js";
 import { PreemptionMetrics } from "./preemption-metrics.js";
 
 /** The per-model view the gauges read at scrape time (from the multiplexer's snapshot). */
@@ -23,6 +24,12 @@ export interface ProxyMetricsOptions {
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const SWITCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
+interface ModelSeries {
+  byStatus: Map<number, HistogramSeries>;
+  queueWait: HistogramSeries | undefined;
+  timeToFirstByte: HistogramSeries | undefined;
+}
+
 /** Phases of a switch; `stop` is a level-3 sleep. */
 export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start" | "warmup";
 
@@ -34,11 +41,13 @@ export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start" | "warmu
 export class ProxyMetrics {
   readonly registry = new Registry();
   private readonly models: Set<string>;
-  private readonly requests: Counter<"model" | "status">;
-  private readonly requestDuration: Histogram<"model" | "status">;
-  private readonly timeToFirstByte: Histogram<"model">;
-  private readonly queueWait: Histogram<"model">;
-  private readonly inFlight: Gauge<"model">;
+  private readonly requestDuration: BoundHistogram;
+  private readonly timeToFirstByte: BoundHistogram;
+  private readonly queueWait: BoundHistogram;
+  /** Each model label's series, bound on its first request: observing then hashes no labels. */
+  private readonly series = new Map<string, ModelSeries>();
+  /** Requests in flight per model label, read by the gauge at scrape time. */
+  private readonly inFlightCounts = new Map<string, number>();
   private readonly switches: Counter<"trigger" | "from" | "to" | "result">;
   private readonly switchDuration: Histogram<"trigger" | "from" | "to" | "result">;
   private readonly phaseDuration: Histogram<"phase" | "model">;
@@ -60,38 +69,35 @@ export class ProxyMetrics {
       registers,
     }).set({ version: options.version }, 1);
 
-    this.requests = new Counter({
-      name: "llmux_requests_total",
-      help: "Finished client requests by model and HTTP status.",
-      labelNames: ["model", "status"],
-      registers,
-    });
-    this.requestDuration = new Histogram({
+    const registry = this.registry;
+    this.requestDuration = new BoundHistogram({
       name: "llmux_request_duration_seconds",
       help: "Time from a request's arrival to its last response byte, queue wait included.",
-      labelNames: ["model", "status"],
       buckets: REQUEST_BUCKETS,
-      registers,
+      registry,
     });
-    this.timeToFirstByte = new Histogram({
+    this.requestDuration.countsAs({ name: "llmux_requests_total", help: "Finished client requests by model and HTTP status.", registry });
+    this.timeToFirstByte = new BoundHistogram({
       name: "llmux_time_to_first_byte_seconds",
       help: "Time from a request's arrival to the first response byte from its model (keep-alive comments excluded).",
-      labelNames: ["model"],
       buckets: REQUEST_BUCKETS,
-      registers,
+      registry,
     });
-    this.queueWait = new Histogram({
+    this.queueWait = new BoundHistogram({
       name: "llmux_queue_wait_seconds",
       help: "Time a request waited for a lease on its model (switches included).",
-      labelNames: ["model"],
       buckets: REQUEST_BUCKETS,
-      registers,
+      registry,
     });
-    this.inFlight = new Gauge({
+    const inFlightCounts = this.inFlightCounts;
+    new Gauge({
       name: "llmux_in_flight_requests",
       help: "Requests holding a lease and being answered by their model, per model.",
       labelNames: ["model"],
       registers,
+      collect() {
+        for (const [model, count] of inFlightCounts) this.set({ model }, count);
+      },
     });
     const { view, states } = options;
     // The live set: a reload adds and removes models.
@@ -196,19 +202,35 @@ export class ProxyMetrics {
     timeToFirstByteMs?: number | undefined;
   }): void {
     const model = this.modelLabel(sample.model);
-    const status = String(sample.status);
-    this.requests.inc({ model, status });
-    this.requestDuration.observe({ model, status }, sample.durationMs / 1000);
-    if (sample.queueWaitMs !== undefined) this.queueWait.observe({ model }, sample.queueWaitMs / 1000);
-    if (sample.timeToFirstByteMs !== undefined) this.timeToFirstByte.observe({ model }, sample.timeToFirstByteMs / 1000);
+    let series = this.series.get(model);
+    if (series === undefined) {
+      series = { byStatus: new Map(), queueWait: undefined, timeToFirstByte: undefined };
+      this.series.set(model, series);
+    }
+    let duration = series.byStatus.get(sample.status);
+    if (duration === undefined) {
+      duration = this.requestDuration.series({ model, status: String(sample.status) });
+      series.byStatus.set(sample.status, duration);
+    }
+    duration.observe(sample.durationMs / 1000);
+    if (sample.queueWaitMs !== undefined) {
+      series.queueWait ??= this.queueWait.series({ model });
+      series.queueWait.observe(sample.queueWaitMs / 1000);
+    }
+    if (sample.timeToFirstByteMs !== undefined) {
+      series.timeToFirstByte ??= this.timeToFirstByte.series({ model });
+      series.timeToFirstByte.observe(sample.timeToFirstByteMs / 1000);
+    }
   }
 
   inFlightStarted(model: string): void {
-    this.inFlight.inc({ model: this.modelLabel(model) });
+    const label = this.modelLabel(model);
+    this.inFlightCounts.set(label, (this.inFlightCounts.get(label) ?? 0) + 1);
   }
 
   inFlightEnded(model: string): void {
-    this.inFlight.dec({ model: this.modelLabel(model) });
+    const label = this.modelLabel(model);
+    this.inFlightCounts.set(label, (this.inFlightCounts.get(label) ?? 0) - 1);
   }
 
   observeSwitch(sample: { trigger: string; from: string; to: string; result: string; durationSecs: number }): void {
@@ -231,7 +253,7 @@ export class ProxyMetrics {
 
   /** Zero the per-model series so they exist before the first request (dashboards see 0, not nothing). */
   primeModels(): void {
-    for (const model of this.models) this.inFlight.set({ model }, 0);
+    for (const model of this.models) if (!this.inFlightCounts.has(model)) this.inFlightCounts.set(model, 0);
   }
 
   /** Prometheus text exposition of every metric. */

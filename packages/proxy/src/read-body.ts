@@ -49,10 +49,11 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
         resolve(body ?? Buffer.alloc(0));
       }
     };
+    // One timer per body, pushed back on each chunk (refresh, not a new timer each time).
     const armTimer = (): void => {
       if (options.idleTimeoutMs <= 0) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => finish(new BodyTimeoutError(options.idleTimeoutMs)), options.idleTimeoutMs);
+      if (timer !== undefined) timer.refresh();
+      else timer = setTimeout(() => finish(new BodyTimeoutError(options.idleTimeoutMs)), options.idleTimeoutMs);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
