@@ -23,6 +23,13 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--nginx-workers", "0"])).toThrow(/positive integer/);
   });
 
+  it("takes the soak's length, and refuses one too short to sample in tenths", () => {
+    expect(parseArgs(["--soak", "1000000"])).toMatchObject({ soak: 1_000_000 });
+    expect(parseArgs([])).not.toHaveProperty("soak");
+    expect(() => parseArgs(["--soak", "10"])).toThrow(/--soak must be/);
+    expect(() => parseArgs(["--soak", "1e9x"])).toThrow(/--soak must be/);
+  });
+
   it("answers --help with the usage", () => {
     expect(parseArgs(["--help"])).toHaveProperty("help");
   });

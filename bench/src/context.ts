@@ -11,6 +11,8 @@ export interface BenchOptions {
   writeReadme: boolean;
   /** Run only the baseline columns (direct, nginx), e.g. to check the machine. */
   withoutLlmux: boolean;
+  /** Requests in the memory scenario's soak (default: 100,000; 3,000 with `quick`). */
+  soak?: number;
 }
 
 export interface BenchContext {

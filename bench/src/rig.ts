@@ -69,7 +69,10 @@ export function upstreamStats(directUrl: string): Promise<{ open_streams: number
   });
 }
 
-export async function startProxyRig(context: BenchContext, options: { nodeArgs?: string[]; bare?: boolean } = {}): Promise<ProxyRig> {
+export async function startProxyRig(
+  context: BenchContext,
+  options: { nodeArgs?: string[]; bare?: boolean; config?: Record<string, unknown> } = {},
+): Promise<ProxyRig> {
   const upstreamPort = await freePort();
   let upstream: Tracked | undefined;
   let llmux: RunningLlmux | undefined;
@@ -89,6 +92,7 @@ export async function startProxyRig(context: BenchContext, options: { nodeArgs?:
         vllmCommand: fastUpstreamBinPath,
         models: { [MODEL]: { model_path: "bench/upstream", port: upstreamPort, sleep_level: 1 } },
         ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+        ...(options.config ? { config: options.config } : {}),
       });
       // The first request makes llmux start the upstream (a cold start).
       const first = await chat(llmux.url, { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 1 });

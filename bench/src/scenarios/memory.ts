@@ -25,6 +25,16 @@ interface MemoryRun {
   soakPeakMiB: number;
   driftPercent: number;
   samplesMiB: number[];
+  /** llmux's used V8 heap (its own `nodejs_heap_size_used_bytes`) after each tenth of the soak; empty for nginx. */
+  heapMiB: number[];
+}
+
+/** llmux's used heap, from its Prometheus endpoint on the proxy port. */
+async function usedHeapMiB(base: string): Promise<number> {
+  const response = await fetch(`${base}/metrics`);
+  const text = await response.text();
+  const line = text.split("\n").find((each) => each.startsWith("nodejs_heap_size_used_bytes"));
+  return line === undefined ? Number.NaN : Number(line.split(" ").pop()) / MIB;
 }
 
 function rssOf(rig: ProxyRig, column: string): () => number {
@@ -107,16 +117,25 @@ async function measure(context: BenchContext, rig: ProxyRig, column: string, str
   const opened = await openStreams(context, base, rig.directUrl, streams, rss, context.options.quick ? 2_000 : 5_000);
   context.log(`  ${column}: soak of ${soak} requests`);
   const samples: number[] = [];
+  const heapReads: Array<Promise<number>> = [];
+  const readHeap = column === "llmux" ? () => heapReads.push(usedHeapMiB(base).catch(() => Number.NaN)) : () => undefined;
   const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello in five words." }], max_tokens: 8 });
+  const every = Math.max(1, Math.floor(soak / 20));
   const result = await runLoad({
     url: `${base}/v1/chat/completions`,
     body,
     total: soak,
     concurrency: 50,
-    progressEvery: Math.max(1, Math.floor(soak / 20)),
-    onProgress: () => samples.push(rss()),
+    progressEvery: every,
+    onProgress: (completed) => {
+      samples.push(rss());
+      if ((completed / every) % 2 === 0 && completed < soak) readHeap();
+      if (samples.length % 2 === 0) context.log(`    ${completed.toLocaleString("en-US")} requests: RSS ${rss().toFixed(1)} MiB`);
+    },
   });
   samples.push(rss());
+  readHeap();
+  const heapMiB = await Promise.all(heapReads);
   // Drift: from the sample after the first tenth of the soak (pools and JIT warm) to the end.
   const start = samples[1] ?? samples[0] ?? Number.NaN;
   const end = samples[samples.length - 1] ?? Number.NaN;
@@ -134,6 +153,7 @@ async function measure(context: BenchContext, rig: ProxyRig, column: string, str
     soakPeakMiB: Math.max(...samples),
     driftPercent: ((end - start) / start) * 100,
     samplesMiB: samples,
+    heapMiB,
   };
 }
 
@@ -142,8 +162,9 @@ export const memoryScenario: Scenario = {
   title: "4. Memory (1,000 concurrent open streams; RSS drift over a soak)",
   async run(context: BenchContext): Promise<ScenarioResult> {
     const streams = 1000;
-    const soak = context.options.quick ? 3_000 : 100_000;
-    const rig = await startProxyRig(context);
+    const soak = context.options.soak ?? (context.options.quick ? 3_000 : 100_000);
+    // The used heap is read from llmux's own metrics on its proxy port.
+    const rig = await startProxyRig(context, { config: { metrics_on_proxy_port: true } });
     const runs: Record<string, MemoryRun> = {};
     try {
       for (const column of ["nginx", "llmux"]) {
@@ -167,6 +188,8 @@ export const memoryScenario: Scenario = {
       { metric: "soak: RSS after first tenth", unit: "MiB", values: pick((run) => run.soakStartMiB), digits: 1 },
       { metric: "soak: RSS at end", unit: "MiB", values: pick((run) => run.soakEndMiB), digits: 1 },
       { metric: "soak: RSS drift", unit: "%", values: pick((run) => run.driftPercent), digits: 1, ratios: false },
+      { metric: "soak: llmux used heap after first tenth", unit: "MiB", values: { llmux: runs.llmux?.heapMiB[0] }, digits: 1, ratios: false },
+      { metric: "soak: llmux used heap at end", unit: "MiB", values: { llmux: runs.llmux?.heapMiB.at(-1) }, digits: 1, ratios: false },
     ];
     const targets: Target[] = [];
     const notes: string[] = [];
@@ -181,7 +204,7 @@ export const memoryScenario: Scenario = {
       notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");
     }
     notes.push(
-      `RSS from /proc/<pid>/status VmRSS (nginx: master plus workers; llmux: its own process). Streams: one token a second per stream from the bench upstream, so all ${streams} are open at once; the peak while they open and over ~3 s after (quick: 1 s) is shown; a proxy that stops opening new ones for 5 s (quick: 2 s) is taken as queueing them. Soak: ${soak.toLocaleString("en-US")} non-streaming requests at concurrency 50, RSS sampled every twentieth; drift is from the sample after the first tenth to the end.`,
+      `RSS from /proc/<pid>/status VmRSS (nginx: master plus workers; llmux: its own process). Streams: one token a second per stream from the bench upstream, so all ${streams} are open at once; the peak while they open and over ~3 s after (quick: 1 s) is shown; a proxy that stops opening new ones for 5 s (quick: 2 s) is taken as queueing them. Soak: ${soak.toLocaleString("en-US")} non-streaming requests at concurrency 50, RSS sampled every twentieth; drift is from the sample after the first tenth to the end. llmux's used heap (\`nodejs_heap_size_used_bytes\` from its metrics, served on the proxy port for this) after each tenth: ${runs.llmux?.heapMiB.map((each) => each.toFixed(0)).join(", ") ?? "n/a"} MiB.`,
     );
     return { table: { id: "memory", title: this.title, baseline: "nginx", columns, rows, targets, notes }, raw: runs };
   },
