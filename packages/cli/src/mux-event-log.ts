@@ -19,6 +19,8 @@ export function formatPhases(record: SwitchRecord): string {
  * admissions at debug (a line per request comes from the proxy).
  */
 export function logMuxEvent(logger: Logger, event: MuxEvent): void {
+  // Every request admits and releases a lease: at the usual levels skip building their lines at all.
+  if ((event.type === "admitted" || event.type === "released" || event.type === "queued") && !logger.isLevelEnabled("debug")) return;
   switch (event.type) {
     case "state":
       logger.info(

@@ -112,7 +112,9 @@ export async function startLlmux(config: LlmuxConfig, options: StartLlmuxOptions
     return reload(trigger);
   };
   if (options.reloadFrom !== undefined) reload = createReloader(options.reloadFrom, mux, proxy, logger);
-  proxy.on("request", (record: RequestRecord) => logger.debug(requestFields(record), requestLine(record)));
+  proxy.on("request", (record: RequestRecord) => {
+    if (logger.isLevelEnabled("debug")) logger.debug(requestFields(record), requestLine(record));
+  });
 
   let bound: { url: string; metricsUrl?: string | undefined };
   try {

@@ -248,6 +248,8 @@ export class Multiplexer {
         state.rejectAllWaiters(slot, (s) => new ModelBackoffError(s.name, retry, s.backoffCause));
       }
     }
+    // Every lease release lands here: with no request waiting there is no decision to make, so no view to build.
+    if (!this.#anyWaiting()) return;
     for (let round = 0; round < state.slots.size; round++) {
       const view = buildPolicyView(this.#state);
       for (const model of view.models) {
@@ -271,6 +273,11 @@ export class Multiplexer {
       assignPlacement(this.#state, slot, view.models.find((m) => m.name === slot.name)?.gpus);
       void this.#runner.run(slot, decision.evict, decision.reason);
     }
+  }
+
+  #anyWaiting(): boolean {
+    for (const slot of this.#state.slots.values()) if (slot.waiters.length > 0) return true;
+    return false;
   }
 
   /** Grant leases to the waiters of awake models that admission lets in. */

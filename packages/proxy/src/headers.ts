@@ -17,7 +17,8 @@ type HeaderValue = string | string[] | undefined;
 
 /** Header names listed in the message's own `Connection` header (also hop-by-hop); undefined when it lists none. */
 function connectionTokens(value: HeaderValue): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // The usual values name no other header: no split.
+  if (value === undefined || value === "keep-alive" || value === "close") return undefined;
   const joined = Array.isArray(value) ? value.join(",") : value;
   let listed: Set<string> | undefined;
   for (const token of joined.split(",")) {
