@@ -90,7 +90,10 @@ export async function startProxyRig(
       llmux = await startLlmux({
         port: await freePort(),
         vllmCommand: fastUpstreamBinPath,
-        models: { [MODEL]: { model_path: "bench/upstream", port: upstreamPort, sleep_level: 1 } },
+        // The bench upstream has no batch limit; --max-num-seqs lifts llmux's admission limit (256 by
+        // default) so that the memory scenario's 1,000 streams all reach it, as they would a vLLM
+        // started with that flag.
+        models: { [MODEL]: { model_path: "bench/upstream", port: upstreamPort, sleep_level: 1, extra_args: ["--max-num-seqs", "1024"] } },
         ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
         ...(options.config ? { config: options.config } : {}),
       });
