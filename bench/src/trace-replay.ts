@@ -1,4 +1,4 @@
-import { DEFAULT_SIM_COSTS, type FamilyTrace, type TraceRequest } from "@llmux/core";
+import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, type FamilyTrace, type TraceRequest } from "@llmux/core";
 import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
 import { Agent, request } from "undici";
 import { startLlmux } from "./llmux.js";
@@ -11,7 +11,7 @@ import { knobArgs } from "./sim-process.js";
  */
 export const SCALE = 10;
 /** Decode rate of the simulator's defaults (tokens/s per sequence). */
-export const TOKENS_PER_SEC = 40;
+export const TOKENS_PER_SEC = DEFAULT_SIM_SERVICE.tokensPerSec;
 /** Requests in one engine at once, live (llmux's `max_concurrency`) and simulated (the engine's batch). */
 export const BATCH = 8;
 
@@ -44,7 +44,7 @@ export async function replayLive(family: FamilyTrace, trace: readonly TraceReque
     "wake1-ms": ms(DEFAULT_SIM_COSTS.wakeMs[1]),
     "sleep2-ms": ms(DEFAULT_SIM_COSTS.sleepMs[2]),
     "wake2-ms": ms(DEFAULT_SIM_COSTS.wakeMs[2]),
-    "ttft-ms": ms(200),
+    "ttft-ms": ms(DEFAULT_SIM_SERVICE.ttftMs),
     "tokens-per-sec": TOKENS_PER_SEC * SCALE,
   };
   const models: Record<string, Parameters<typeof startLlmux>[0]["models"][string] & Record<string, unknown>> = {};

@@ -1,4 +1,4 @@
-import { HELD_OUT_SEEDS, POLICIES, familyConfig, familyTrace, simulateTrace, type FamilyTrace, type PolicyResult } from "@llmux/core";
+import { DEFAULT_SIM_SERVICE, HELD_OUT_SEEDS, POLICIES, familyConfig, familyTrace, simulateTrace, type FamilyTrace, type PolicyResult } from "@llmux/core";
 import type { BenchContext } from "../context.js";
 import { percentile } from "../stats.js";
 import type { Row } from "../table.js";
@@ -32,7 +32,7 @@ export async function simulate(family: FamilyTrace, policy: Record<string, unkno
     trace: family.requests,
     config: { ...config, models },
     policies: [POLICIES[policy.policy_type as keyof typeof POLICIES] ?? POLICIES.time_slice],
-    service: { maxConcurrency: BATCH, tokensPerSec: TOKENS_PER_SEC, ttftMs: 200 },
+    service: { maxConcurrency: BATCH, tokensPerSec: TOKENS_PER_SEC, ttftMs: DEFAULT_SIM_SERVICE.ttftMs },
     prewarm: false,
   });
   if (!result) throw new Error("no simulation result");

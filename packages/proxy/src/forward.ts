@@ -199,7 +199,8 @@ async function relay(exchange: Exchange, route: ForwardRoute, body: Buffer, leas
   const { deps } = exchange;
   const onRevoke = (reason: Error): void => exchange.cancel.abort(reason);
   const onLeaseAbort = (): void => onRevoke(lease.signal.reason as Error);
-  // A lease with `onRevoke` (core's) tells us without an AbortSignal; stand-ins may only have the signal.
+  // Core's leases tell us by `onRevoke`, without an AbortSignal; another ProxyMux (an embedder's, a test's) may
+  // offer only the signal, since `onRevoke` is optional in the published interface.
   if (lease.onRevoke) lease.onRevoke(onRevoke);
   else {
     lease.signal.addEventListener("abort", onLeaseAbort);
