@@ -201,7 +201,7 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
       deadline: this.deadline,
       now: () => performance.now(),
-      onInternalError: (error, record) => this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed"),
+      onInternalError: (error, record) => this.internalError(error, record),
     };
     // One listener for every request in flight, not one each on this long-lived signal.
     this.shutdown.signal.addEventListener("abort", () => {
@@ -317,12 +317,16 @@ export class LlmuxProxy extends EventEmitter<ProxyEvents> {
       const response = sendError(res, error);
       record.status = response.status;
       record.errorCode = String(response.body.error.code);
-      if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL")
-        this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
+      if (response.body.error.code === "LLMUX_ERR_PROXY_INTERNAL") this.internalError(error, record);
     }
     // One "close" listener rather than `finished()` (six): a ServerResponse emits it last, whether it ended or was cut.
     if (res.closed) this.ended(res, record, startedAt);
     else res.once("close", () => this.ended(res, record, startedAt));
+  }
+
+  /** A failure that is llmux's own bug (a 500), logged with the request it happened to. */
+  private internalError(error: unknown, record: RequestRecord): void {
+    this.logger?.error({ err: error, request_id: record.requestId, path: record.path }, "request failed");
   }
 
   private ended(res: ServerResponse, record: RequestRecord, startedAt: number): void {
