@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ServiceStats } from "./service-stats.js";
+import { seededRandom } from "./sim/generate-trace.js";
+
+/** The mean of the last 200 samples, summed afresh. */
+function naiveMean(samples: number[]): number {
+  const window = samples.slice(-200);
+  return window.reduce((sum, sample) => sum + sample, 0) / window.length;
+}
 
 describe("ServiceStats", () => {
   it("reads the queue's pace from a line fitted to queued requests' waits against their places, once 20 left the queue", () => {
@@ -20,5 +27,34 @@ describe("ServiceStats", () => {
     expect(summary).toMatchObject({ leases: 21, reported: 20, outputTokensP50: 100, outputTokensP90: 180 });
     expect(summary.msPerToken).toBeCloseTo(10, 6);
     expect(stats.heldMean()).toBeCloseTo((21_000 + 5_000) / 21, 6);
+  });
+
+  it("keeps the mean lease equal to the mean of the last 200, summed afresh, through evictions", () => {
+    for (const seed of [1, 2, 3]) {
+      const random = seededRandom(seed);
+      const stats = new ServiceStats();
+      const held: number[] = [];
+      // Fractional durations spanning six orders of magnitude, so any drift of the running sum would show.
+      for (let i = 0; i < 1_500; i++) {
+        const ms = random() < 0.1 ? random() * 600_000 : random() * 3_000 + random();
+        stats.recordLease(ms);
+        held.push(ms);
+        const mean = stats.heldMean();
+        if (held.length < 20) expect(mean).toBeNull();
+        else expect(Math.abs((mean ?? Number.NaN) - naiveMean(held))).toBeLessThanOrEqual(naiveMean(held) * 1e-12);
+      }
+    }
+  });
+
+  it("keeps the mean exact for whole-millisecond leases", () => {
+    const random = seededRandom(7);
+    const stats = new ServiceStats();
+    const held: number[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      const ms = Math.floor(random() * 100_000);
+      stats.recordLease(ms);
+      held.push(ms);
+      if (held.length >= 20) expect(stats.heldMean()).toBe(naiveMean(held));
+    }
   });
 });
