@@ -1,17 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { BoundHistogram, type HistogramSeries } from "./bound-histogram.js";
+import { type ModelGaugeView, ModelGauges } from "./model-gauges.js";
 import { PreemptionMetrics } from "./preemption-metrics.js";
 
-/** The per-model view the gauges read at scrape time (from the multiplexer's snapshot). */
-export interface ModelGaugeView {
-  state: string;
-  queueDepth: number;
-  /** Measured drains (core's snapshot), when there were any. */
-  drain?: unknown;
-}
-
 export interface ProxyMetricsOptions {
-  /** Configured model names: every other model name is labelled `""` (bounded cardinality). */
+  /** Configured model names: a name never configured is labelled `""` (bounded cardinality). */
   models: readonly string[];
   /** Every state name a model can be in (for the one-hot state gauge). */
   states: readonly string[];
@@ -40,14 +33,19 @@ export type SwitchPhase = "drain" | "sleep" | "stop" | "wake" | "start" | "warmu
  */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly models: Set<string>;
+  /** The running config's models. */
+  private readonly configured: Set<string>;
+  /**
+   * Every name configured since start: the `model` label's values. A removed model's counters and
+   * histograms stay (history; a series that vanished would lose what it counted since the last scrape).
+   */
+  private readonly labelled: Set<string>;
+  private readonly gauges: ModelGauges;
   private readonly requestDuration: BoundHistogram;
   private readonly timeToFirstByte: BoundHistogram;
   private readonly queueWait: BoundHistogram;
   /** Each model label's series, bound on its first request: observing then hashes no labels. */
   private readonly series = new Map<string, ModelSeries>();
-  /** Requests in flight per model label, read by the gauge at scrape time. */
-  private readonly inFlightCounts = new Map<string, number>();
   private readonly switches: Counter<"trigger" | "from" | "to" | "result">;
   private readonly switchDuration: Histogram<"trigger" | "from" | "to" | "result">;
   private readonly phaseDuration: Histogram<"phase" | "model">;
@@ -58,9 +56,10 @@ export class ProxyMetrics {
 
   constructor(options: ProxyMetricsOptions) {
     const registers = [this.registry];
-    this.models = new Set(options.models);
+    this.configured = new Set(options.models);
+    this.labelled = new Set(options.models);
     collectDefaultMetrics({ register: this.registry });
-    this.preemption = new PreemptionMetrics(this.registry);
+    this.preemption = new PreemptionMetrics(this.registry, (model) => this.gauges.shows(model));
 
     new Gauge({
       name: "llmux_build_info",
@@ -89,53 +88,8 @@ export class ProxyMetrics {
       buckets: REQUEST_BUCKETS,
       registry,
     });
-    const inFlightCounts = this.inFlightCounts;
-    new Gauge({
-      name: "llmux_in_flight_requests",
-      help: "Requests holding a lease and being answered by their model, per model.",
-      labelNames: ["model"],
-      registers,
-      collect() {
-        for (const [model, count] of inFlightCounts) this.set({ model }, count);
-      },
-    });
-    const { view, states } = options;
-    // The live set: a reload adds and removes models.
-    const models = this.models;
-    new Gauge({
-      name: "llmux_queue_depth",
-      help: "Requests waiting for a lease, per model.",
-      labelNames: ["model"],
-      registers,
-      collect() {
-        for (const model of models) this.set({ model }, view(model)?.queueDepth ?? 0);
-      },
-    });
-    new Gauge({
-      name: "llmux_model_state",
-      help: "1 for the state each model is in, 0 for the others.",
-      labelNames: ["model", "state"],
-      registers,
-      collect() {
-        for (const model of models) {
-          const current = view(model)?.state;
-          for (const state of states) this.set({ model, state }, state === current ? 1 : 0);
-        }
-      },
-    });
-    new Gauge({
-      name: "llmux_model_drain_seconds",
-      help: "Measured drains per model: moving average (`stat=avg`) and 90th percentile of recent ones (`stat=p90`).",
-      labelNames: ["model", "stat"],
-      registers,
-      collect() {
-        for (const model of models) {
-          const drain = view(model)?.drain as { avg_ms?: unknown; p90_ms?: unknown } | null | undefined;
-          if (typeof drain?.avg_ms === "number") this.set({ model, stat: "avg" }, drain.avg_ms / 1000);
-          if (typeof drain?.p90_ms === "number") this.set({ model, stat: "p90" }, drain.p90_ms / 1000);
-        }
-      },
-    });
+    const configured = this.configured;
+    this.gauges = new ModelGauges(registry, { states: options.states, view: options.view, configured: (model) => configured.has(model) });
     this.switches = new Counter({
       name: "llmux_switches_total",
       help: "Model switches by what started them (`trigger`), the models put away (`from`, empty when none), the model brought up (`to`, empty when none) and result.",
@@ -181,16 +135,22 @@ export class ProxyMetrics {
     this.reloads.inc({ result });
   }
 
-  /** A reload changed the configured models: the `model` label takes the new names. */
+  /**
+   * A reload changed the configured models. Added ones get their series; a
+   * removed one keeps its gauges until the multiplexer no longer knows it.
+   */
   setModels(models: readonly string[]): void {
-    this.models.clear();
-    for (const model of models) this.models.add(model);
+    this.configured.clear();
+    for (const model of models) {
+      this.configured.add(model);
+      this.labelled.add(model);
+    }
     this.primeModels();
   }
 
-  /** The label for a model name from a client: configured names only. */
+  /** The label for a model name from a client: names configured since start only. */
   modelLabel(model: string | undefined): string {
-    return model !== undefined && this.models.has(model) ? model : "";
+    return model !== undefined && this.labelled.has(model) ? model : "";
   }
 
   /** One finished request (times in ms, as the request record has them). */
@@ -224,13 +184,11 @@ export class ProxyMetrics {
   }
 
   inFlightStarted(model: string): void {
-    const label = this.modelLabel(model);
-    this.inFlightCounts.set(label, (this.inFlightCounts.get(label) ?? 0) + 1);
+    this.gauges.inFlightStarted(this.modelLabel(model));
   }
 
   inFlightEnded(model: string): void {
-    const label = this.modelLabel(model);
-    this.inFlightCounts.set(label, (this.inFlightCounts.get(label) ?? 0) - 1);
+    this.gauges.inFlightEnded(this.modelLabel(model));
   }
 
   observeSwitch(sample: { trigger: string; from: string; to: string; result: string; durationSecs: number }): void {
@@ -253,7 +211,7 @@ export class ProxyMetrics {
 
   /** Zero the per-model series so they exist before the first request (dashboards see 0, not nothing). */
   primeModels(): void {
-    for (const model of this.models) if (!this.inFlightCounts.has(model)) this.inFlightCounts.set(model, 0);
+    this.gauges.show(this.configured);
   }
 
   /** Prometheus text exposition of every metric. */

@@ -8,9 +8,11 @@ export class PreemptionMetrics {
   readonly #resumes: Counter<"model">;
   readonly #reread: Counter<"model">;
   readonly #pause: Histogram<"model">;
-  readonly #pausedNow: Gauge<"model">;
+  /** Requests paused now per model, read by the gauge at scrape time. */
+  readonly #pausedCounts = new Map<string, number>();
 
-  constructor(registry: Registry) {
+  /** `shown`: whether a model still has per-model gauges (see `ModelGauges`); a paused-requests series ends with them. */
+  constructor(registry: Registry, shown: (model: string) => boolean) {
     const registers = [registry];
     this.#preemptions = new Counter({
       name: "llmux_preemptions_total",
@@ -32,12 +34,27 @@ export class PreemptionMetrics {
       buckets: PAUSE_BUCKETS,
       registers,
     });
-    this.#pausedNow = new Gauge({ name: "llmux_paused_requests", help: "Requests paused by a switch and not yet resumed.", labelNames: ["model"], registers });
+    const counts = this.#pausedCounts;
+    new Gauge({
+      name: "llmux_paused_requests",
+      help: "Requests paused by a switch and not yet resumed.",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        for (const [model, requests] of counts) {
+          if (requests !== 0 || shown(model)) this.set({ model }, requests);
+          else {
+            counts.delete(model);
+            this.remove({ model });
+          }
+        }
+      },
+    });
   }
 
   /** How many of `model`'s requests are paused now. */
   pausedNow(model: string, requests: number): void {
-    this.#pausedNow.set({ model }, requests);
+    this.#pausedCounts.set(model, requests);
   }
 
   paused(model: string, requests: number): void {
