@@ -1,7 +1,7 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { errorOf, rawRequest } from "./helpers/http.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 
 /**
  * The clients people point at a multiplexer, through aliases, against real
@@ -9,19 +9,16 @@ import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
  * Anthropic-style client (raw fetch, `x-api-key`, `/v1/messages`).
  */
 describe("openai and Anthropic-style clients through aliases", () => {
+  const startStack = useSimStack("file");
   let stack: SimStack;
   let openai: OpenAI;
 
   beforeAll(async () => {
-    stack = await startSimStack(["alpha", "beta"], {
+    stack = await startStack(["alpha", "beta"], {
       aliases: { alpha: ["gpt-4o-mini", "qwen2.5:7b"], beta: ["claude-3-5-haiku-latest"] },
       proxy: { api_keys: ["sk-user"] },
     });
     openai = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: "sk-user", maxRetries: 0, timeout: 60_000 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.close();
   }, 60_000);
 
   function anthropic(path: string, body: unknown, key = "sk-user"): Promise<Response> {

@@ -11,7 +11,7 @@ import { engineLoadReader } from "../src/engine-load.js";
 import { type GatewayModelView, loraLabels, maxAwake, registerGatewayMetrics } from "../src/gateway-metrics.js";
 import { FORWARDED_ROUTES, matchRoute } from "../src/routes.js";
 import { rawRequest } from "./helpers/http.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { useSimStack } from "./helpers/sim-stack.js";
 
 function view(name: string, fields: Partial<GatewayModelView> = {}): GatewayModelView {
   return { name, state: "asleep", queueDepth: 0, inFlight: 0, gpus: [0], gpuMemoryUtilization: 0.9, ...fields };
@@ -164,14 +164,10 @@ describe("metrics_path on the proxy's port", () => {
 });
 
 describe("a pod's scrape with real engines", () => {
-  let stack: SimStack | undefined;
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  });
+  const startStack = useSimStack();
 
   it("shows the awake model as running and the model a request waits for as waiting, on both listeners", async () => {
-    stack = await startSimStack(["a", "b"], {
+    const stack = await startStack(["a", "b"], {
       // Slow generation: a request for `b` waits while `a` drains.
       sim: { a: { VLLM_SIM_TOKENS_PER_SEC: "20" }, b: { VLLM_SIM_TOKENS_PER_SEC: "20" } },
       config: { metrics_on_proxy_port: true, metrics_path: "/pool-metrics" },
@@ -181,12 +177,12 @@ describe("a pod's scrape with real engines", () => {
       expect(response.status).toBe(200);
       return response.body;
     };
-    const lora = async (): Promise<string | undefined> => series(await scrape(stack?.url ?? ""), "vllm:lora_requests_info")[0]?.labels;
+    const lora = async (): Promise<string | undefined> => series(await scrape(stack.url), "vllm:lora_requests_info")[0]?.labels;
     expect(await lora()).toBe('max_lora="1",running_lora_adapters="",waiting_lora_adapters=""');
     expect((await rawRequest(stack.metricsUrl, { path: "/metrics" })).status).toBe(404);
 
     const ask = (model: string, tokens: number) =>
-      rawRequest(stack?.url ?? "", {
+      rawRequest(stack.url, {
         method: "POST",
         path: "/v1/completions",
         headers: { "content-type": "application/json" },
@@ -196,7 +192,7 @@ describe("a pod's scrape with real engines", () => {
     expect(await lora()).toBe('max_lora="1",running_lora_adapters="a",waiting_lora_adapters=""');
 
     const long = ask("a", 40);
-    await waitFor(async () => series(await scrape(stack?.url ?? ""), "vllm:num_requests_running")[0]?.value === 1);
+    await waitFor(async () => series(await scrape(stack.url), "vllm:num_requests_running")[0]?.value === 1);
     const other = ask("b", 1);
     await waitFor(async () => (await lora())?.includes('waiting_lora_adapters="b"') === true);
     const during = await scrape(stack.metricsUrl);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { postJson, rawRequest } from "./helpers/http.js";
 import { postStream } from "./helpers/preemption-client.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 
 /** The gauges that say what a model is doing now. */
@@ -31,17 +31,11 @@ function reload(stack: SimStack, models: string[]): void {
 }
 
 describe("metrics across a reload that removes a model", () => {
-  let stack: SimStack | undefined;
-
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  });
+  const startStack = useSimStack();
 
   it("keeps a removed model's gauges live while it finishes its requests, drops them once it is gone, and keeps its counters", async () => {
     const fast = { VLLM_SIM_SLEEP1_MS: "50", VLLM_SIM_WAKE1_MS: "50", VLLM_SIM_STARTUP_MS: "100" };
-    stack = await startSimStack(["alpha", "beta"], { sim: { alpha: fast, beta: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "20" } } });
-    const current = stack;
+    const current = await startStack(["alpha", "beta"], { sim: { alpha: fast, beta: { ...fast, VLLM_SIM_TOKENS_PER_SEC: "20" } } });
     expect((await postJson(current.url, "/v1/completions", { model: "alpha", prompt: "x", max_tokens: 2 })).status).toBe(200);
     // Beta answers slowly (2 s for 40 tokens), so it is still busy when the reload removes it.
     const slow = postStream(current.url, "/v1/completions", { model: "beta", prompt: "x", max_tokens: 40, stream: true });

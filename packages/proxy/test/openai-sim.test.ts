@@ -1,7 +1,7 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { postJson, rawRequest } from "./helpers/http.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 import { parseStatus } from "./status-schema.js";
 
 /** A response without the fields that differ between two calls (ids, timestamps). */
@@ -16,16 +16,13 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe("the openai client against llmux with vllm-sim upstreams", () => {
+  const startStack = useSimStack("file");
   let stack: SimStack;
   let client: OpenAI;
 
   beforeAll(async () => {
-    stack = await startSimStack(["alpha", "beta"]);
+    stack = await startStack(["alpha", "beta"]);
     client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: "unused", maxRetries: 0, timeout: 60_000 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.close();
   }, 60_000);
 
   it("chat completions: the same answer as from vLLM directly", async () => {

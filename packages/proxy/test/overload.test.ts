@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { postJson } from "./helpers/http.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 
 const chat = (maxTokens: number, stream = false) => ({
   model: "alpha",
@@ -11,19 +11,16 @@ const chat = (maxTokens: number, stream = false) => ({
 });
 
 describe("refusal at admission through real sockets (vllm-sim)", () => {
+  const startStack = useSimStack("file");
   let stack: SimStack;
 
   beforeAll(async () => {
     // One request in the engine at once, 1,000 tokens/s; a request may wait 10 s.
-    stack = await startSimStack(["alpha"], {
+    stack = await startStack(["alpha"], {
       sim: { alpha: { VLLM_SIM_TOKENS_PER_SEC: "1000" } },
       model: { max_concurrency: 1 },
       policy: { request_timeout_secs: 10, overload_refusal: "timeout" },
     });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.close();
   }, 60_000);
 
   it("answers 429 in OpenAI's shape with Retry-After from the estimate; the refused never reach the engine, the admitted are all served", async () => {

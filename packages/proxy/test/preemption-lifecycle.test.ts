@@ -1,28 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson } from "./helpers/http.js";
 import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 
 const chat = { model: "alpha", messages: [{ role: "user", content: "tell a long story" }], temperature: 0, max_tokens: 60, ignore_eos: true };
 const ADMIN = { authorization: "Bearer sk-admin-preemption" };
 
 describe("the resume path loses nothing and hangs nowhere (vllm-sim)", () => {
-  let stack: SimStack | undefined;
+  const startStack = useSimStack();
 
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  }, 60_000);
-
-  async function start(betaStartupMs: string): Promise<SimStack> {
-    stack = await startSimStack(["alpha", "beta"], {
+  function start(betaStartupMs: string): Promise<SimStack> {
+    return startStack(["alpha", "beta"], {
       sim: pausingSims({}, { VLLM_SIM_STARTUP_MS: betaStartupMs }),
       policy: { max_drain_secs: 0.2, sleep_level: 1 },
       proxy: { admin_keys: ["sk-admin-preemption"] },
     });
-    return stack;
   }
 
   const alphaOf = (current: SimStack) => modelViews(current.mux.snapshot()).get("alpha");

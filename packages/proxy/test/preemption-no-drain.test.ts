@@ -1,27 +1,21 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson } from "./helpers/http.js";
 import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { useSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 
 const chat = { model: "alpha", messages: [{ role: "user", content: "tell a long story" }], temperature: 0, max_tokens: 60, ignore_eos: true };
 
 describe("drain_before_switch: false pauses what can be resumed (vllm-sim)", () => {
-  let stack: SimStack | undefined;
-
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  }, 60_000);
+  const startStack = useSimStack();
 
   it("a switch pauses the resumable stream and JSON request at once, cuts off only the one that cannot be resumed", async () => {
-    stack = await startSimStack(["alpha", "beta"], {
+    const current = await startStack(["alpha", "beta"], {
       sim: pausingSims(),
       // min_active_secs keeps the other model up long enough to serve its request before the paused ones switch back.
       policy: { drain_before_switch: false, sleep_level: 1, min_active_secs: 1 },
     });
-    const current = stack;
     const expected = streamedText(dataEvents(await postStream(current.url, "/v1/chat/completions", { ...chat, stream: true }).done).events);
     expect(expected.length).toBeGreaterThan(0);
 

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rawRequest, postJson } from "./helpers/http.js";
 import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { useSimStack } from "./helpers/sim-stack.js";
 import { openSse } from "./helpers/sse-reader.js";
 import { parseStatus, parseStatusEvent } from "./status-schema.js";
 
@@ -11,20 +11,14 @@ type Status = ReturnType<typeof parseStatusEvent>;
 const alphaOf = (status: Status) => status.models.find((model) => model.name === "alpha");
 
 describe("paused requests in /llmux/status and the live feed (vllm-sim)", () => {
-  let stack: SimStack | undefined;
-
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  }, 60_000);
+  const startStack = useSimStack();
 
   it("a paused request is listed with its id, tokens so far, pause time and preemptions, live, until it resumes", async () => {
-    stack = await startSimStack(["alpha", "beta"], {
+    const current = await startStack(["alpha", "beta"], {
       // beta starts slowly, so alpha's request stays paused a while.
       sim: pausingSims({}, { VLLM_SIM_STARTUP_MS: "1500" }),
       policy: { max_drain_secs: 0.2, sleep_level: 1 },
     });
-    const current = stack;
     const feed = await openSse(`${current.url}/llmux/events`);
     const views = (): Status[] => feed.events.filter((event) => event.event === "status").map((event) => parseStatusEvent(event.data));
     try {

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { modelViews } from "../src/mux.js";
 import { postJson, rawRequest } from "./helpers/http.js";
 import { dataEvents, pausingSims, postStream, streamedText } from "./helpers/preemption-client.js";
-import { type SimStack, startSimStack } from "./helpers/sim-stack.js";
+import { type SimStack, useSimStack } from "./helpers/sim-stack.js";
 import { until } from "./helpers/start-proxy.js";
 import { parseStatus } from "./status-schema.js";
 
@@ -19,16 +19,10 @@ async function pausedShown(stack: SimStack): Promise<number | undefined> {
 }
 
 describe("pause and resume across a switch (vllm-sim)", () => {
-  let stack: SimStack | undefined;
+  const startStack = useSimStack();
 
-  afterEach(async () => {
-    await stack?.close();
-    stack = undefined;
-  }, 60_000);
-
-  async function start(alpha: Record<string, string> = {}, beta: Record<string, string> = {}): Promise<SimStack> {
-    stack = await startSimStack(["alpha", "beta"], { sim: pausingSims(alpha, beta), policy: { max_drain_secs: 0.2, sleep_level: 1 } });
-    return stack;
+  function start(alpha: Record<string, string> = {}, beta: Record<string, string> = {}): Promise<SimStack> {
+    return startStack(["alpha", "beta"], { sim: pausingSims(alpha, beta), policy: { max_drain_secs: 0.2, sleep_level: 1 } });
   }
 
   async function reference(current: SimStack, body: Record<string, unknown>, path = "/v1/chat/completions"): Promise<string> {

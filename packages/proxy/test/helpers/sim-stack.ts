@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type LlmuxConfig, Multiplexer, parseConfig } from "@llmux/core";
 import { VllmServer, serverOptionsFromConfig } from "@llmux/vllm-client";
 import { freePort, readSimEvents, simBinPath, type SimEvent } from "@llmux/vllm-sim/testing";
+import { afterAll, afterEach } from "vitest";
 import { type LlmuxProxy, createProxy } from "../../src/proxy.js";
 import type { RequestRecord } from "../../src/request-record.js";
 
@@ -21,24 +22,24 @@ export interface SimStack {
   close(): Promise<void>;
 }
 
+export interface SimStackOptions {
+  /** Environment of each model's simulator, by model. */
+  sim?: Record<string, Record<string, string>>;
+  proxy?: Record<string, unknown>;
+  policy?: Record<string, unknown>;
+  aliases?: Record<string, string[]>;
+  /** More fields for every model. */
+  model?: Record<string, unknown>;
+  /** More top-level config fields. */
+  config?: Record<string, unknown>;
+}
+
 /**
  * The real thing at small scale: a real Multiplexer driving VllmServer
  * engines that spawn `vllm-sim` processes (one simulated GPU in a temp state
  * dir of this stack's own), behind a real proxy.
  */
-export async function startSimStack(
-  models: string[],
-  options: {
-    sim?: Record<string, Record<string, string>>;
-    proxy?: Record<string, unknown>;
-    policy?: Record<string, unknown>;
-    aliases?: Record<string, string[]>;
-    /** More fields for every model. */
-    model?: Record<string, unknown>;
-    /** More top-level config fields. */
-    config?: Record<string, unknown>;
-  } = {},
-): Promise<SimStack> {
+export async function startSimStack(models: string[], options: SimStackOptions = {}): Promise<SimStack> {
   const dir = await mkdtemp(join(tmpdir(), "llmux-proxy-test-"));
   const ports = new Map<string, number>();
   for (const model of models) ports.set(model, await freePort());
@@ -104,5 +105,24 @@ export async function startSimStack(
         await rm(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/**
+ * `startSimStack` for a test file: what the returned function starts is
+ * closed after each test (`"test"`), or after the file's tests for a stack
+ * they share (`"file"`, started in `beforeAll`).
+ */
+export function useSimStack(scope: "test" | "file" = "test"): (models: string[], options?: SimStackOptions) => Promise<SimStack> {
+  const running: SimStack[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const stack of running.splice(0)) await stack.close();
+  };
+  if (scope === "test") afterEach(closeAll, 60_000);
+  else afterAll(closeAll, 60_000);
+  return async (models, options) => {
+    const stack = await startSimStack(models, options);
+    running.push(stack);
+    return stack;
   };
 }
