@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mean, percentile, ratio } from "./stats.js";
+import { mean, percentile, ratio, trendPercent } from "./stats.js";
 
 describe("percentile", () => {
   it("uses the nearest rank, so figures are observed values", () => {
@@ -41,5 +41,23 @@ describe("mean and ratio", () => {
     expect(ratio(3, 0)).toBeNaN();
     expect(ratio(undefined, 2)).toBeNaN();
     expect(ratio(Number.NaN, 2)).toBeNaN();
+  });
+});
+
+describe("trendPercent", () => {
+  it("is the fitted line's rise over the run, relative to its start", () => {
+    expect(trendPercent([100, 110, 120])).toBeCloseTo(20, 10);
+    expect(trendPercent([100, 100, 100, 100])).toBe(0);
+  });
+
+  it("ignores a swing that has no direction, unlike first against last", () => {
+    const sawtooth = [100, 140, 100, 140, 100, 140, 100, 140, 100, 140, 100];
+    expect(trendPercent(sawtooth)).toBeCloseTo(0, 0);
+    expect(Math.abs(trendPercent(sawtooth))).toBeLessThan(5);
+    expect(trendPercent([140, 100, 100, 100, 100, 100, 100, 100, 100, 140])).toBeCloseTo(0, 5);
+  });
+
+  it("has no value without two samples", () => {
+    expect(trendPercent([5])).toBeNaN();
   });
 });

@@ -25,3 +25,25 @@ export function ratio(a: number | undefined, b: number | undefined): number {
   }
   return a / b;
 }
+
+/**
+ * The change across evenly spaced samples of the least-squares line through
+ * them, as a percentage of the line's first value. Two single samples (first
+ * and last) swing with the garbage collector's cycle; the fitted line shows
+ * whether memory grows over the whole run.
+ */
+export function trendPercent(samples: readonly number[]): number {
+  const count = samples.length;
+  if (count < 2) return Number.NaN;
+  const meanX = (count - 1) / 2;
+  const meanY = mean(samples);
+  let covariance = 0;
+  let variance = 0;
+  samples.forEach((value, index) => {
+    covariance += (index - meanX) * (value - meanY);
+    variance += (index - meanX) ** 2;
+  });
+  const slope = covariance / variance;
+  const first = meanY - slope * meanX;
+  return first === 0 ? Number.NaN : ((slope * (count - 1)) / first) * 100;
+}
