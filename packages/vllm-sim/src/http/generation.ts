@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { type RunningRequest, SimEngine } from "../engine/sim-engine.js";
+import { TokenPacer } from "../engine/token-pacer.js";
 import { generateAnswer } from "../text/answer.js";
 import { continuationOffset } from "../text/continuation.js";
 import { splitWords } from "../text/tokens.js";
@@ -83,7 +84,7 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   const pieces = tokens.slice(offset, offset + count).map((token, index) => (offset + index === 0 ? token : ` ${token}`));
   // vLLM: the first request after a wake is several times slower unless a warm-up request ran first.
   const slowdown = running.cold ? SimEngine.coldFactor : 1;
-  const interval = ctx.knobs.tokensPerSec > 0 ? (slowdown * 1000) / ctx.knobs.tokensPerSec : 0;
+  const pacer = new TokenPacer(ctx.knobs.tokensPerSec, slowdown);
   const usage = (completion: number): Record<string, unknown> => ({
     prompt_tokens: spec.promptTokens,
     total_tokens: spec.promptTokens + completion,
@@ -114,14 +115,19 @@ export async function runGeneration(ctx: SimContext, res: ServerResponse, spec: 
   }
   for (const piece of pieces) {
     if (stop.aborted) break;
-    if (generated > 0 && interval > 0) await sleepMs(interval, stop);
+    if (generated === 0) pacer.started();
+    else if (!pacer.unpaced) {
+      // A token already due still yields, so that catching up does not hold the loop from other streams.
+      const delay = pacer.nextDelayMs();
+      await (delay > 0 ? sleepMs(delay, stop) : yieldToLoop());
+    }
     if (stop.aborted) break;
     generated++;
     engine.generationTokens++;
     if (spec.stream) {
       const last = generated === pieces.length;
       if (!(await writeChunk(res, chunk(piece, last ? finishReason : null, generated)))) break;
-      if (interval === 0) await yieldToLoop();
+      if (pacer.unpaced) await yieldToLoop();
       if (generated === crashAfter) {
         engine.die("fault_crash_mid_stream", ["RuntimeError: CUDA error: an illegal memory access was encountered", "EngineCore encountered a fatal error."]);
       }
