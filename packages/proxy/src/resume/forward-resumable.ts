@@ -29,6 +29,7 @@ export async function relayResumableRequest(exchange: Exchange, model: string, p
     requestId,
     plan,
     cancel: exchange.cancel.signal,
+    resumeFirstByteMs: deps.config.policy.request_timeout_secs * 1000,
     clockNow: () => deps.mux.clock?.now() ?? performance.now(),
     acquire: async (options) => {
       const lease = await via.acquire(options);

@@ -7,7 +7,7 @@ import { type OpenAIErrorBody, sendJson } from "../openai-error.js";
 import { endSseWithError } from "../sse.js";
 import { upstreamErrorBody } from "../upstream-error-body.js";
 import { classifyUpstreamError } from "../upstream-errors.js";
-import { UpstreamFailedError } from "../errors.js";
+import { UpstreamFailedError, UpstreamTimeoutError } from "../errors.js";
 import { partBody } from "./continuation-body.js";
 import type { ResumablePlan } from "./resumable.js";
 import { SseEventReader } from "./sse-events.js";
@@ -21,6 +21,12 @@ export interface ResumableIo {
   plan: ResumablePlan;
   /** Aborted when the client goes away or the proxy shuts down. */
   cancel: AbortSignal;
+  /**
+   * Longest a continuation may take to its first byte (`policy.request_timeout_secs`).
+   * The client has waited through a pause already: a continuation vLLM took but never
+   * answers ends in an error, not in a wait for the upstream timeout (10 minutes).
+   */
+  resumeFirstByteMs: number;
   /** The multiplexer's clock, in which a paused request keeps its arrival time. */
   clockNow: () => number;
   /** Wait for a lease (streams get keep-alive comments meanwhile). */
@@ -85,18 +91,48 @@ async function relayPart(io: ResumableIo, lease: ProxyLease, stitcher: ResponseS
   io.cancel.addEventListener("abort", abort);
   lease.signal.addEventListener("abort", abort);
   if (io.cancel.aborted || lease.signal.aborted) abort();
+  // Closing the upstream request is what cancels the continuation at vLLM.
+  const firstByte = part === 0 ? undefined : new FirstByteTimer(io.resumeFirstByteMs, abort);
   try {
-    return await streamPart(io, lease, stitcher, part, controller.signal);
+    return await streamPart(io, lease, stitcher, part, controller.signal, firstByte);
   } catch (error) {
     if (pausedBy(lease) && !io.cancel.aborted) return "paused";
+    if (firstByte?.expired && !io.cancel.aborted && !lease.signal.aborted) {
+      throw new UpstreamTimeoutError(lease.model, new Error(`no byte of the continuation within ${io.resumeFirstByteMs} ms`));
+    }
     throw classifyUpstreamError(error, lease.model, lease.signal);
   } finally {
+    firstByte?.clear();
     io.cancel.removeEventListener("abort", abort);
     lease.signal.removeEventListener("abort", abort);
   }
 }
 
-async function streamPart(io: ResumableIo, lease: ProxyLease, stitcher: ResponseStitcher, part: number, signal: AbortSignal): Promise<"done" | "paused"> {
+/** Fires `onExpire` unless the first byte came (`clear`) within `ms`. */
+class FirstByteTimer {
+  expired = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ms: number, onExpire: () => void) {
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      onExpire();
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+async function streamPart(
+  io: ResumableIo,
+  lease: ProxyLease,
+  stitcher: ResponseStitcher,
+  part: number,
+  signal: AbortSignal,
+  firstByte: FirstByteTimer | undefined,
+): Promise<"done" | "paused"> {
   const { res, plan } = io;
   const response = await io.send(lease, partBody(plan, io.model, stitcher.text, stitcher.tokens, part), signal);
   if (response.statusCode >= 400) {
@@ -109,6 +145,7 @@ async function streamPart(io: ResumableIo, lease: ProxyLease, stitcher: Response
   const reader = new SseEventReader();
   let first = part === 0;
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    firstByte?.clear();
     if (first) {
       io.firstByte();
       first = false;
