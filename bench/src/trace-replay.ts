@@ -1,8 +1,11 @@
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, type FamilyTrace, type TraceRequest } from "@llmux/core";
-import { freePort, simBinPath } from "@llmux/vllm-sim/testing";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type SimEvent, freePort, readSimEvents, simBinPath } from "@llmux/vllm-sim/testing";
 import { Agent, request } from "undici";
 import { startLlmux } from "./llmux.js";
-import { knobArgs } from "./sim-process.js";
+import { knobArgs, startSim } from "./sim-process.js";
 
 /**
  * Live replays run every time of the trace (arrivals, costs, decode rate)
@@ -25,6 +28,13 @@ export interface ReplayOutcome {
   retryAfterSecs?: number;
   errorCode?: string;
   done: boolean;
+  /** Real milliseconds from the replay's start: sent, first answer event, end of the answer. */
+  sentMs: number;
+  firstMs?: number;
+  endMs: number;
+  /** The `x-request-id` the replay gave it (the engine's event log carries it). */
+  requestId: string;
+  tokens: number;
 }
 
 export interface LiveRun {
@@ -33,17 +43,56 @@ export interface LiveRun {
   /** Seconds draining (scaled back), from the switch log. */
   drainSecs: number;
   makespanSecs: number;
+  /** vllm-sim's own boot before its `startup-ms` began, real ms (taken off the configured cold start). */
+  simBootMs: number;
+  /** The engines' event log (request_start/request_end with request_id, sleep, wake). */
+  events: SimEvent[];
+  /** llmux's switch log lines, as printed. */
+  switchLog: Record<string, unknown>[];
+}
+
+/**
+ * vllm-sim's knobs for a level-2 wake of `totalMs`. llmux wakes a level-2
+ * sleeper in three calls (wake the weights, reload them, wake the KV cache)
+ * and vllm-sim charges `wake2-ms` for each wake call and `reload-ms` for the
+ * reload; the trace simulator's cost is the whole. The reload from disk is
+ * most of it (as in vllm-sim's realistic preset, 3 s of 4 s).
+ */
+export function levelTwoWake(totalMs: number): { "wake2-ms": number; "reload-ms": number } {
+  const wakeCall = Math.max(1, Math.round(totalMs / 8));
+  return { "wake2-ms": wakeCall, "reload-ms": Math.max(1, totalMs - 2 * wakeCall) };
+}
+
+/**
+ * The trace simulator's cold start is spawn to ready; vllm-sim's `startup-ms`
+ * begins after Node has started it (0.3–1 s on a busy host, 3–10 s once
+ * scaled back). One vllm-sim with no load time, spawn to its `ready` event.
+ */
+async function measureSimBoot(): Promise<number> {
+  const folder = mkdtempSync(join(tmpdir(), "llmux-sim-boot-"));
+  try {
+    const eventLog = join(folder, "events.jsonl");
+    const spawnedAt = Date.now();
+    const sim = await startSim({ model: "boot", knobs: { "startup-ms": 1 }, stateDir: folder, eventLog });
+    await sim.tracked.stop();
+    const ready = readSimEvents(eventLog).find((event) => event.event === "ready");
+    if (!ready) throw new Error("vllm-sim logged no ready event");
+    return ready.t - spawnedAt;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Replay `trace` through the built llmux binary against vllm-sim engines. */
 export async function replayLive(family: FamilyTrace, trace: readonly TraceRequest[], policy: Record<string, unknown>): Promise<LiveRun> {
   const ms = (value: number) => Math.max(1, Math.round(value / SCALE));
+  const simBootMs = await measureSimBoot();
   const knobs = {
-    "startup-ms": ms(DEFAULT_SIM_COSTS.startMs),
+    "startup-ms": Math.max(1, ms(DEFAULT_SIM_COSTS.startMs) - simBootMs),
     "sleep1-ms": ms(DEFAULT_SIM_COSTS.sleepMs[1]),
     "wake1-ms": ms(DEFAULT_SIM_COSTS.wakeMs[1]),
     "sleep2-ms": ms(DEFAULT_SIM_COSTS.sleepMs[2]),
-    "wake2-ms": ms(DEFAULT_SIM_COSTS.wakeMs[2]),
+    ...levelTwoWake(ms(DEFAULT_SIM_COSTS.wakeMs[2])),
     "ttft-ms": ms(DEFAULT_SIM_SERVICE.ttftMs),
     "tokens-per-sec": TOKENS_PER_SEC * SCALE,
   };
@@ -58,7 +107,7 @@ export async function replayLive(family: FamilyTrace, trace: readonly TraceReque
       max_concurrency: BATCH,
     };
   }
-  const switchLines: { drain_ms: number }[] = [];
+  const switchLines: Record<string, unknown>[] = [];
   const llmux = await startLlmux({
     port: await freePort(),
     vllmCommand: simBinPath,
@@ -67,31 +116,45 @@ export async function replayLive(family: FamilyTrace, trace: readonly TraceReque
     logLevel: "info",
     onLine: (line) => {
       if (!line.startsWith("{")) return;
-      const parsed = JSON.parse(line) as { phases?: { phase: string; duration_ms: number }[]; switch_id?: number };
-      if (parsed.switch_id !== undefined && Array.isArray(parsed.phases)) {
-        switchLines.push({ drain_ms: parsed.phases.filter((phase) => phase.phase === "drain").reduce((sum, phase) => sum + phase.duration_ms, 0) });
-      }
+      const parsed = JSON.parse(line) as { phases?: unknown; switch_id?: number };
+      if (parsed.switch_id !== undefined && Array.isArray(parsed.phases)) switchLines.push(parsed);
     },
   });
   const agent = new Agent({ connections: 512 });
   try {
     const startedAt = performance.now();
-    const outcomes = await Promise.all(trace.map((entry) => send(llmux.url, agent, entry, startedAt)));
+    const outcomes = await Promise.all(trace.map((entry, index) => send(llmux.url, agent, entry, startedAt, `replay-${index}`)));
     const makespanSecs = ((performance.now() - startedAt) / 1000) * SCALE;
-    return { outcomes, switches: switchLines.length, drainSecs: (switchLines.reduce((sum, line) => sum + line.drain_ms, 0) / 1000) * SCALE, makespanSecs };
+    const drainMs = switchLines.flatMap((line) => line.phases as { phase: string; duration_ms: number }[]).filter((phase) => phase.phase === "drain");
+    return {
+      outcomes,
+      switches: switchLines.length,
+      drainSecs: (drainMs.reduce((sum, phase) => sum + phase.duration_ms, 0) / 1000) * SCALE,
+      makespanSecs,
+      simBootMs,
+      events: llmux.events(),
+      switchLog: switchLines,
+    };
   } finally {
     await agent.close();
     await llmux.stop();
   }
 }
 
-async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: number): Promise<ReplayOutcome> {
+async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: number, requestId: string): Promise<ReplayOutcome> {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + (entry.t * 1000) / SCALE - performance.now())));
   const sent = performance.now();
+  const times = (first: number | undefined) => ({
+    requestId,
+    tokens: entry.tokens,
+    sentMs: sent - startedAt,
+    ...(first === undefined ? {} : { firstMs: first - startedAt }),
+    endMs: performance.now() - startedAt,
+  });
   const response = await request(`${url}/v1/chat/completions`, {
     method: "POST",
     dispatcher: agent,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-request-id": requestId },
     headersTimeout: 0,
     bodyTimeout: 0,
     body: JSON.stringify({
@@ -114,6 +177,7 @@ async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: n
       ...(Number.isFinite(retry) ? { retryAfterSecs: retry } : {}),
       ...(body.error?.code ? { errorCode: body.error.code } : {}),
       done: false,
+      ...times(undefined),
     };
   }
   // The wait is until the first event of the answer (llmux may send `: waiting` comments before it).
@@ -130,5 +194,6 @@ async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: n
     waitSecs: (((firstDataAt ?? performance.now()) - sent) / 1000) * SCALE,
     ...(errorCode ? { errorCode } : {}),
     done: text.includes("data: [DONE]") && !errorCode,
+    ...times(firstDataAt),
   };
 }
