@@ -72,35 +72,42 @@ describe("the resume path loses nothing and hangs nowhere (vllm-sim)", () => {
   it.each([
     ["a stream", true],
     ["a JSON request", false],
-  ])("%s whose continuation never answers gets a 504 error within request_timeout_secs, and the continuation is cancelled at vLLM", async (_, stream) => {
-    const current = await start("100", { request_timeout_secs: 4 });
-    const client = postStream(current.url, "/v1/chat/completions", { ...chat, stream });
-    client.done.catch(() => undefined);
-    await until(() => (current.events("alpha").find((event) => event.event === "request_start") ? alphaOf(current)?.inFlight === 1 : false), "alpha to generate");
-    expect((await postJson(current.simUrl("alpha"), "/_sim/fault", { fault: "hang_request" })).status).toBe(200);
-    const beta = postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 });
-    await until(() => alphaOf(current)?.state === "asleep", "alpha to sleep with the request paused");
-    expect((await beta).status).toBe(200);
-    await until(() => current.events("alpha").filter((event) => event.event === "request_start").length === 2, "the continuation to reach vLLM");
-    // Without the bound, the answer would come from the 10-minute upstream timeout, long after this test's limit.
-    const body = await client.done;
-    if (stream) {
-      const { events, done } = dataEvents(body);
-      expect(done).toBe(true);
-      expect(events.at(-1)).toMatchObject({ error: { code: "LLMUX_ERR_UPSTREAM_TIMEOUT" } });
-      expect(streamedText(events).length).toBeGreaterThan(0);
-    } else {
-      expect(JSON.parse(body)).toMatchObject({ error: { code: "LLMUX_ERR_UPSTREAM_TIMEOUT", type: "GatewayTimeoutError" } });
-      expect(current.records.find((record) => record.model === "alpha")?.status).toBe(504);
-    }
-    const continuation = current.events("alpha").filter((event) => event.event === "request_start")[1]?.["id"];
-    await until(
-      () => current.events("alpha").some((event) => event.event === "request_end" && event["id"] === continuation && event["outcome"] === "cancelled"),
-      "the continuation to be cancelled at vLLM",
-    );
-    await until(() => alphaOf(current)?.inFlight === 0, "the lease to be given back");
-    // The model switches on safely: a sleep with the continuation still running would crash the strict simulator.
-    expect((await postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 })).status).toBe(200);
-    expect(current.events("alpha").some((event) => event.event === "crash")).toBe(false);
-  }, 60_000);
+  ])(
+    "%s whose continuation never answers gets a 504 error within request_timeout_secs, and the continuation is cancelled at vLLM",
+    async (_, stream) => {
+      const current = await start("100", { request_timeout_secs: 4 });
+      const client = postStream(current.url, "/v1/chat/completions", { ...chat, stream });
+      client.done.catch(() => undefined);
+      await until(
+        () => (current.events("alpha").find((event) => event.event === "request_start") ? alphaOf(current)?.inFlight === 1 : false),
+        "alpha to generate",
+      );
+      expect((await postJson(current.simUrl("alpha"), "/_sim/fault", { fault: "hang_request" })).status).toBe(200);
+      const beta = postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 });
+      await until(() => alphaOf(current)?.state === "asleep", "alpha to sleep with the request paused");
+      expect((await beta).status).toBe(200);
+      await until(() => current.events("alpha").filter((event) => event.event === "request_start").length === 2, "the continuation to reach vLLM");
+      // Without the bound, the answer would come from the 10-minute upstream timeout, long after this test's limit.
+      const body = await client.done;
+      if (stream) {
+        const { events, done } = dataEvents(body);
+        expect(done).toBe(true);
+        expect(events.at(-1)).toMatchObject({ error: { code: "LLMUX_ERR_UPSTREAM_TIMEOUT" } });
+        expect(streamedText(events).length).toBeGreaterThan(0);
+      } else {
+        expect(JSON.parse(body)).toMatchObject({ error: { code: "LLMUX_ERR_UPSTREAM_TIMEOUT", type: "GatewayTimeoutError" } });
+        expect(current.records.find((record) => record.model === "alpha")?.status).toBe(504);
+      }
+      const continuation = current.events("alpha").filter((event) => event.event === "request_start")[1]?.["id"];
+      await until(
+        () => current.events("alpha").some((event) => event.event === "request_end" && event["id"] === continuation && event["outcome"] === "cancelled"),
+        "the continuation to be cancelled at vLLM",
+      );
+      await until(() => alphaOf(current)?.inFlight === 0, "the lease to be given back");
+      // The model switches on safely: a sleep with the continuation still running would crash the strict simulator.
+      expect((await postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 })).status).toBe(200);
+      expect(current.events("alpha").some((event) => event.event === "crash")).toBe(false);
+    },
+    60_000,
+  );
 });
