@@ -128,7 +128,8 @@ export async function replayLive(family: FamilyTrace, trace: readonly TraceReque
     const drainMs = switchLines.flatMap((line) => line.phases as { phase: string; duration_ms: number }[]).filter((phase) => phase.phase === "drain");
     return {
       outcomes,
-      switches: switchLines.length,
+      // As the trace simulator counts them: a first start from nothing is not a switch.
+      switches: switchLines.filter((line) => Array.isArray(line.from) && line.from.length > 0).length,
       drainSecs: (drainMs.reduce((sum, phase) => sum + phase.duration_ms, 0) / 1000) * SCALE,
       makespanSecs,
       simBootMs,

@@ -1,4 +1,14 @@
-import { DEFAULT_SIM_SERVICE, HELD_OUT_SEEDS, POLICIES, familyConfig, familyTrace, simulateTrace, type FamilyTrace, type PolicyResult } from "@llmux/core";
+import {
+  DEFAULT_SIM_SERVICE,
+  HELD_OUT_SEEDS,
+  POLICIES,
+  familyConfig,
+  familyTrace,
+  simulateTrace,
+  type FamilyTrace,
+  type PolicyResult,
+  type SimEngineCostsInput,
+} from "@llmux/core";
 import type { BenchContext } from "../context.js";
 import { percentile } from "../stats.js";
 import type { Row } from "../table.js";
@@ -25,7 +35,7 @@ export function policyFor(settings: Record<string, unknown>, live: boolean): Rec
 }
 
 /** The same trace in `llmux simulate`'s engine: the same costs, decode rate and batch, cold engines as live. */
-export async function simulate(family: FamilyTrace, policy: Record<string, unknown>): Promise<PolicyResult> {
+export async function simulate(family: FamilyTrace, policy: Record<string, unknown>, costs?: SimEngineCostsInput): Promise<PolicyResult> {
   const config = familyConfig(family, policy);
   const models = Object.fromEntries(Object.entries(config.models).map(([name, model]) => [name, { ...model, extra_args: [], max_concurrency: BATCH }]));
   const [result] = await simulateTrace({
@@ -34,6 +44,7 @@ export async function simulate(family: FamilyTrace, policy: Record<string, unkno
     policies: [POLICIES[policy.policy_type as keyof typeof POLICIES] ?? POLICIES.time_slice],
     service: { maxConcurrency: BATCH, tokensPerSec: TOKENS_PER_SEC, ttftMs: DEFAULT_SIM_SERVICE.ttftMs },
     prewarm: false,
+    ...(costs ? { costs } : {}),
   });
   if (!result) throw new Error("no simulation result");
   return result;
