@@ -27,7 +27,9 @@ describe("aborts and crashes with vllm-sim upstreams", () => {
         if (++chunks === 2) controller.abort();
       }
     })().catch(() => undefined);
-    expect(chunks).toBe(2);
+    // Tokens that were due together (a late event loop catches up) may arrive in one read, after the abort.
+    expect(chunks).toBeGreaterThanOrEqual(2);
+    expect(chunks).toBeLessThan(20);
     await until(
       () => stack.events("alpha").some((event) => event.event === "request_end" && event.outcome === "cancelled"),
       "vLLM to see the request cancelled",
