@@ -56,14 +56,25 @@ describe("pause and resume across a switch (vllm-sim)", () => {
     expect(metrics).toMatch(/llmux_resume_reread_tokens_total\{model="alpha"\} [1-9]/);
   }, 60_000);
 
-  it("a non-streaming request paused by a switch answers one JSON body with the whole text", async () => {
+  it("a non-streaming request paused by a switch gets no byte while paused, then one JSON body with the whole text", async () => {
     const current = await start();
     const expected = await reference(current, chat);
-    const pending = postJson(current.url, "/v1/chat/completions", chat);
+    let headed = false;
+    const pending = fetch(`${current.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chat),
+    }).then(async (response) => {
+      headed = true;
+      return { status: response.status, body: await response.text() };
+    });
     await until(() => (modelViews(current.mux.snapshot()).get("alpha")?.inFlight ?? 0) > 0, "the request to run");
     await new Promise((resolve) => setTimeout(resolve, 300));
     const beta = await postJson(current.url, "/v1/completions", { model: "beta", prompt: "hi", max_tokens: 3 });
     expect(beta.status).toBe(200);
+    // Beta was served while alpha's request was paused: its client has had nothing yet, not even the status line.
+    expect(pausedEvents(current)).toHaveLength(1);
+    expect(headed).toBe(false);
     const answer = await pending;
     expect(answer.status).toBe(200);
     const body = JSON.parse(answer.body) as { choices: { message: { content: string }; finish_reason: string }[]; usage: { completion_tokens: number } };
