@@ -46,6 +46,20 @@ describe("the gateway kustomization", () => {
   });
 });
 
+describe("the pool's policy", () => {
+  test("bounds a stray model's wait below a lone pod's, and the docs and the fleet bench say the same bound", () => {
+    const baseConfig = parseConfig(JSON.parse(base.configMap.data["config.json"] as string));
+    const shipped = JSON.parse(gateway("llmux-config.yaml").data["config.json"] as string).policy as Record<string, unknown>;
+    // Set explicitly: the fleet bench measures this value, not a default that may move.
+    expect(shipped.max_wait_secs).toBe(poolConfig.policy.max_wait_secs);
+    expect(poolConfig.policy.policy_type).toBe("cost_aware");
+    expect(poolConfig.policy.max_wait_secs).toBeLessThan(baseConfig.policy.max_wait_secs);
+    const stated = `max_wait_secs: ${poolConfig.policy.max_wait_secs}`;
+    for (const doc of ["SCALING.md", "k8s/gateway/README.md", "../../bench/README.md"]) expect(readApp(doc), doc).toContain(stated);
+    expect(readApp("../../bench/src/fleet/pod-config.ts")).toContain("apps/docker/k8s/gateway/llmux-config.yaml");
+  });
+});
+
 describe("the InferencePool", () => {
   test("selects the llmux pods and names the picker's Service and ext-proc port", () => {
     expect(pool.apiVersion).toBe("inference.networking.k8s.io/v1");

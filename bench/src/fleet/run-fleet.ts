@@ -7,6 +7,7 @@ import { knobArgs } from "../sim-process.js";
 import { percentile } from "../stats.js";
 import { type PodMetrics, extractPodMetrics, parseExposition } from "./picker-rules.js";
 import { shippedScorers } from "./picker-config.js";
+import { shippedPodPolicy } from "./pod-config.js";
 import { type Router, type WeightedScorer, emptyPodMetrics, metricPicker, modelHash, roundRobin } from "./routers.js";
 
 export type RouterName = "round-robin" | "model-hash" | "metric picker";
@@ -24,6 +25,7 @@ export interface FleetOptions {
   scorers?: readonly WeightedScorer[];
   /** Seed of the picker's tie breaks. */
   seed?: number;
+  /** Every pod's llmux policy (default: the shipped pool config's, scaled to the knobs by `shippedPodPolicy`). */
   policy?: Record<string, unknown>;
   /**
    * The trace's first seconds bring the fleet to the router's own steady
@@ -102,7 +104,7 @@ function switchesOf(text: string): number {
  * requests. The pods are stopped at the end, also on failure.
  */
 export async function runFleet(options: FleetOptions): Promise<FleetResult> {
-  const policy = { policy_type: "cost_aware", max_wait_secs: 5, request_timeout_secs: 120, ...options.policy };
+  const policy = { request_timeout_secs: 120, ...(options.policy ?? shippedPodPolicy(options.knobs)) };
   const pods: RunningLlmux[] = [];
   const dispatcher = new Agent({ connections: 256, headersTimeout: 130_000, bodyTimeout: 130_000 });
   let timer: NodeJS.Timeout | undefined;

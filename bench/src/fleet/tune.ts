@@ -1,14 +1,16 @@
 import { installCleanupHandlers, stopAll } from "../children.js";
-import { FLEET_KNOBS, FLEET_MODELS, FLEET_POLICY, FLEET_TUNING_SEEDS, FLEET_WARMUP_SECS, fleetTrace } from "../scenarios/fleet.js";
+import { FLEET_KNOBS, FLEET_MODELS, FLEET_TUNING_SEEDS, FLEET_WARMUP_SECS, fleetTrace } from "../scenarios/fleet.js";
 import { shippedScorers } from "./picker-config.js";
+import { shippedPodPolicy } from "./pod-config.js";
 import { isScorerType, type WeightedScorer } from "./routers.js";
 import { type RouterName, runFleet } from "./run-fleet.js";
 
 /**
  * `node bench/dist/fleet/tune.js [profile=<scorer>:<weight>,... ...] [policy=<JSON>] [seeds=101,102] [skip=round-robin,...]`:
  * the fleet on the tuning seeds only (never a held-out one), for choosing
- * the picker's scorers and weights (default: the shipped profile). Prints
- * one line per router and profile.
+ * the picker's scorers and weights (default: the shipped profile) and the
+ * pods' policy (in the bench's scaled seconds; default: the shipped pool
+ * policy, scaled). Prints the policy, then one line per router and profile.
  */
 function parseProfile(text: string): WeightedScorer[] {
   return text.split(",").map((pair) => {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     .split(",") ?? []) as RouterName[];
   const profileArgs = args.filter((arg) => arg.startsWith("profile=")).map((arg) => parseProfile(arg.slice("profile=".length)));
   const profiles = profileArgs.length > 0 ? profileArgs : [shippedScorers()];
+  process.stdout.write(`pods' policy: ${JSON.stringify(policy ?? shippedPodPolicy(FLEET_KNOBS))}\n`);
   for (const seed of seeds) {
     const trace = fleetTrace(seed, true);
     const all: { router: RouterName; scorers?: WeightedScorer[] }[] = [
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
         trace,
         router: run.router,
         knobs: FLEET_KNOBS,
-        policy: policy ?? FLEET_POLICY,
+        ...(policy ? { policy } : {}),
         warmupSecs: FLEET_WARMUP_SECS,
         ...(run.scorers ? { scorers: run.scorers } : {}),
       });
