@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "@llmux/core";
 import { describe, expect, test } from "vitest";
@@ -98,7 +98,12 @@ describe("Kubernetes manifests", () => {
 
 describe("SCALING.md", () => {
   test("names only metrics that llmux exports", () => {
-    const metricsSource = readFileSync(join(repoRoot, "packages/proxy/src/metrics.ts"), "utf8");
+    // The families are declared across the proxy's sources (per-model gauges in their own file).
+    const sourceDir = join(repoRoot, "packages/proxy/src");
+    const metricsSource = readdirSync(sourceDir)
+      .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+      .map((name) => readFileSync(join(sourceDir, name), "utf8"))
+      .join("\n");
     const named = [...readApp("SCALING.md").matchAll(/\bllmux_[a-z_]+/g)].map((match) => match[0]);
     expect(named.length).toBeGreaterThan(0);
     for (const name of named) expect(metricsSource, name).toContain(`"${name}"`);
