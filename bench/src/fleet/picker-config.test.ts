@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { shippedScorers } from "./picker-config.js";
+import { tempFileWriter } from "./temp-file.js";
 import { emptyPodMetrics, metricPicker } from "./routers.js";
 
 function configMap(profile: string, plugins = "- type: lora-affinity-scorer\n      - type: queue-scorer\n      - type: max-score-picker"): string {
@@ -14,17 +12,7 @@ function configMap(profile: string, plugins = "- type: lora-affinity-scorer\n   
 }
 
 describe("the fleet bench's picker profile", () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-  const write = (text: string): string => {
-    dir ??= mkdtempSync(join(tmpdir(), "picker-config-"));
-    const path = join(dir, "epp-config.yaml");
-    writeFileSync(path, text);
-    return path;
-  };
+  const write = tempFileWriter("epp-config.yaml");
 
   it("is the shipped config's scorers with their weights", () => {
     const scorers = shippedScorers();

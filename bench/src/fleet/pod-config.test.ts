@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { FLEET_KNOBS } from "../scenarios/fleet.js";
 import { fleetTimeScale, SHIPPED_POOL_CONFIG, shippedPodPolicy } from "./pod-config.js";
+import { tempFileWriter } from "./temp-file.js";
 
 function configMap(policy: Record<string, unknown>): string {
   const config = JSON.stringify({ models: { a: { model_path: "x", port: 8001 } }, policy });
@@ -12,17 +11,7 @@ function configMap(policy: Record<string, unknown>): string {
 }
 
 describe("the fleet bench's pod policy", () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-  const write = (text: string): string => {
-    dir ??= mkdtempSync(join(tmpdir(), "pod-config-"));
-    const path = join(dir, "llmux-config.yaml");
-    writeFileSync(path, text);
-    return path;
-  };
+  const write = tempFileWriter("llmux-config.yaml");
 
   it("scales by the ratio of a realistic level-1 switch to the fleet's", () => {
     // realistic sleep 10 s + wake 0.8 s against the fleet's 0.6 s + 0.3 s
