@@ -1,3 +1,5 @@
+import type { LatencyBreakdown } from "./latency-breakdown.js";
+
 /** What one policy did on one trace. Times in seconds. */
 export interface PolicyResult {
   policy: string;
@@ -50,6 +52,8 @@ export interface PolicyResult {
   idleActions: number;
   /** Per model: switches that put it away (a pinned model never appears; lower `priority` goes first). */
   evictions: Record<string, number>;
+  /** Where the time of the slowest 1% of served requests went. */
+  slowest: LatencyBreakdown;
 }
 
 /** Nearest-rank percentile. */

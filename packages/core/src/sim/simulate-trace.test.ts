@@ -70,4 +70,36 @@ describe("simulateTrace accounting", () => {
     });
     expect(fifo?.longestSwitchCostSecs).toBe(9);
   });
+
+  it("says where the slowest requests' time went: waiting for a turn, the switch, admission, pauses, service", async () => {
+    const trace: TraceRequest[] = [
+      { t: 0, model: "a", tokens: 400 },
+      { t: 1, model: "b", tokens: 40 },
+    ];
+    const config = traceConfig(trace, { min_active_secs: 0 });
+    const [fifo] = await simulateTrace({ trace, config, policies: [POLICIES.fifo], service: { tokensPerSec: 40, ttftMs: 0 } });
+    const slowest = fifo?.slowest;
+    expect(slowest?.requests).toBe(1);
+    // a wakes (1 s) and generates from 1 to 11 s. b arrives at 1 s and waits 10 s for a's drain and 10 s for a's sleep (a's turn), 1 s for its own wake (the switch), then generates for 1 s.
+    expect(slowest?.turnSecs).toBeCloseTo(20, 6);
+    expect(slowest?.switchSecs).toBeCloseTo(1, 6);
+    expect(slowest?.heldSecs).toBe(0);
+    expect(slowest?.serviceSecs).toBeCloseTo(1, 6);
+    expect(slowest?.latencySecs).toBeCloseTo(22, 6);
+    expect(slowest?.tokens).toBe(40);
+  });
+
+  it("counts paused time apart from service, and the parts add up to the latency", async () => {
+    const family = familyTrace("two-equal-saturated", 1, { durationSecs: 300 });
+    const [pausing] = await simulateTrace({
+      trace: family.requests,
+      config: familyConfig(family, { max_drain_secs: 1, max_preemptions: 1 }),
+      policies: [POLICIES.time_slice],
+    });
+    const slowest = pausing?.slowest;
+    if (!pausing || !slowest) throw new Error("missing result");
+    expect(pausing.paused).toBeGreaterThan(0);
+    expect(slowest.requests).toBe(Math.ceil(pausing.served / 100));
+    expect(slowest.turnSecs + slowest.switchSecs + slowest.heldSecs + slowest.pausedSecs + slowest.serviceSecs).toBeCloseTo(slowest.latencySecs, 6);
+  });
 });

@@ -8,6 +8,7 @@ import { SimEngine, type SimEngineCosts, type SimEngineCostsInput, DEFAULT_SIM_C
 import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } from "./sim-server.js";
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
+import { LatencyLog } from "./latency-breakdown.js";
 import { maxNumSeqs } from "../config/max-num-seqs.js";
 import { FAMILY_MAX_WAIT_SECS, type FamilyTrace } from "./trace-family.js";
 
@@ -155,8 +156,10 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   // Requests that arrived while their model was not awake: they waited for a switch (the other models' requests).
   const switchedLatencies: number[] = [];
   const awake = new Set<string>();
+  const log = new LatencyLog();
   mux.on((event) => {
     if (event.type !== "state") return;
+    log.state(event.model, event.at, event.to);
     if (event.to === "awake") awake.add(event.model);
     else awake.delete(event.model);
   });
@@ -169,16 +172,22 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const trace = options.trace;
 
   // A request runs in parts when switches pause it (`max_drain_secs`): `produced` tokens are out, `pauses` so far.
-  const arrive = (request: TraceRequest, resumeFrom?: { arrived: number; switched: boolean; produced: number; pauses: number; pausedAt: number }) => {
+  const arrive = (
+    request: TraceRequest,
+    requestId: string,
+    resumeFrom?: { arrived: number; admitted: number; pausedMs: number; switched: boolean; produced: number; pauses: number; pausedAt: number },
+  ) => {
     const arrived = resumeFrom?.arrived ?? clock.now();
     const switched = resumeFrom?.switched ?? !awake.has(request.model);
     const produced = resumeFrom?.produced ?? 0;
     const limit = request.max_tokens === undefined ? {} : { maxTokens: request.max_tokens - produced };
     const resume = resumeFrom && { resume: { arrivedAt: arrived, pausedAt: resumeFrom.pausedAt, preemptions: resumeFrom.pauses } };
-    mux.acquire(request.model, { ...limit, preemptible: true, ...resume }).then(
+    mux.acquire(request.model, { ...limit, preemptible: true, requestId, ...resume }).then(
       (lease) => {
         if (!resumeFrom) waits.push(clock.now() - arrived);
         const grantedAt = clock.now();
+        const admitted = resumeFrom?.admitted ?? grantedAt;
+        const pausedMs = resumeFrom ? resumeFrom.pausedMs + grantedAt - resumeFrom.pausedAt : 0;
         const job: SimJob = {
           tokens: request.tokens - produced,
           // A continuation reads the prompt (taken as short) and the text so far again: the sleep dropped the KV cache.
@@ -188,6 +197,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             generations.push(clock.now() - grantedAt);
             lease.release({ completionTokens: request.tokens - produced });
             latencies.push(clock.now() - arrived);
+            log.served({ model: request.model, tokens: request.tokens, arrivedAt: arrived, admittedAt: admitted, endAt: clock.now(), pausedMs });
             if (switched) switchedLatencies.push(clock.now() - arrived);
             lastEnd = clock.now();
             done++;
@@ -200,7 +210,15 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             const made = server.produced(job);
             server.cancel(job);
             paused++;
-            arrive(request, { arrived, switched, produced: produced + made, pauses: (resumeFrom?.pauses ?? 0) + 1, pausedAt: clock.now() });
+            arrive(request, requestId, {
+              arrived,
+              admitted,
+              pausedMs,
+              switched,
+              produced: produced + made,
+              pauses: (resumeFrom?.pauses ?? 0) + 1,
+              pausedAt: clock.now(),
+            });
             return;
           }
           // A revoked lease (a drain that timed out) is a request cut off: it stops and counts as failed, as real llmux answers it 503.
@@ -229,8 +247,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     if (!request) return;
     clock.setTimeout(
       () => {
+        arrive(request, String(index));
         index++;
-        arrive(request);
         scheduleNext();
       },
       offset + request.t * 1000 - clock.now(),
@@ -280,6 +298,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     paused,
     idleActions: tally.idleActions,
     evictions: tally.evictions,
+    slowest: log.slowest(),
     // Switching and serving: the time the GPU is busy with something.
     gpuBusySecs: unionMs([...busySpans, ...tally.switchSpans.filter(([begin]) => begin >= offset)]) / 1000,
   };

@@ -1,7 +1,7 @@
 import { seededRandom } from "./generate-trace.js";
 import { DEFAULT_SIM_COSTS } from "./sim-engine.js";
-import { DEFAULT_SIM_SERVICE, serviceMs } from "./sim-server.js";
 import type { TraceRequest } from "./trace.js";
+import { measureTurns } from "./turn-capacity.js";
 
 /** The knobs of one member of the trace family. */
 export interface FamilyShape {
@@ -58,16 +58,18 @@ export const FAMILY_MAX_WAIT_SECS = 60;
  * without refusing requests).
  */
 export const TRACE_SHAPES: Record<string, Partial<FamilyShape>> = {
-  "zipf-six": { models: 6, zipf: 1.1, load: 0.7 },
-  "two-equal-saturated": { models: 2, zipf: 0, load: 0.95, burstiness: 0.2 },
-  // These four were within capacity before load meant a share of it: they keep the rate they had.
-  "chat-plus-batch": { models: 3, zipf: 2, load: 0.91, burstiness: 0.9, episodeSecs: 90 },
-  "long-tails": { models: 4, zipf: 1, load: 0.75, outputMedian: 600, outputSigma: 1.5 },
-  "mixed-levels": { models: 5, zipf: 0.8, load: 0.98, level2Share: 0.6 },
-  light: { models: 4, zipf: 1, load: 0.25 },
-  "light-two": { models: 2, zipf: 0.5, load: 0.4, burstiness: 0.2 },
-  "overload-six": { models: 6, zipf: 1.1, load: 1.4 },
-  "overload-two": { models: 2, zipf: 0, load: 1.3, burstiness: 0.2 },
+  // Each kept the request rate it had when capacity was a full batch's arithmetic; the load is that rate as a share of the measured capacity.
+  "zipf-six": { models: 6, zipf: 1.1, load: 0.698 },
+  "two-equal-saturated": { models: 2, zipf: 0, load: 1.433, burstiness: 0.2 },
+  "chat-plus-batch": { models: 3, zipf: 2, load: 1.217, burstiness: 0.9, episodeSecs: 90 },
+  "long-tails": { models: 4, zipf: 1, load: 0.784, outputMedian: 600, outputSigma: 1.5 },
+  "mixed-levels": { models: 5, zipf: 0.8, load: 1.109, level2Share: 0.6 },
+  light: { models: 4, zipf: 1, load: 0.3 },
+  "light-two": { models: 2, zipf: 0.5, load: 0.603, burstiness: 0.2 },
+  // Light by the turn floor too: well under what the shortest drain-only turns serve (see `measureTurns`).
+  quiet: { models: 4, zipf: 1, load: 0.08 },
+  "overload-six": { models: 6, zipf: 1.1, load: 1.396 },
+  "overload-two": { models: 2, zipf: 0, load: 1.961, burstiness: 0.2 },
 };
 
 /** Shapes whose load is at most this share are "light": the best policy must not be worse than fifo there. */
@@ -95,16 +97,6 @@ function exponential(random: () => number, mean: number): number {
   return -Math.log(1 - random()) * mean;
 }
 
-/** Mean of a capped lognormal, by sampling with its own generator (deterministic). */
-function meanOutput(shape: FamilyShape): number {
-  const random = seededRandom(12345);
-  let sum = 0;
-  const n = 20_000;
-  for (let i = 0; i < n; i++)
-    sum += Math.min(shape.maxOutputTokens, Math.max(1, Math.round(shape.outputMedian * Math.exp(shape.outputSigma * gaussian(random)))));
-  return sum / n;
-}
-
 function zipfWeights(count: number, exponent: number): number[] {
   const raw = Array.from({ length: count }, (_, rank) => 1 / (rank + 1) ** exponent);
   const total = raw.reduce((a, b) => a + b, 0);
@@ -120,23 +112,39 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
+/** One output length of `shape`: lognormal, capped. */
+function sampleOutput(shape: FamilyShape, random: () => number): number {
+  return Math.min(shape.maxOutputTokens, Math.max(1, Math.round(shape.outputMedian * Math.exp(shape.outputSigma * gaussian(random)))));
+}
+
+/** Mean sleep + wake of one switch at the shape's level mix, seconds. */
+function meanSwitchSecs(shape: FamilyShape): number {
+  const switchSecs = (level: 1 | 2) => (DEFAULT_SIM_COSTS.sleepMs[level] + DEFAULT_SIM_COSTS.wakeMs[level]) / 1000;
+  return (1 - shape.level2Share) * switchSecs(1) + shape.level2Share * switchSecs(2);
+}
+
+const capacityCache = new Map<string, number>();
+
 /**
- * Requests per second one GPU can serve for this shape's mix (the family's
- * load is a share of it). A model that never switched serves a full batch:
- * `maxConcurrency` ÷ the mean service time (prefill + mean output at the
- * decode rate). Switch costs count, drains do not (a draining engine still
- * serves): to keep the bound, each of the K models must get a turn at least
- * once per `max_wait_secs` + the K switches of a round, and each switch costs
- * the mean sleep + wake at the shape's level mix. So the GPU serves a
- * share W ÷ (W + K × switch) of the time:
- * capacity = batch ÷ service × W ÷ (W + K × switch).
+ * Requests per second one GPU serves for this shape's mix when it must
+ * switch (the family's load is a share of it), measured, not assumed: the
+ * simulator's service model under a fixed round robin with every queue never
+ * empty (`measureTurns`), each turn admitting for `max_wait_secs`, then
+ * draining, then one switch at the shape's level mix. No policy is involved.
+ * The drain is what an earlier definition (a full batch all the time, turns
+ * of `max_wait_secs`) left out: the batch empties down to its longest
+ * generations, which for the default outputs takes 91 s after a 60 s turn.
+ * A single model that never switches serves twice this.
  */
 export function familyCapacity(shape: FamilyShape, maxWaitSecs = FAMILY_MAX_WAIT_SECS): number {
-  const batchRate = DEFAULT_SIM_SERVICE.maxConcurrency / (serviceMs(DEFAULT_SIM_SERVICE, meanOutput(shape)) / 1000);
-  const switchSecs = (level: 1 | 2) => (DEFAULT_SIM_COSTS.sleepMs[level] + DEFAULT_SIM_COSTS.wakeMs[level]) / 1000;
-  const meanSwitchSecs = (1 - shape.level2Share) * switchSecs(1) + shape.level2Share * switchSecs(2);
-  if (shape.models <= 1) return batchRate;
-  return (batchRate * maxWaitSecs) / (maxWaitSecs + shape.models * meanSwitchSecs);
+  if (shape.models <= 1) return measureTurns({ sampleTokens: (random) => sampleOutput(shape, random), admitSecs: 3600, switchSecs: 0, turns: 1 }).throughput;
+  const key = JSON.stringify([shape.outputMedian, shape.outputSigma, shape.maxOutputTokens, shape.level2Share, maxWaitSecs]);
+  let capacity = capacityCache.get(key);
+  if (capacity === undefined) {
+    capacity = measureTurns({ sampleTokens: (random) => sampleOutput(shape, random), admitSecs: maxWaitSecs, switchSecs: meanSwitchSecs(shape) }).throughput;
+    capacityCache.set(key, capacity);
+  }
+  return capacity;
 }
 
 /** Generate one member of the family: `shape` (a name of `TRACE_SHAPES` or knobs) with `seed`. */
@@ -168,7 +176,7 @@ export function familyTrace(shapeName: string, seed: number, overrides: Partial<
         }
         x -= weights[i] as number;
       }
-      const tokens = Math.min(shape.maxOutputTokens, Math.max(1, Math.round(shape.outputMedian * Math.exp(shape.outputSigma * gaussian(random)))));
+      const tokens = sampleOutput(shape, random);
       const request: TraceRequest = { t: Math.round(at * 1000) / 1000, model, tokens };
       if (random() < shape.maxTokensShare) request.max_tokens = Math.max(256, 2 ** Math.ceil(Math.log2(tokens)));
       requests.push(request);
