@@ -60,6 +60,12 @@ export interface PolicyView {
 export interface Eviction {
   model: string;
   action: "sleep" | "stop";
+  /**
+   * false: the drain waits for the model's generations instead of pausing
+   * them after its `max_drain_secs` (a policy that finds pausing does not
+   * pay now). Default: its drain budget applies.
+   */
+  pause?: boolean;
 }
 
 export type PolicyDecision =

@@ -138,7 +138,7 @@ export class SwitchRunner {
         const evictees = evictions.map((e) => this.#slot(e.model));
         // Stop admitting to the evictees and drain them together.
         for (const slot of evictees) if (slot.state === "awake") mux.setState(slot, "draining");
-        await Promise.all(evictees.map((slot) => drain(mux, slot, draft, signal)));
+        await Promise.all(evictees.map((slot, index) => drain(mux, slot, draft, signal, evictions[index]?.pause !== false)));
         if (mux.closing) throw new ShuttingDownError();
         if (target.waiters.length === 0 && !rethrow) {
           // Every request that wanted the target left while we drained: no switch.

@@ -32,8 +32,12 @@ function idleWithin(mux: MuxState, slot: Slot, ms: number, signal: AbortSignal):
   });
 }
 
-/** Wait for `slot`'s leases to end (pausing or revoking them past their bounds), as a timed `drain` phase. */
-export async function drain(mux: MuxState, slot: Slot, draft: SwitchDraft, signal: AbortSignal): Promise<void> {
+/**
+ * Wait for `slot`'s leases to end (pausing them past its drain budget unless
+ * `mayPause` is false, revoking them past the drain timeout), as a timed
+ * `drain` phase.
+ */
+export async function drain(mux: MuxState, slot: Slot, draft: SwitchDraft, signal: AbortSignal, mayPause = true): Promise<void> {
   const drainMs = await timedPhase(mux.clock, draft.phases, { phase: "drain", model: slot.name }, async () => {
     const started = mux.clock.now();
     const policy = mux.config.policy;
@@ -52,7 +56,7 @@ export async function drain(mux: MuxState, slot: Slot, draft: SwitchDraft, signa
     }
     if (slot.leases.size > 0) {
       const timeoutMs = policy.drain_timeout_secs * 1000;
-      const budgetMs = slot.config.max_drain_secs === null ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
+      const budgetMs = slot.config.max_drain_secs === null || !mayPause ? timeoutMs : Math.min(timeoutMs, slot.config.max_drain_secs * 1000);
       await idleWithin(mux, slot, budgetMs, signal);
       if (budgetMs < timeoutMs && slot.leases.size > 0 && !signal.aborted) {
         const requests = pausePreemptible(mux, slot, mux.clock.now() - started);

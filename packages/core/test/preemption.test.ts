@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Lease } from "../src/lease.js";
+import { fifoPolicy } from "../src/policies/fifo.js";
+import type { Policy } from "../src/policy.js";
 import { type Harness, harness, makeConfig, track } from "./harness.js";
 
 /** Advance virtual time until `promise` settles. */
@@ -62,6 +64,25 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
     (await drive(h, b)).release();
     expect(h.events.some((e) => e.type === "paused")).toBe(false);
   });
+  it("a policy that marks an eviction pause: false gets a drain that waits despite max_drain_secs", async () => {
+    const noPause: Policy = {
+      name: "no-pause",
+      decide: (view) => {
+        const decision = fifoPolicy.decide(view);
+        return decision.action === "switch" ? { ...decision, evict: decision.evict.map((e) => ({ ...e, pause: false })) } : decision;
+      },
+    };
+    const h = harness({ config: makeConfig({ policy: { max_drain_secs: 1, drain_timeout_secs: 30 } }), policy: noPause });
+    const lease = await drive(h, h.mux.acquire("a", { preemptible: true }));
+    const b = h.mux.acquire("b");
+    await h.clock.advance(10_000);
+    expect(lease.signal.aborted).toBe(false);
+    lease.release();
+    (await drive(h, b)).release();
+    expect(h.events.some((e) => e.type === "paused")).toBe(false);
+    expect(h.violations).toEqual([]);
+  });
+
   it("with drain_before_switch false a switch pauses the preemptible leases at once, cuts off what cannot be resumed, and lets one at max_preemptions finish", async () => {
     const h = harness({ config: makeConfig({ policy: { drain_before_switch: false, drain_timeout_secs: 30 } }) });
     const resumable = await drive(h, h.mux.acquire("a", { preemptible: true, requestId: "r-resumable" }));

@@ -153,13 +153,37 @@ describe("time_slice", () => {
     expect(decision).toEqual({ action: "wait", recheckAt: 130_000, closeAt: { a: 130_000 } });
   });
 
-  it("when due, pauses at most three stragglers on a model with a drain budget instead of waiting for them", () => {
-    const due = (inFlight: number, maxDrainSecs: number | null) =>
-      timeSlicePolicy.decide(view(120_000, [awake({ inFlight, inFlightEndsAt: 200_000, maxDrainSecs }), model("b", { queue: [90_000] })]));
-    expect(due(3, 1)).toMatchObject({ action: "switch", model: "b", reason: "due: max_wait bound" });
+  it("when due, pauses at most three stragglers on a model with a drain budget instead of waiting for them, once two batches wait", () => {
+    // b's admission limit is 4: two batches are 8 requests.
+    const due = (inFlight: number, maxDrainSecs: number | null, waiting = 8) =>
+      timeSlicePolicy.decide(
+        view(120_000, [
+          awake({ inFlight, inFlightEndsAt: 200_000, maxDrainSecs }),
+          model("b", { admitLimit: 4, queue: Array.from({ length: waiting }, () => 90_000) }),
+        ]),
+      );
+    expect(due(3, 1)).toMatchObject({ action: "switch", model: "b", reason: "due: max_wait bound", evict: [{ model: "a", action: "sleep" }] });
     // A busy batch, or a model that cannot pause: wait for the generations running.
     expect(due(4, 1)).toMatchObject({ action: "wait", recheckAt: 200_000 });
     expect(due(1, null)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    // Too little waiting: a pause would cost the paused more than it saves; wait for them.
+    expect(due(3, 1, 7)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+  });
+
+  it("tells the drain not to pause when a switch goes ahead while pausing does not pay", () => {
+    // The generation was expected to end at 110 s and still runs at 120 s: the switch starts, and its drain waits instead of pausing.
+    const decision = timeSlicePolicy.decide(
+      view(120_000, [awake({ inFlight: 1, inFlightEndsAt: 110_000, maxDrainSecs: 1 }), model("b", { admitLimit: 4, queue: [90_000] })]),
+    );
+    expect(decision).toMatchObject({ action: "switch", model: "b", evict: [{ model: "a", action: "sleep", pause: false }] });
+    const busy = timeSlicePolicy.decide(
+      view(120_000, [
+        awake({ inFlight: 1, inFlightEndsAt: 110_000, maxDrainSecs: 1 }),
+        model("b", { admitLimit: 4, queue: Array.from({ length: 8 }, () => 90_000) }),
+      ]),
+    );
+    expect(busy).toMatchObject({ action: "switch", model: "b" });
+    if (busy.action === "switch") expect(busy.evict[0]?.pause).toBeUndefined();
   });
 
   it("switches at once when the awake model has nothing in flight and nothing waiting", () => {

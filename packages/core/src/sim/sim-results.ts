@@ -48,6 +48,15 @@ export interface PolicyResult {
   gpuBusySecs: number;
   /** Served requests that waited longer than `boundSecs`. */
   overBound: number;
+  /**
+   * The bound with every model waiting: `max_wait_secs` + K × (the longest
+   * generation + the longest switch without its drain), K the trace's
+   * models: each model ahead takes a turn that lasts at least as long as its
+   * longest generation (the turn floor), seconds.
+   */
+  roundBoundSecs: number;
+  /** Served requests that waited longer than `roundBoundSecs`. */
+  overRoundBound: number;
   /** Sleeps and stops done by `idle_timeout_secs` / `asleep_timeout_secs`. */
   idleActions: number;
   /** Per model: switches that put it away (a pinned model never appears; lower `priority` goes first). */

@@ -270,6 +270,9 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const start = offset + (trace[0]?.t ?? 0) * 1000;
   const makespanSecs = Math.max(0, (lastEnd - start) / 1000);
   const boundMs = config.policy.max_wait_secs * 1000 + maxOf(generations) + tally.longestSwitchMs;
+  // With K models waiting, each takes a turn first: a turn ends no sooner than its longest generation, then a switch.
+  const models = new Set(trace.map((request) => request.model)).size;
+  const roundBoundMs = config.policy.max_wait_secs * 1000 + models * (maxOf(generations) + tally.longestCostMs);
   const share = (spans: [number, number][]) => (makespanSecs > 0 ? unionMs(spans) / 1000 / makespanSecs : 0);
   return {
     policy: policy.name,
@@ -295,6 +298,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     longestGenerationSecs: maxOf(generations) / 1000,
     boundSecs: boundMs / 1000,
     overBound: waits.filter((wait) => wait > boundMs).length,
+    roundBoundSecs: roundBoundMs / 1000,
+    overRoundBound: waits.filter((wait) => wait > roundBoundMs).length,
     paused,
     idleActions: tally.idleActions,
     evictions: tally.evictions,
