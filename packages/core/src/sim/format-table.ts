@@ -17,6 +17,8 @@ const COLUMNS: [string, (r: PolicyResult) => string][] = [
   ["drain max (s)", (r) => r.drainMax.toFixed(1)],
   ["bound (s)", (r) => r.boundSecs.toFixed(0)],
   ["over bound", (r) => String(r.overBound)],
+  ["K-model bound (s)", (r) => r.roundBoundSecs.toFixed(0)],
+  ["over it", (r) => String(r.overRoundBound)],
 ];
 
 /** A plain-text table of simulation results, one row per policy. */

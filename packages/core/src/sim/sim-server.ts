@@ -33,11 +33,6 @@ export interface SimJob {
   state?: "queued" | "running" | "done";
 }
 
-/** Service time of one generation, ms. */
-export function serviceMs(service: SimServiceOptions, tokens: number): number {
-  return service.ttftMs + (service.tokensPerSec > 0 ? (tokens / service.tokensPerSec) * 1000 : 0);
-}
-
 /**
  * The serving side of one simulated engine: at most `maxConcurrency` jobs run,
  * the rest queue inside the engine (as in vLLM's scheduler). A cancelled job
