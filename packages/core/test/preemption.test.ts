@@ -11,6 +11,17 @@ async function drive<T>(h: Harness, promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** A preemptible request on a, then one for b: the switch's drain waits 10 s for it without pausing it. */
+async function expectDrainWaits(h: Harness): Promise<void> {
+  const lease = await drive(h, h.mux.acquire("a", { preemptible: true }));
+  const b = h.mux.acquire("b");
+  await h.clock.advance(10_000);
+  expect(lease.signal.aborted).toBe(false);
+  lease.release();
+  (await drive(h, b)).release();
+  expect(h.events.some((e) => e.type === "paused")).toBe(false);
+}
+
 const paused = (reason: unknown) => (reason as { code?: string } | undefined)?.code;
 
 describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
@@ -55,14 +66,7 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
   });
 
   it("without max_drain_secs nothing is paused: the drain waits as before", async () => {
-    const h = harness();
-    const lease = await drive(h, h.mux.acquire("a", { preemptible: true }));
-    const b = h.mux.acquire("b");
-    await h.clock.advance(10_000);
-    expect(lease.signal.aborted).toBe(false);
-    lease.release();
-    (await drive(h, b)).release();
-    expect(h.events.some((e) => e.type === "paused")).toBe(false);
+    await expectDrainWaits(harness());
   });
   it("a policy that marks an eviction pause: false gets a drain that waits despite max_drain_secs", async () => {
     const noPause: Policy = {
@@ -73,13 +77,7 @@ describe("pausing preemptible requests for a switch (max_drain_secs)", () => {
       },
     };
     const h = harness({ config: makeConfig({ policy: { max_drain_secs: 1, drain_timeout_secs: 30 } }), policy: noPause });
-    const lease = await drive(h, h.mux.acquire("a", { preemptible: true }));
-    const b = h.mux.acquire("b");
-    await h.clock.advance(10_000);
-    expect(lease.signal.aborted).toBe(false);
-    lease.release();
-    (await drive(h, b)).release();
-    expect(h.events.some((e) => e.type === "paused")).toBe(false);
+    await expectDrainWaits(h);
     expect(h.violations).toEqual([]);
   });
 

@@ -1,5 +1,4 @@
-import type { Clock, TimerHandle } from "../clock.js";
-import { TimerHeap } from "../timer-heap.js";
+import { VirtualClock } from "../clock.js";
 import { seededRandom } from "./generate-trace.js";
 import { DEFAULT_SIM_SERVICE, SimServer, type SimServiceOptions } from "./sim-server.js";
 
@@ -13,35 +12,6 @@ export interface TurnMeasure {
   drainSecs: number;
   /** Requests served per turn. */
   perTurn: number;
-}
-
-/** A clock driven by hand, synchronously: the measurement has no promises to settle. */
-class StepClock implements Clock {
-  #now = 0;
-  #nextId = 1;
-  readonly #timers = new TimerHeap();
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const id = this.#nextId++;
-    this.#timers.push({ id, at: this.#now + Math.max(0, ms), callback });
-    return { id };
-  }
-  clearTimeout(handle: TimerHandle): void {
-    const id = (handle as { id?: number }).id;
-    if (id !== undefined) this.#timers.cancel(id);
-  }
-  step(): boolean {
-    const timer = this.#timers.pop();
-    if (!timer) return false;
-    this.#now = Math.max(this.#now, timer.at);
-    timer.callback();
-    return true;
-  }
-  wait(ms: number): void {
-    this.#now += ms;
-  }
 }
 
 /**
@@ -62,7 +32,7 @@ export function measureTurns(options: {
   service?: SimServiceOptions;
   seed?: number;
 }): TurnMeasure {
-  const clock = new StepClock();
+  const clock = new VirtualClock(0, { settleTurns: 0 });
   const service = options.service ?? DEFAULT_SIM_SERVICE;
   const random = seededRandom(options.seed ?? 7);
   const turns = options.turns ?? 200;
@@ -86,9 +56,10 @@ export function measureTurns(options: {
       });
     };
     for (let i = 0; i < service.maxConcurrency; i++) admit();
-    while (running > 0 && clock.step()) {}
+    while (running > 0 && clock.fireNext()) {}
     drainMs += clock.now() - lastAdmit;
-    clock.wait(options.switchSecs * 1000);
+    clock.setTimeout(() => {}, options.switchSecs * 1000);
+    clock.fireNext();
   }
   const secs = clock.now() / 1000;
   return { throughput: served / secs, turnSecs: secs / turns, drainSecs: drainMs / 1000 / turns, perTurn: served / turns };
