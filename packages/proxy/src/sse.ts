@@ -29,21 +29,24 @@ export function endSseWithError(res: ServerResponse, body: OpenAIErrorBody, midE
   res.end(`${midEvent ? "\n\n" : ""}data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`);
 }
 
-const DONE_EVENT = "data: [DONE]";
+const DONE_EVENT = Buffer.from("data: [DONE]");
+const LF = 0x0a;
 
 /**
  * Tracks whether forwarded SSE bytes end on an event boundary (a blank line),
  * so an error event can be appended cleanly after a stream dies mid-event.
+ * It sees every chunk of every stream: it keeps two bytes, not strings.
  */
 export class SseBoundaryTracker {
-  private tail = "\n\n";
+  private last = LF;
+  private beforeLast = LF;
   private sawDone = false;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (chunk.includes(DONE_EVENT)) this.sawDone = true;
-    const end = chunk.toString("latin1", Math.max(0, chunk.length - 2));
-    this.tail = (this.tail + end).slice(-2);
+    if (!this.sawDone && chunk.includes(DONE_EVENT)) this.sawDone = true;
+    this.beforeLast = chunk.length > 1 ? (chunk[chunk.length - 2] as number) : this.last;
+    this.last = chunk[chunk.length - 1] as number;
   }
 
   /**
@@ -57,6 +60,6 @@ export class SseBoundaryTracker {
   /** True when the bytes so far stop inside an event. */
   get midEvent(): boolean {
     // Extra blank lines are harmless in SSE, so anything but "\n\n" counts as mid-event.
-    return this.tail !== "\n\n";
+    return this.last !== LF || this.beforeLast !== LF;
   }
 }
