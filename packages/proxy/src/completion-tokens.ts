@@ -1,4 +1,5 @@
 import { jsonUsageTokens } from "./json-usage.js";
+import type { SseBoundaryTracker } from "./sse.js";
 import { SseTokenEvents } from "./sse-token-events.js";
 
 /** A JSON answer longer than this is not kept for its `usage` (a generation's answer is far smaller). */
@@ -16,8 +17,9 @@ export class CompletionTokenCounter {
   readonly #json: Buffer[] = [];
   #jsonBytes = 0;
 
-  constructor(streaming: boolean) {
-    this.#sse = streaming ? new SseTokenEvents() : null;
+  /** A stream's `boundary` is told when its `[DONE]` goes through (the counter reads the lines anyway). */
+  constructor(streaming: boolean, boundary?: SseBoundaryTracker) {
+    this.#sse = streaming ? new SseTokenEvents(boundary) : null;
   }
 
   push(chunk: Buffer): void {

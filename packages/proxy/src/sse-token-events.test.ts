@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { usageTokens } from "./json-usage.js";
 import { SseEventReader } from "./resume/sse-events.js";
+import { SseBoundaryTracker } from "./sse.js";
 import { SseTokenEvents } from "./sse-token-events.js";
 
 const delta = (text: string): string => `{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}]}`;
@@ -72,5 +73,17 @@ describe("SseTokenEvents counts a stream's events on its bytes", () => {
     for (let i = 0; i < 64; i++) scanner.push(piece);
     scanner.push(Buffer.from('"}\n\n'));
     expect({ events: scanner.events, reported: scanner.reported }).toEqual({ events: 1, reported: undefined });
+  });
+
+  it("tells the boundary tracker when the stream's [DONE] goes through, not when its text is inside an event", () => {
+    const boundary = new SseBoundaryTracker();
+    const scanner = new SseTokenEvents(boundary);
+    scanner.push(Buffer.from(events([delta("data: [DONE]"), delta("b")])));
+    expect(boundary.done).toBe(false);
+    scanner.push(Buffer.from("data: [DO"));
+    expect(boundary.done).toBe(false);
+    scanner.push(Buffer.from("NE]\n\n"));
+    expect(boundary.done).toBe(true);
+    expect(scanner.events).toBe(2);
   });
 });

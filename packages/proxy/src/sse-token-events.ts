@@ -1,9 +1,10 @@
 import { usageTokens } from "./json-usage.js";
+import type { SseBoundaryTracker } from "./sse.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
-const DATA = Buffer.from("data:");
+const DATA_PREFIX = "data:";
 const DONE = Buffer.from("[DONE]");
 const USAGE = Buffer.from('"usage"');
 /** A line or payload longer than this is not kept whole nor parsed for usage (vLLM's are a few hundred bytes). */
@@ -35,6 +36,12 @@ export class SseTokenEvents {
   events = 0;
   /** The completion tokens of the last event that reported usage. */
   reported: number | undefined;
+  /** Told when the stream's `data: [DONE]` line goes through. */
+  readonly #boundary: SseBoundaryTracker | undefined;
+
+  constructor(boundary?: SseBoundaryTracker) {
+    this.#boundary = boundary;
+  }
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -51,8 +58,9 @@ export class SseTokenEvents {
     }
     // The next `"usage"` at or after `start`: searched once per chunk, not once per line.
     let usageAt = -2;
-    for (;;) {
-      const end = chunk.indexOf(LF, start);
+    while (start < chunk.length) {
+      // The blank line after an event is found without a native call (they cost more than the bytes they scan).
+      const end = chunk[start] === LF ? start : chunk.indexOf(LF, start);
       if (end === -1) break;
       if (usageAt !== -1 && usageAt < start) usageAt = chunk.indexOf(USAGE, start);
       this.#line(chunk, start, end, usageAt !== -1 && usageAt + USAGE.length <= end);
@@ -70,11 +78,12 @@ export class SseTokenEvents {
   #line(bytes: Buffer, start: number, lineEnd: number, hasUsage: boolean): void {
     const end = lineEnd > start && bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
     if (end === start) return this.#endEvent();
-    if (end - start < DATA.length || bytes.compare(DATA, 0, DATA.length, start, start + DATA.length) !== 0) return;
-    let from = start + DATA.length;
+    if (!startsWithData(bytes, start, end)) return;
+    let from = start + DATA_PREFIX.length;
     if (from < end && bytes[from] === SPACE) from++;
     this.#dataLines++;
     this.#done = this.#dataLines === 1 && end - from === DONE.length && bytes.compare(DONE, 0, DONE.length, from, end) === 0;
+    if (this.#done) this.#boundary?.markDone();
     this.#hasUsage ||= hasUsage;
     // vLLM's events are one line followed by the blank one in the same chunk: nothing of them needs keeping.
     if (this.#hasUsage || this.#dataLines > 1 || !blankLineAt(bytes, lineEnd + 1)) {
@@ -100,6 +109,17 @@ export class SseTokenEvents {
     if (reported === undefined) this.events++;
     else this.reported = reported;
   }
+}
+
+function startsWithData(bytes: Buffer, start: number, end: number): boolean {
+  return (
+    end - start >= DATA_PREFIX.length &&
+    bytes[start] === 0x64 &&
+    bytes[start + 1] === 0x61 &&
+    bytes[start + 2] === 0x74 &&
+    bytes[start + 3] === 0x61 &&
+    bytes[start + 4] === 0x3a
+  );
 }
 
 function blankLineAt(bytes: Buffer, index: number): boolean {

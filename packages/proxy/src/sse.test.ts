@@ -13,8 +13,10 @@ describe("SseBoundaryTracker", () => {
     expect(tracker.midEvent).toBe(true);
     tracker.push(Buffer.from("\n"));
     expect(tracker.midEvent).toBe(false);
-    expect(tracker.done).toBe(false);
-    tracker.push(Buffer.from("data: [DONE]\n\n"));
-    expect(tracker.done).toBe(true);
+    tracker.push(Buffer.from("\r\n"));
+    expect(tracker.midEvent).toBe(true);
+    tracker.push(Buffer.from("\n"));
+    tracker.push(Buffer.from("\n"));
+    expect(tracker.midEvent).toBe(false);
   });
 });

@@ -29,7 +29,6 @@ export function endSseWithError(res: ServerResponse, body: OpenAIErrorBody, midE
   res.end(`${midEvent ? "\n\n" : ""}data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`);
 }
 
-const DONE_EVENT = Buffer.from("data: [DONE]");
 const LF = 0x0a;
 
 /**
@@ -44,9 +43,13 @@ export class SseBoundaryTracker {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (!this.sawDone && chunk.includes(DONE_EVENT)) this.sawDone = true;
     this.beforeLast = chunk.length > 1 ? (chunk[chunk.length - 2] as number) : this.last;
     this.last = chunk[chunk.length - 1] as number;
+  }
+
+  /** The stream's `data: [DONE]` line went through (SseTokenEvents reads the lines). */
+  markDone(): void {
+    this.sawDone = true;
   }
 
   /**

@@ -81,7 +81,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       if (statusCode >= 400) this.#errorChunks = [];
       else this.#exchange.streaming = true;
     } else res.writeHead(statusCode, clientResponseHeaders(headers));
-    if (statusCode < 300) this.#tokens = new CompletionTokenCounter(this.#exchange.streaming);
+    if (statusCode < 300) this.#tokens = new CompletionTokenCounter(this.#exchange.streaming, this.#exchange.boundary);
     if (this.#exchange.sseCommitted) return;
     // Streams must reach the client event by event, not when a buffer fills.
     if (this.#exchange.streaming) res.flushHeaders();
