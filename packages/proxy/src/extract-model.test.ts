@@ -48,6 +48,33 @@ describe("extractModel (JSON)", () => {
     expect(codeOf(() => extractModel("json", json, Buffer.from('{"model":7}')))).toBe("LLMUX_ERR_MISSING_MODEL");
   });
 
+  it("reads a large body (over 1 MiB, checked in place) as it reads a small one, and refuses it with the same messages", () => {
+    const pad = "x".repeat(2 * 1024 * 1024);
+    const messageOf = (body: string): string | undefined => {
+      try {
+        extractModel("json", json, Buffer.from(body));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    };
+    const large = `{"messages":[{"role":"user","content":"${pad}"}],"model":"a","max_tokens":7,"stream":true,"model":"b"}`;
+    expect(extractModel("json", json, Buffer.from(large))).toEqual({ model: "b", stream: true, maxTokens: 7 });
+    expect(extractModel("json", json, Buffer.from(`{"mod\\u0065l":"c","pad":"${pad}"}`))).toEqual({ model: "c", stream: false });
+    const parseMessage = (body: string): string => {
+      try {
+        JSON.parse(body);
+      } catch (error) {
+        return `The request body is not valid JSON: ${(error as Error).message}`;
+      }
+      return "parsed";
+    };
+    const truncated = `{"model":"a","pad":"${pad}"`;
+    expect(messageOf(truncated)).toBe(parseMessage(truncated));
+    expect(messageOf(`[{"model":"a","pad":"${pad}"}]`)).toBe("The request body must be a JSON object.");
+    expect(codeOf(() => extractModel("json", json, Buffer.from(`{"pad":"${pad}"}`)))).toBe(codeOf(() => extractModel("json", json, Buffer.from("{}"))));
+  });
+
   it("refuses other content types with 415", () => {
     expect(codeOf(() => extractModel("json", "text/plain", Buffer.from('{"model":"a"}')))).toBe("LLMUX_ERR_UNSUPPORTED_MEDIA_TYPE");
     expect(codeOf(() => extractModel("json", undefined, Buffer.from('{"model":"a"}')))).toBe("LLMUX_ERR_UNSUPPORTED_MEDIA_TYPE");

@@ -1,5 +1,6 @@
 import type { BodyKind } from "./routes.js";
 import { InvalidBodyError, MissingModelError, UnsupportedMediaTypeError } from "./errors.js";
+import { topLevelMembers } from "./json-members.js";
 import { replaceModelField } from "./json-model-field.js";
 import { findFormFields, replaceFormField } from "./multipart-fields.js";
 
@@ -21,8 +22,9 @@ export function mediaType(contentType: string | undefined): string | undefined {
 
 /**
  * Check the Content-Type against the route and read `model` (and `stream`)
- * from the body without changing it: JSON is parsed once, a multipart form is
- * scanned in place (the audio file is never copied).
+ * from the body without changing it: JSON is parsed once (a large body is
+ * checked in place instead, and only the members read are parsed), a
+ * multipart form is scanned in place (the audio file is never copied).
  */
 export function extractModel(kind: BodyKind, contentType: string | undefined, body: Buffer): RequestFacts {
   if (kind === "json") {
@@ -40,7 +42,21 @@ export function extractModel(kind: BodyKind, contentType: string | undefined, bo
   return { model, stream: fields.get("stream")?.trim().toLowerCase() === "true" };
 }
 
+/** The top-level members a request's facts come from. */
+const FACT_KEYS: ReadonlySet<string> = new Set(["model", "stream", "max_tokens", "max_completion_tokens"]);
+
+/** From this size a body is checked on its bytes rather than decoded and parsed whole (see topLevelMembers). */
+const SCAN_FROM_BYTES = 1024 * 1024;
+
 function fromJson(body: Buffer): RequestFacts {
+  const members = body.length >= SCAN_FROM_BYTES ? topLevelMembers(body, FACT_KEYS) : undefined;
+  if (members === undefined) return factsOf(parseObject(body));
+  const values: Record<string, unknown> = {};
+  for (const [name, { start, end }] of members) values[name] = JSON.parse(body.toString("utf8", start, end));
+  return factsOf(values);
+}
+
+function parseObject(body: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
@@ -50,7 +66,11 @@ function fromJson(body: Buffer): RequestFacts {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new InvalidBodyError("The request body must be a JSON object.");
   }
-  const { model, stream, max_tokens: maxTokens, max_completion_tokens: maxCompletionTokens } = parsed as Record<string, unknown>;
+  return parsed as Record<string, unknown>;
+}
+
+function factsOf(members: Record<string, unknown>): RequestFacts {
+  const { model, stream, max_tokens: maxTokens, max_completion_tokens: maxCompletionTokens } = members;
   if (typeof model !== "string" || model === "") throw new MissingModelError();
   const facts: RequestFacts = { model, stream: stream === true };
   // vLLM reads max_completion_tokens first (chat); a value it would refuse is left for vLLM to answer.
