@@ -1,16 +1,8 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, ZERO, skipSpace, skipString } from "./json-bytes.js";
+
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
 const TRUE = Buffer.from("true");
 const FALSE = Buffer.from("false");
 const NULL = Buffer.from("null");
@@ -43,31 +35,34 @@ export function topLevelMembers(body: Buffer, wanted: ReadonlySet<string>): Map<
   /** The top-level member whose value is being read, when it is one of `wanted`. */
   let member: string | undefined;
   let memberStart = 0;
-  // Each turn reads one value (at `index`), then what follows it: a separator, a key, or closing brackets.
+  /** A key comes before the value at `index` (the first member of an object, or one after a comma). */
+  let keyFirst = false;
+  // Each turn reads one value (at `index`, after its key in an object), then what follows it: closing brackets and a comma.
   for (;;) {
+    if (keyFirst) {
+      keyFirst = false;
+      index = readKey(body, index);
+      if (index === -1) return undefined;
+      if (open.length === 1) {
+        member = topLevelKey(body, keyStart, keyEnd, wanted);
+        memberStart = index;
+      }
+    }
     const byte = body[index];
     if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       // Deeper than any request needs: left to JSON.parse rather than holding a stack as large as the body.
       if (open.length === MAX_DEPTH) return undefined;
       open.push(byte === OPEN_BRACE);
       index = skipSpace(body, index + 1);
-      const empty = body[index] === (byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET);
-      if (!empty) {
-        if (byte === OPEN_BRACE) {
-          index = readKey(body, index);
-          if (index === -1) return undefined;
-          if (open.length === 1) {
-            member = topLevelKey(body, keyStart, keyEnd, wanted);
-            memberStart = index;
-          }
-        }
+      if (body[index] !== (byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        keyFirst = byte === OPEN_BRACE;
         continue;
       }
       open.pop();
       index++;
     } else if (byte === QUOTE) {
       index = skipString(body, index);
-    } else if (byte === MINUS || (byte !== undefined && byte >= ZERO && byte <= NINE)) {
+    } else if (byte === MINUS || isDigit(byte)) {
       index = skipNumber(body, index);
     } else if (byte === 0x74) {
       index = literal(body, index, TRUE);
@@ -79,7 +74,6 @@ export function topLevelMembers(body: Buffer, wanted: ReadonlySet<string>): Map<
       return undefined;
     }
     if (index === -1) return undefined;
-    // After a value: close what it ends, then a comma leads to the next value (or key).
     for (;;) {
       if (open.length === 1 && member !== undefined) {
         found.set(member, { start: memberStart, end: index });
@@ -96,14 +90,7 @@ export function topLevelMembers(body: Buffer, wanted: ReadonlySet<string>): Map<
       }
       if (next !== COMMA) return undefined;
       index = skipSpace(body, index + 1);
-      if (inObject) {
-        index = readKey(body, index);
-        if (index === -1) return undefined;
-        if (open.length === 1) {
-          member = topLevelKey(body, keyStart, keyEnd, wanted);
-          memberStart = index;
-        }
-      }
+      keyFirst = inObject;
       break;
     }
   }
@@ -130,53 +117,6 @@ function topLevelKey(body: Buffer, start: number, end: number, wanted: ReadonlyS
   // A key with escapes may still spell a wanted name (`"mod\u0065l"`).
   const name = raw.includes(BACKSLASH) ? (JSON.parse(raw.toString("utf8")) as string) : raw.toString("latin1", 1, raw.length - 1);
   return wanted.has(name) ? name : undefined;
-}
-
-function isSpace(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
-
-function skipSpace(body: Buffer, from: number): number {
-  let index = from;
-  while (isSpace(body[index])) index++;
-  return index;
-}
-
-/** Past the string whose quote is at `from`, or -1: no raw control character, only JSON's escapes. */
-function skipString(body: Buffer, from: number): number {
-  let index = from + 1;
-  for (;;) {
-    const byte = body[index];
-    if (byte === undefined || byte < 0x20) return -1;
-    if (byte === QUOTE) return index + 1;
-    if (byte === BACKSLASH) {
-      const escaped = body[index + 1];
-      if (escaped === 0x75) {
-        for (let digit = index + 2; digit < index + 6; digit++) if (!isHex(body[digit])) return -1;
-        index += 6;
-        continue;
-      }
-      // " \ / b f n r t
-      if (
-        escaped !== QUOTE &&
-        escaped !== BACKSLASH &&
-        escaped !== 0x2f &&
-        escaped !== 0x62 &&
-        escaped !== 0x66 &&
-        escaped !== 0x6e &&
-        escaped !== 0x72 &&
-        escaped !== 0x74
-      )
-        return -1;
-      index += 2;
-      continue;
-    }
-    index++;
-  }
-}
-
-function isHex(byte: number | undefined): boolean {
-  return byte !== undefined && ((byte >= ZERO && byte <= NINE) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
 }
 
 function isDigit(byte: number | undefined): boolean {

@@ -1,11 +1,5 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isSpace, skipSpace, skipString } from "./json-bytes.js";
+
 const USAGE_KEY = Buffer.from('"usage"');
 const UNICODE_ESCAPE = Buffer.from("\\u");
 
@@ -67,29 +61,6 @@ function tailUsage(body: Buffer): Usage | null | undefined | typeof UNSURE {
     return JSON.parse(body.toString("utf8", start, end)) as Usage | null;
   } catch {
     return UNSURE;
-  }
-}
-
-function isSpace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
-
-function skipSpace(body: Buffer, from: number): number {
-  let index = from;
-  while (index < body.length && isSpace(body[index] as number)) index++;
-  return index;
-}
-
-/** The index just past the string whose opening quote is at `from`, or -1. */
-function skipString(body: Buffer, from: number): number {
-  let index = from + 1;
-  for (;;) {
-    const quote = body.indexOf(QUOTE, index);
-    if (quote === -1) return -1;
-    let slashes = 0;
-    while (body[quote - 1 - slashes] === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return quote + 1;
-    index = quote + 1;
   }
 }
 
