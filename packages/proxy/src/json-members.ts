@@ -9,7 +9,7 @@ const NULL = Buffer.from("null");
 const MAX_DEPTH = 4096;
 
 /** Where a member's value lies in the body: `body.subarray(start, end)` is its JSON text. */
-export interface MemberValue {
+interface MemberValue {
   start: number;
   end: number;
 }
