@@ -106,6 +106,20 @@ export const overheadScenario: Scenario = {
         },
         { name: "llmux CPU per request, c=50", measured: llmux50.cpuUsPerRequest, limit: 60, unit: "µs", kind: "max" },
       );
+      // The hot-path issue's targets: llmux against the bare node:http + undici pass-through, in the same run.
+      const bare50 = results["node-bare"]?.[50];
+      if (bare50) {
+        targets.push(
+          { name: "llmux CPU per request c=50 ÷ node-bare's", measured: llmux50.cpuUsPerRequest / bare50.cpuUsPerRequest, limit: 1.25, unit: "×", kind: "max" },
+          {
+            name: "llmux throughput c=50 ÷ node-bare's",
+            measured: llmux50.wrk.requestsPerSecond / bare50.wrk.requestsPerSecond,
+            limit: 0.8,
+            unit: "×",
+            kind: "min",
+          },
+        );
+      }
     } else {
       notes.push("llmux column not measured: `packages/cli/dist/cli.js` is not built or does not serve yet.");
     }
