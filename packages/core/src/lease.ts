@@ -29,6 +29,8 @@ export class LeaseImpl implements Lease {
   readonly url: string;
   readonly socketPath: string | undefined;
   readonly grantedAt: number;
+  /** When the request first arrived (a resumed one keeps its first arrival). */
+  readonly arrivedAt: number;
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
   preemptible = false;
@@ -47,6 +49,7 @@ export class LeaseImpl implements Lease {
     model: string,
     url: string,
     grantedAt: number,
+    arrivedAt: number,
     expectedEndAt: number,
     onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void,
     socketPath?: string,
@@ -55,6 +58,7 @@ export class LeaseImpl implements Lease {
     this.url = url;
     this.socketPath = socketPath;
     this.grantedAt = grantedAt;
+    this.arrivedAt = arrivedAt;
     this.expectedEndAt = expectedEndAt;
     this.#onRelease = onRelease;
   }

@@ -174,6 +174,7 @@ export class Multiplexer {
       slot.name,
       engine.url,
       now,
+      arrivedAt,
       now + estimateMs(slot, maxTokens),
       (released, usage, revoked) => {
         slot.leases.delete(released);

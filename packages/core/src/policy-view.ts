@@ -27,7 +27,9 @@ export function buildPolicyView(mux: MuxState, wanted?: string): PolicyView {
       costs: cloneCosts(slot.costs),
       admitLimit: slot.admitLimit,
       inFlightEndsAt: inFlightEndsAt(slot),
+      pausableSince: pausableSince(slot),
       drain: slot.service.drain(),
+      heldP90Ms: slot.service.heldP90(),
       maxDrainSecs: slot.config.max_drain_secs,
       busy: slot.busy,
       inBackoff: slot.backoffUntil > now,
@@ -44,4 +46,10 @@ function inFlightEndsAt(slot: Slot): number | null {
   let end: number | null = null;
   for (const lease of slot.leases) if (end === null || lease.expectedEndAt > end) end = lease.expectedEndAt;
   return end;
+}
+
+function pausableSince(slot: Slot): number | null {
+  let since: number | null = null;
+  for (const lease of slot.leases) if (lease.preemptible && (since === null || lease.arrivedAt < since)) since = lease.arrivedAt;
+  return since;
 }

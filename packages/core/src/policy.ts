@@ -32,8 +32,12 @@ export interface PolicyModelView {
   admitLimit: number;
   /** Clock ms by which its generations in flight are expected to end (admission's estimates), or null when none runs. */
   inFlightEndsAt: number | null;
+  /** First arrival (clock ms) among its generations a switch would pause, or null when none could be paused. */
+  pausableSince: number | null;
   /** Its measured drains, or null before the first. */
   drain: DrainSummary | null;
+  /** 90th percentile of how long its requests held a slot (ms), or null before enough were seen. */
+  heldP90Ms: number | null;
   /** Its drain budget (`max_drain_secs`): a switch pauses its resumable generations after this long; null = it drains them. */
   maxDrainSecs: number | null;
   /** Part of a switch or admin operation right now: neither a target nor evictable. */

@@ -16,6 +16,13 @@ export function evictionCostMs(model: PolicyModelView, eviction: Eviction): numb
   return model.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
 }
 
+/** Expected time (ms) to wake `model` again after `eviction` (a stop means a cold start). */
+export function wakeCostMs(model: PolicyModelView, eviction: Eviction): number {
+  if (eviction.action === "stop" || model.sleepLevel === 3) return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
+  const level = model.sleepLevel;
+  return model.costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+}
+
 /** Expected duration of a switch to `target` with `evictions`, excluding drain. */
 export function switchCostMs(view: PolicyView, target: PolicyModelView, evictions: readonly Eviction[]): number {
   let evict = 0;

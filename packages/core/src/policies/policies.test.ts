@@ -153,37 +153,41 @@ describe("time_slice", () => {
     expect(decision).toEqual({ action: "wait", recheckAt: 130_000, closeAt: { a: 130_000 } });
   });
 
-  it("when due, pauses at most three stragglers on a model with a drain budget instead of waiting for them, once two batches wait", () => {
-    // b's admission limit is 4: two batches are 8 requests.
-    const due = (inFlight: number, maxDrainSecs: number | null, waiting = 8) =>
+  it("when due, pauses at most three stragglers on a model with a drain budget when that lowers the longest wait", () => {
+    // b's oldest request has waited 30 s and its switch takes 4 s (3 s sleep, 1 s wake). The stragglers' next turn comes
+    // after a round of 10 s: sleep a, wake b, b's turn of one batch (5 s, its measured slot time), sleep b, wake a.
+    const due = (inFlight: number, maxDrainSecs: number | null, pausableSince: number, heldP90Ms: number | null = 5_000) =>
       timeSlicePolicy.decide(
         view(120_000, [
-          awake({ inFlight, inFlightEndsAt: 200_000, maxDrainSecs }),
-          model("b", { admitLimit: 4, queue: Array.from({ length: waiting }, () => 90_000) }),
+          awake({ inFlight, inFlightEndsAt: 200_000, maxDrainSecs, pausableSince }),
+          model("b", { admitLimit: 4, queue: [90_000, 100_000], heldP90Ms }),
         ]),
       );
-    expect(due(3, 1)).toMatchObject({ action: "switch", model: "b", reason: "due: max_wait bound", evict: [{ model: "a", action: "sleep" }] });
+    // Stragglers 20 s old: 20 + 10 < 30 + 4.
+    expect(due(3, 1, 100_000)).toMatchObject({ action: "switch", model: "b", reason: "due: max_wait bound", evict: [{ model: "a", action: "sleep" }] });
     // A busy batch, or a model that cannot pause: wait for the generations running.
-    expect(due(4, 1)).toMatchObject({ action: "wait", recheckAt: 200_000 });
-    expect(due(1, null)).toMatchObject({ action: "wait", recheckAt: 200_000 });
-    // Too little waiting: a pause would cost the paused more than it saves; wait for them.
-    expect(due(3, 1, 7)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    expect(due(4, 1, 100_000)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    expect(due(1, null, 100_000)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    // Stragglers 25 s old would wait 35 s by their next turn, longer than b's oldest request waits without the pause.
+    expect(due(3, 1, 95_000)).toMatchObject({ action: "wait", recheckAt: 200_000 });
+    // Unmeasured, b's turn is priced at max_wait_secs (30 s): the round outweighs the wait saved.
+    expect(due(3, 1, 100_000, null)).toMatchObject({ action: "wait", recheckAt: 200_000 });
   });
 
   it("tells the drain not to pause when a switch goes ahead while pausing does not pay", () => {
-    // The generation was expected to end at 110 s and still runs at 120 s: the switch starts, and its drain waits instead of pausing.
-    const decision = timeSlicePolicy.decide(
-      view(120_000, [awake({ inFlight: 1, inFlightEndsAt: 110_000, maxDrainSecs: 1 }), model("b", { admitLimit: 4, queue: [90_000] })]),
-    );
-    expect(decision).toMatchObject({ action: "switch", model: "b", evict: [{ model: "a", action: "sleep", pause: false }] });
-    const busy = timeSlicePolicy.decide(
-      view(120_000, [
-        awake({ inFlight: 1, inFlightEndsAt: 110_000, maxDrainSecs: 1 }),
-        model("b", { admitLimit: 4, queue: Array.from({ length: 8 }, () => 90_000) }),
-      ]),
-    );
-    expect(busy).toMatchObject({ action: "switch", model: "b" });
-    if (busy.action === "switch") expect(busy.evict[0]?.pause).toBeUndefined();
+    // The generation was expected to end at 110 s and still runs at 120 s: the switch starts. It arrived before b's oldest
+    // request, so pausing it would only move the longest wait onto it: the drain waits instead.
+    const overrun = (pausableSince: number) =>
+      timeSlicePolicy.decide(
+        view(120_000, [
+          awake({ inFlight: 1, inFlightEndsAt: 110_000, maxDrainSecs: 1, pausableSince }),
+          model("b", { admitLimit: 4, queue: [90_000], heldP90Ms: 5_000 }),
+        ]),
+      );
+    expect(overrun(60_000)).toMatchObject({ action: "switch", model: "b", evict: [{ model: "a", action: "sleep", pause: false }] });
+    const young = overrun(110_000);
+    expect(young).toMatchObject({ action: "switch", model: "b" });
+    if (young.action === "switch") expect(young.evict[0]?.pause).toBeUndefined();
   });
 
   it("switches at once when the awake model has nothing in flight and nothing waiting", () => {

@@ -1,6 +1,6 @@
 import { planEvictions } from "../budget.js";
 import { candidates, type Eviction, type Policy, type PolicyDecision, type PolicyModelView, type PolicyView } from "../policy.js";
-import { minActiveUntil, switchCostMs } from "./estimate.js";
+import { bringUpCostMs, evictionCostMs, minActiveUntil, switchCostMs, wakeCostMs } from "./estimate.js";
 
 /** A model that could be brought up now. */
 interface Turn {
@@ -24,14 +24,6 @@ interface Turn {
 const STRAGGLERS = 3;
 
 /**
- * Full batches that must wait before pausing pays. Tuned on the tuning seeds
- * only: with every due switch pausing, light traces lost up to 1.41× against
- * fifo; one batch still lost 1.19× on `light@1`; two kept every light trace
- * within 0.90–0.98× and most of the gain under overload.
- */
-const PAUSE_BATCHES = 2;
-
-/**
  * Turns of bounded length. The awake model keeps the GPU until the oldest
  * request waiting for another model has waited `max_wait_secs`, less one
  * switch and one drain for every model whose request is older (those go
@@ -48,10 +40,10 @@ const PAUSE_BATCHES = 2;
  * `max_wait_secs` + K × (the longest generation + the longest switch's sleep
  * and wake), within capacity (above it a turn's work grows with the queue).
  * The old promise, `max_wait_secs` + one drain + one switch, holds only with
- * one other model waiting. With a drain budget (`max_drain_secs`) and
- * enough waiting (`pausePays`), a due switch does not wait for the last
- * `STRAGGLERS` generations: it pauses them, and they resume in the model's
- * next turn.
+ * one other model waiting. With a drain budget (`max_drain_secs`), a due
+ * switch does not wait for the last `STRAGGLERS` generations when pausing
+ * them lowers the longest wait (`pausePays`): it pauses them, and they
+ * resume in the model's next turn.
  */
 export const timeSlicePolicy: Policy = {
   name: "time_slice",
@@ -66,13 +58,13 @@ export const timeSlicePolicy: Policy = {
     // A due switch waits for the generations already running (the drain
     // would wait for them anyway) while the model they run on keeps
     // admitting what finishes by then: the GPU works instead of draining.
-    const pause = pausePays(view);
+    const pause = due !== undefined && pausePays(view, due);
     const dueNow = due && (runningUntil(view, due.evict) <= view.now || (pause && onlyStragglers(view, due.evict))) ? due : undefined;
     const chosen = dueNow ?? idle;
     if (chosen) {
       const until = minActiveUntil(view, chosen.evict);
       if (until === undefined || chosen.dueAt <= view.now) {
-        const evict = pause ? chosen.evict : chosen.evict.map((eviction) => ({ ...eviction, pause: false }));
+        const evict = pause && chosen === due ? chosen.evict : chosen.evict.map((eviction) => ({ ...eviction, pause: false }));
         return { action: "switch", model: chosen.model.name, evict, reason: dueNow ? "due: max_wait bound" : "evictees idle" };
       }
     }
@@ -102,23 +94,54 @@ function runningUntil(view: PolicyView, evict: readonly Eviction[]): number {
 }
 
 /**
- * Pausing pays only when much more waits than it holds back: a paused
- * generation waits a whole round (every other model with work takes its
- * turn) before it resumes, and the long generations a switch pauses are most
- * of the slowest 1%. So a due switch pauses (and lets its drain pause) only
- * while the requests waiting for models that are not awake fill
- * `PAUSE_BATCHES` batches of the smallest admission limit among those
- * models; otherwise it waits for its generations, as without a drain budget.
+ * Pausing pays when it lowers the longest wait, the one the slowest 1% see.
+ * Not pausing, the oldest request waiting for a model that is not awake
+ * waits the rest R of the longest generation in flight (the drain), then
+ * its switch S; the generations that would be paused finish after R. Pausing,
+ * that request waits only S, and each paused generation waits for its
+ * model's next turn (the round: the switch to the target, a turn of every
+ * model with requests waiting, all of them older, and the switch back)
+ * before its R. With A the age of the oldest generation that would be
+ * paused and O that of the oldest waiting request, pausing lowers the
+ * larger of the two latencies when A + round + R < O + R + S, that is
+ * A + round < O + S: R cancels. So a generation is paused only for requests
+ * that have waited longer than it will have by its next turn. Far below
+ * capacity the round is short and the stragglers of a turn are younger than
+ * the requests its drain holds up; when many models wait a whole turn each,
+ * the round is long and the switch drains.
  */
-function pausePays(view: PolicyView): boolean {
-  let waiting = 0;
-  let batch = Infinity;
+function pausePays(view: PolicyView, due: Turn): boolean {
+  let pausedSince = Infinity;
+  let sleepMs = 0;
+  let wakeBackMs = 0;
+  for (const eviction of due.evict) {
+    const model = view.models.find((m) => m.name === eviction.model);
+    if (!model) continue;
+    if (model.pausableSince !== null) pausedSince = Math.min(pausedSince, model.pausableSince);
+    sleepMs = Math.max(sleepMs, evictionCostMs(model, eviction));
+    wakeBackMs = Math.max(wakeBackMs, wakeCostMs(model, eviction));
+  }
+  if (pausedSince === Infinity) return false;
+  let roundMs = wakeBackMs;
+  let oldest = Infinity;
   for (const model of view.models) {
     if (model.state === "awake" || model.queue.length === 0) continue;
-    waiting += model.queue.length;
-    batch = Math.min(batch, model.admitLimit);
+    oldest = Math.min(oldest, model.queue[0] ?? Infinity);
+    roundMs += sleepMs + bringUpCostMs(model) + turnMs(view, model);
   }
-  return waiting >= PAUSE_BATCHES * batch;
+  return view.now - pausedSince + roundMs < view.now - oldest + sleepMs + bringUpCostMs(due.model);
+}
+
+/**
+ * How long `model` keeps the GPU once it is up: a batch of its requests per
+ * admission limit, each batch as long as its slowest (the 90th percentile of
+ * measured slot times); once another model is due (`max_wait_secs`) it still
+ * finishes the generations it runs.
+ */
+function turnMs(view: PolicyView, model: PolicyModelView): number {
+  const maxWaitMs = view.config.max_wait_secs * 1000;
+  const batchMs = model.heldP90Ms ?? model.drain?.p90Ms ?? maxWaitMs;
+  return Math.min(maxWaitMs + batchMs, Math.ceil(model.queue.length / Math.max(1, model.admitLimit)) * batchMs);
 }
 
 /** Every model to evict can pause what it runs, and runs at most `STRAGGLERS` generations. */
