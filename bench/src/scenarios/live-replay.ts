@@ -1,6 +1,5 @@
 import {
   DEFAULT_SIM_SERVICE,
-  HELD_OUT_SEEDS,
   POLICIES,
   familyConfig,
   familyTrace,
@@ -14,8 +13,8 @@ import { percentile } from "../stats.js";
 import type { Row } from "../table.js";
 import { BATCH, SCALE, TOKENS_PER_SEC, type LiveRun } from "../trace-replay.js";
 
-/** The held-out seed both live-replay scenarios use (never tuned on). */
-export const SEED = HELD_OUT_SEEDS[0] ?? 1001;
+/** The seed both live-replay scenarios use (held out when their figures in bench/README were taken; never tuned on). */
+export const SEED = 2005;
 
 /**
  * The short held-out trace of the reliability suite's replay: two equal
