@@ -33,7 +33,7 @@ export const liveVsSimScenario: Scenario = {
         rows: [...figureRows(columns), ...measureRows(measures)],
         targets: [],
         notes: [
-          `Trace: two-equal-saturated, held-out seed ${SEED}, ${family.requests.length} requests over ${family.shape.durationSecs} s, outputs 500–4000 tokens (median 1500), 0.8 of what one engine of 8 sequences at 40 tokens/s serves, switches counted (the family's capacity); time_slice, max_wait_secs 60.`,
+          `Trace: two-equal-saturated, seed ${SEED} (held out when bench/README took its figures), ${family.requests.length} requests over ${family.shape.durationSecs} s, outputs 500–4000 tokens (median 1500), 0.8 of what one engine of 8 sequences at 40 tokens/s serves, switches counted (the family's capacity); time_slice, max_wait_secs 60.`,
           `Live: the built llmux and vllm-sim with every time (arrivals, costs, decode rate) ${SCALE}× faster, figures scaled back; cold engines. Simulated: the same trace, costs and service model (8 at once, 40 tokens/s, 200 ms first token) in core's trace simulator, cold engines.`,
           `Live costs: a level-2 wake is three calls to vllm-sim (weights, reload, KV cache) whose knobs add up to the simulator's one cost; vllm-sim's load time is the simulator's cold start less its own measured boot (${run.simBootMs} ms real). The last rows compare what the live run measured (llmux's switch log, the engines' event log) with what the simulator assumes.`,
         ],
