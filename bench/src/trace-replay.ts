@@ -2,7 +2,7 @@ import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, type FamilyTrace, type TraceReq
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SimEvent, freePort, readSimEvents, simBinPath } from "@llmux/vllm-sim/testing";
+import { type SimEvent, freePort, levelTwoWakeKnobs, readSimEvents, simBinPath } from "@llmux/vllm-sim/testing";
 import { Agent, request } from "undici";
 import { startLlmux } from "./llmux.js";
 import { knobArgs, startSim } from "./sim-process.js";
@@ -52,18 +52,6 @@ export interface LiveRun {
 }
 
 /**
- * vllm-sim's knobs for a level-2 wake of `totalMs`. llmux wakes a level-2
- * sleeper in three calls (wake the weights, reload them, wake the KV cache)
- * and vllm-sim charges `wake2-ms` for each wake call and `reload-ms` for the
- * reload; the trace simulator's cost is the whole. The reload from disk is
- * most of it (as in vllm-sim's realistic preset, 3 s of 4 s).
- */
-export function levelTwoWake(totalMs: number): { "wake2-ms": number; "reload-ms": number } {
-  const wakeCall = Math.max(1, Math.round(totalMs / 8));
-  return { "wake2-ms": wakeCall, "reload-ms": Math.max(1, totalMs - 2 * wakeCall) };
-}
-
-/**
  * The trace simulator's cold start is spawn to ready; vllm-sim's `startup-ms`
  * begins after Node has started it (0.3–1 s on a busy host, 3–10 s once
  * scaled back). One vllm-sim with no load time, spawn to its `ready` event.
@@ -92,7 +80,7 @@ export async function replayLive(family: FamilyTrace, trace: readonly TraceReque
     "sleep1-ms": ms(DEFAULT_SIM_COSTS.sleepMs[1]),
     "wake1-ms": ms(DEFAULT_SIM_COSTS.wakeMs[1]),
     "sleep2-ms": ms(DEFAULT_SIM_COSTS.sleepMs[2]),
-    ...levelTwoWake(ms(DEFAULT_SIM_COSTS.wakeMs[2])),
+    ...levelTwoWakeKnobs(ms(DEFAULT_SIM_COSTS.wakeMs[2])),
     "ttft-ms": ms(DEFAULT_SIM_SERVICE.ttftMs),
     "tokens-per-sec": TOKENS_PER_SEC * SCALE,
   };

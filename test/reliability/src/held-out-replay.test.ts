@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { expect, test } from "vitest";
 import { request } from "undici";
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, familyTrace } from "@llmux/core";
+import { levelTwoWakeKnobs } from "@llmux/vllm-sim/testing";
 import { useRun } from "./harness/llmux-run.js";
 
 // A short trace of the family (seed 2005, held out when bench/README took its figures) replayed through the built binary
@@ -27,8 +28,8 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
     ms(DEFAULT_SIM_COSTS.wakeMs[1]),
     "--sim-sleep2-ms",
     ms(DEFAULT_SIM_COSTS.sleepMs[2]),
-    "--sim-wake2-ms",
-    ms(DEFAULT_SIM_COSTS.wakeMs[2]),
+    // A level-2 wake is three calls to vllm-sim; the simulator's cost is the whole of them.
+    ...Object.entries(levelTwoWakeKnobs(Number(ms(DEFAULT_SIM_COSTS.wakeMs[2])))).flatMap(([knob, value]) => [`--sim-${knob}`, String(value)]),
     "--sim-ttft-ms",
     ms(DEFAULT_SIM_SERVICE.ttftMs),
     "--sim-tokens-per-sec",
