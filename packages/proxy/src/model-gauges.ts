@@ -20,6 +20,38 @@ export interface ModelGaugesOptions {
 const DRAIN_STATS = ["avg", "p90"] as const;
 
 /**
+ * A per-model gauge of `counts`, set at scrape time. A model's series stays
+ * while `shown(model)` or while its count is not 0 (a removed model's last
+ * requests), then it goes, with the model's entry in `counts`. `beforeCollect`
+ * runs first (to bring `shown` up to date).
+ */
+export function countsGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  counts: Map<string, number>,
+  shown: (model: string) => boolean,
+  beforeCollect?: () => void,
+): Gauge<"model"> {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ["model"],
+    registers: [registry],
+    collect() {
+      beforeCollect?.();
+      for (const [model, count] of counts) {
+        if (count !== 0 || shown(model)) this.set({ model }, count);
+        else {
+          counts.delete(model);
+          this.remove({ model });
+        }
+      }
+    },
+  });
+}
+
+/**
  * What each model is doing now: its state, queue, measured drains and
  * requests in flight. A model has these series while the multiplexer knows
  * it, which for a model a reload removed lasts until it has finished its
@@ -44,22 +76,14 @@ export class ModelGauges {
     const inFlight = this.#inFlight;
     const shown = this.#shown;
     const views = () => this.#currentViews();
-    this.#inFlightGauge = new Gauge({
-      name: "llmux_in_flight_requests",
-      help: "Requests holding a lease and being answered by their model, per model.",
-      labelNames: ["model"],
-      registers,
-      collect() {
-        views();
-        for (const [model, count] of inFlight) {
-          if (count !== 0 || shown.has(model)) this.set({ model }, count);
-          else {
-            inFlight.delete(model);
-            this.remove({ model });
-          }
-        }
-      },
-    });
+    this.#inFlightGauge = countsGauge(
+      registry,
+      "llmux_in_flight_requests",
+      "Requests holding a lease and being answered by their model, per model.",
+      inFlight,
+      (model) => shown.has(model),
+      views,
+    );
     this.#queueDepth = new Gauge({
       name: "llmux_queue_depth",
       help: "Requests waiting for a lease, per model.",

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { countsGauge } from "./model-gauges.js";
 
 const PAUSE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -34,22 +35,7 @@ export class PreemptionMetrics {
       buckets: PAUSE_BUCKETS,
       registers,
     });
-    const counts = this.#pausedCounts;
-    new Gauge({
-      name: "llmux_paused_requests",
-      help: "Requests paused by a switch and not yet resumed.",
-      labelNames: ["model"],
-      registers,
-      collect() {
-        for (const [model, requests] of counts) {
-          if (requests !== 0 || shown(model)) this.set({ model }, requests);
-          else {
-            counts.delete(model);
-            this.remove({ model });
-          }
-        }
-      },
-    });
+    countsGauge(registry, "llmux_paused_requests", "Requests paused by a switch and not yet resumed.", this.#pausedCounts, shown);
   }
 
   /** How many of `model`'s requests are paused now. */
