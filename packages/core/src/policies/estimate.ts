@@ -3,10 +3,13 @@ import type { Eviction, PolicyModelView, PolicyView } from "../policy.js";
 
 /** Expected time (ms) to bring `model` up from its current state, from measured costs (priors until measured). */
 export function bringUpCostMs(model: PolicyModelView): number {
-  if (model.state === "asleep" && model.asleepLevel !== null) {
-    return model.costs.wakeMs[model.asleepLevel] ?? (model.asleepLevel === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
-  }
+  if (model.state === "asleep" && model.asleepLevel !== null) return wakeFromLevelMs(model, model.asleepLevel);
   return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
+}
+
+/** Expected time (ms) to wake `model` from sleep level `level` (1 or 2). */
+function wakeFromLevelMs(model: PolicyModelView, level: 1 | 2): number {
+  return model.costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
 }
 
 /** Expected time (ms) to carry out one eviction (evictions run in parallel: take the max). */
@@ -19,8 +22,7 @@ export function evictionCostMs(model: PolicyModelView, eviction: Eviction): numb
 /** Expected time (ms) to wake `model` again after `eviction` (a stop means a cold start). */
 export function wakeCostMs(model: PolicyModelView, eviction: Eviction): number {
   if (eviction.action === "stop" || model.sleepLevel === 3) return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
-  const level = model.sleepLevel;
-  return model.costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+  return wakeFromLevelMs(model, model.sleepLevel);
 }
 
 /** Expected duration of a switch to `target` with `evictions`, excluding drain. */
