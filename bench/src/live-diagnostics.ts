@@ -1,5 +1,5 @@
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, type SimEngineCostsInput } from "@llmux/core";
-import { percentile } from "./stats.js";
+import { mean, percentile } from "./stats.js";
 import type { Row } from "./table.js";
 import { type LiveRun, SCALE } from "./trace-replay.js";
 
@@ -55,12 +55,11 @@ export function liveMeasures(run: LiveRun, tokensPerSec: number): LiveMeasures {
       if (phase.ok && key in seen) seen[key].push((phase.duration_ms / 1000) * SCALE);
     }
   }
-  const mean = (values: number[]) => (values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length);
   return {
     decodeRatioP50: percentile(warm, 50),
     decodeRatioMax: Math.max(0, ...warm),
     coldRequests,
-    phases: Object.fromEntries(Object.entries(seen).map(([key, values]) => [key, mean(values)])) as LiveMeasures["phases"],
+    phases: Object.fromEntries(Object.entries(seen).map(([key, values]) => [key, values.length === 0 ? undefined : mean(values)])) as LiveMeasures["phases"],
   };
 }
 
