@@ -19,6 +19,7 @@ const COLUMNS: [string, (r: PolicyResult) => string][] = [
   ["over bound", (r) => String(r.overBound)],
   ["K-model bound (s)", (r) => r.roundBoundSecs.toFixed(0)],
   ["over it", (r) => String(r.overRoundBound)],
+  ["over turn bound", (r) => String(r.overTurnBound)],
 ];
 
 /** A plain-text table of simulation results, one row per policy. */

@@ -57,6 +57,16 @@ export interface PolicyResult {
   roundBoundSecs: number;
   /** Served requests that waited longer than `roundBoundSecs`. */
   overRoundBound: number;
+  /**
+   * Served requests that waited longer than their bound with each turn
+   * counted at its backlog: `max_wait_secs` + for each turn they waited
+   * through, one switch (without drain) and one longest generation per batch
+   * (admission limit) of requests waiting when it began; or through more
+   * than K turns (`TurnLog`).
+   */
+  overTurnBound: number;
+  /** First-token wait p99 (arrival to first token, seconds) of the requests that waited for a switch. */
+  switchedFirstTokenP99: number;
   /** Sleeps and stops done by `idle_timeout_secs` / `asleep_timeout_secs`. */
   idleActions: number;
   /** Per model: switches that put it away (a pinned model never appears; lower `priority` goes first). */

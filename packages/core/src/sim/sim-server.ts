@@ -56,11 +56,12 @@ export class SimServer {
   /** Tokens a running job has produced so far (0 for one still reading its prompt). */
   produced(job: SimJob): number {
     if (job.state !== "running" || job.begunAt === undefined) return 0;
-    const decodingMs = this.#clock.now() - job.begunAt - this.#prefillMs(job);
+    const decodingMs = this.#clock.now() - job.begunAt - this.prefillMs(job);
     return Math.max(0, Math.min(job.tokens, Math.floor((decodingMs * this.#service.tokensPerSec) / 1000)));
   }
 
-  #prefillMs(job: SimJob): number {
+  /** Time to the job's first token once it runs: prefill, and a continuation's re-read. */
+  prefillMs(job: SimJob): number {
     const reread = job.rereadTokens ?? 0;
     return this.#service.ttftMs + (reread > 0 && this.#service.prefillTokensPerSec > 0 ? (reread / this.#service.prefillTokensPerSec) * 1000 : 0);
   }
@@ -95,7 +96,7 @@ export class SimServer {
       this.#running--;
       this.#next();
       job.finish();
-    }, this.#prefillMs(job) + decodeMs);
+    }, this.prefillMs(job) + decodeMs);
   }
 
   #next(): void {

@@ -9,6 +9,7 @@ import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } f
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
 import { LatencyLog } from "./latency-breakdown.js";
+import { type FirstWait, TurnLog } from "./turn-log.js";
 import { maxNumSeqs } from "../config/max-num-seqs.js";
 import { FAMILY_MAX_WAIT_SECS, type FamilyTrace } from "./trace-family.js";
 
@@ -152,12 +153,18 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const busySpans: [number, number][] = [];
   let paused = 0;
   const waits: number[] = [];
+  /** Each first wait, to say which turns it waited through. */
+  const firstWaits: FirstWait[] = [];
   const latencies: number[] = [];
   // Requests that arrived while their model was not awake: they waited for a switch (the other models' requests).
   const switchedLatencies: number[] = [];
+  // Arrival to first token of the requests that waited for a switch: what pausing does to waits, apart from generation time.
+  const switchedFirstTokens: number[] = [];
   const awake = new Set<string>();
   const log = new LatencyLog();
+  const turns = new TurnLog(config);
   mux.on((event) => {
+    turns.observe(event);
     if (event.type !== "state") return;
     log.state(event.model, event.at, event.to);
     if (event.to === "awake") awake.add(event.model);
@@ -175,7 +182,16 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const arrive = (
     request: TraceRequest,
     requestId: string,
-    resumeFrom?: { arrived: number; admitted: number; pausedMs: number; switched: boolean; produced: number; pauses: number; pausedAt: number },
+    resumeFrom?: {
+      arrived: number;
+      admitted: number;
+      pausedMs: number;
+      switched: boolean;
+      produced: number;
+      pauses: number;
+      pausedAt: number;
+      firstTokenAt: number | undefined;
+    },
   ) => {
     const arrived = resumeFrom?.arrived ?? clock.now();
     const switched = resumeFrom?.switched ?? !awake.has(request.model);
@@ -184,10 +200,16 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     const resume = resumeFrom && { resume: { arrivedAt: arrived, pausedAt: resumeFrom.pausedAt, preemptions: resumeFrom.pauses } };
     mux.acquire(request.model, { ...limit, preemptible: true, requestId, ...resume }).then(
       (lease) => {
-        if (!resumeFrom) waits.push(clock.now() - arrived);
+        if (!resumeFrom) {
+          waits.push(clock.now() - arrived);
+          firstWaits.push({ model: request.model, arrivedAt: arrived, admittedAt: clock.now() });
+        }
         const grantedAt = clock.now();
         const admitted = resumeFrom?.admitted ?? grantedAt;
         const pausedMs = resumeFrom ? resumeFrom.pausedMs + grantedAt - resumeFrom.pausedAt : 0;
+        const server = serverOf(request.model);
+        // The first token comes out of the first part that produced one (prefill done).
+        const firstTokenAt = (made: number) => resumeFrom?.firstTokenAt ?? (made > 0 && job.begunAt !== undefined ? job.begunAt + server.prefillMs(job) : undefined);
         const job: SimJob = {
           tokens: request.tokens - produced,
           // A continuation reads the prompt (taken as short) and the text so far again: the sleep dropped the KV cache.
@@ -198,13 +220,15 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             lease.release({ completionTokens: request.tokens - produced });
             latencies.push(clock.now() - arrived);
             log.served({ model: request.model, tokens: request.tokens, arrivedAt: arrived, admittedAt: admitted, endAt: clock.now(), pausedMs });
-            if (switched) switchedLatencies.push(clock.now() - arrived);
+            if (switched) {
+              switchedLatencies.push(clock.now() - arrived);
+              switchedFirstTokens.push((firstTokenAt(job.tokens) ?? clock.now()) - arrived);
+            }
             lastEnd = clock.now();
             done++;
           },
         };
         const onAbort = () => {
-          const server = serverOf(request.model);
           if ((lease.signal.reason as { code?: unknown } | undefined)?.code === "LLMUX_ERR_REQUEST_PAUSED") {
             // Paused by a switch: what was produced is kept, the rest goes back to the head of the queue.
             const made = server.produced(job);
@@ -218,6 +242,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
               produced: produced + made,
               pauses: (resumeFrom?.pauses ?? 0) + 1,
               pausedAt: clock.now(),
+              firstTokenAt: firstTokenAt(made),
             });
             return;
           }
@@ -228,7 +253,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
           done++;
         };
         lease.signal.addEventListener("abort", onAbort, { once: true });
-        serverOf(request.model).submit(job);
+        server.submit(job);
       },
       (error: unknown) => {
         if ((error as { code?: unknown } | null)?.code === "LLMUX_ERR_OVERLOADED") refused++;
@@ -300,6 +325,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     overBound: waits.filter((wait) => wait > boundMs).length,
     roundBoundSecs: roundBoundMs / 1000,
     overRoundBound: waits.filter((wait) => wait > roundBoundMs).length,
+    overTurnBound: firstWaits.filter((wait) => turns.over(wait, config.policy.max_wait_secs * 1000, maxOf(generations), tally.longestCostMs, models)).length,
+    switchedFirstTokenP99: percentile(switchedFirstTokens, 0.99) / 1000,
     paused,
     idleActions: tally.idleActions,
     evictions: tally.evictions,
