@@ -84,6 +84,7 @@ export const policiesScenario: Scenario = {
         if (!light) target(`${PREEMPTING_NAME} switches ÷ fifo's`, best.switches / fifo.switches, 0.8, "×");
         target(`${PREEMPTING_NAME} waits over max_wait_secs + one generation + one switch`, best.overBound, 0, "requests");
         target(`${PREEMPTING_NAME} waits over the K-model bound`, best.overRoundBound, 0, "requests");
+        target(`${PREEMPTING_NAME} waits over the bound with each turn counted at its backlog`, best.overTurnBound, 0, "requests");
         target(
           `${PREEMPTING_NAME} p99 of requests that waited for a switch ÷ drain-only time_slice's`,
           best.switchedLatencyP99 / drainOnly.switchedLatencyP99,

@@ -36,9 +36,14 @@ const STRAGGLERS = 3;
  * The bound, what it can keep with K models waiting: each of them takes a
  * turn ahead of a request whose model is not awake, and a turn ends no
  * sooner than the longest generation it started with (no plan shortens a
- * generation already running), then a switch. So a first wait is at most
- * `max_wait_secs` + K × (the longest generation + the longest switch's sleep
- * and wake), within capacity (above it a turn's work grows with the queue).
+ * generation already running), then a switch. A turn that begins with more
+ * requests waiting than the model admits at once lets them in a batch at a
+ * time, so it lasts up to a generation per batch. So a first wait is at most
+ * `max_wait_secs` + for each of at most K turns (one switch's sleep and wake
+ * + the longest generation per batch), and `max_wait_secs` + K × (the
+ * longest generation + the longest switch) only while every turn begins
+ * with one batch (a burst of more is what breaks it within capacity; above
+ * capacity every turn's work grows with the queue).
  * The old promise, `max_wait_secs` + one drain + one switch, holds only with
  * one other model waiting. With a drain budget (`max_drain_secs`), a due
  * switch does not wait for the last `STRAGGLERS` generations when pausing

@@ -52,7 +52,8 @@ export interface PolicyResult {
    * The bound with every model waiting: `max_wait_secs` + K × (the longest
    * generation + the longest switch without its drain), K the trace's
    * models: each model ahead takes a turn that lasts at least as long as its
-   * longest generation (the turn floor), seconds.
+   * longest generation (the turn floor), seconds. It holds only while every
+   * turn begins with at most one batch waiting (see `overTurnBound`).
    */
   roundBoundSecs: number;
   /** Served requests that waited longer than `roundBoundSecs`. */

@@ -209,7 +209,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
         const pausedMs = resumeFrom ? resumeFrom.pausedMs + grantedAt - resumeFrom.pausedAt : 0;
         const server = serverOf(request.model);
         // The first token comes out of the first part that produced one (prefill done).
-        const firstTokenAt = (made: number) => resumeFrom?.firstTokenAt ?? (made > 0 && job.begunAt !== undefined ? job.begunAt + server.prefillMs(job) : undefined);
+        const firstTokenAt = (made: number) =>
+          resumeFrom?.firstTokenAt ?? (made > 0 && job.begunAt !== undefined ? job.begunAt + server.prefillMs(job) : undefined);
         const job: SimJob = {
           tokens: request.tokens - produced,
           // A continuation reads the prompt (taken as short) and the text so far again: the sleep dropped the KV cache.

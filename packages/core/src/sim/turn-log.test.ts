@@ -21,7 +21,15 @@ const over = (log: TurnLog, model: string, arrivedAt: number, admittedAt: number
 describe("TurnLog", () => {
   it("counts a turn that began with one batch waiting as one switch and one generation", () => {
     const log = new TurnLog(config);
-    for (const event of [queued("b", 0), queued("b", 0), state("b", 1_000, "awake"), queued("a", 2_000), state("b", 100_000, "draining"), state("b", 101_000, "sleeping")]) log.observe(event);
+    for (const event of [
+      queued("b", 0),
+      queued("b", 0),
+      state("b", 1_000, "awake"),
+      queued("a", 2_000),
+      state("b", 100_000, "draining"),
+      state("b", 101_000, "sleeping"),
+    ])
+      log.observe(event);
     log.observe(state("a", 106_000, "awake"));
     log.observe(admitted("a", 106_000));
     // b's turn from 1 s to 101 s: a's bound is 10 + 5 + 100 = 115 s.
@@ -45,6 +53,15 @@ describe("TurnLog", () => {
     // Two batches waiting at a's wake: one generation ahead of the last.
     expect(over(log, "a", 0, 105_000)).toBe(false);
     expect(over(log, "a", 0, 111_000)).toBe(true);
+  });
+
+  it("gives a request held by the plan in its model's turn the turn's generations", () => {
+    const log = new TurnLog(config);
+    log.observe(queued("a", 0));
+    log.observe(state("a", 1_000, "awake"));
+    // Arrived during a's one-batch turn and held: up to the turn's end, one generation past its due time (10 + 100 s).
+    expect(over(log, "a", 2_000, 100_000)).toBe(false);
+    expect(over(log, "a", 2_000, 113_000)).toBe(true);
   });
 
   it("counts a wait through more turns than there are models as over, however short", () => {

@@ -24,8 +24,9 @@ export interface FirstWait {
  * generation: such a turn lasts up to one generation per batch, not one. So
  * a request's bound is `max_wait_secs` plus, for each turn it waited through
  * (at most K, one per model, its own current one included), one switch and
- * one longest generation per batch that turn began with; in its own turn,
- * one generation per batch ahead of it.
+ * one longest generation per batch that turn began with; in the turn that
+ * admits it, one generation per batch ahead of it, or, held there by the
+ * plan after arriving while its model was up, one per batch.
  */
 export class TurnLog {
   readonly #limits = new Map<string, number>();
@@ -49,7 +50,12 @@ export class TurnLog {
       }
       if (event.to === "awake" && !open) {
         const waiting = this.#depth.get(event.model) ?? 0;
-        const turn = { model: event.model, wokeAt: event.at, endAt: Infinity, batches: Math.max(1, Math.ceil(waiting / (this.#limits.get(event.model) ?? Infinity))) };
+        const turn = {
+          model: event.model,
+          wokeAt: event.at,
+          endAt: Infinity,
+          batches: Math.max(1, Math.ceil(waiting / (this.#limits.get(event.model) ?? Infinity))),
+        };
         this.#turns.push(turn);
         this.#open.set(event.model, turn);
       }
@@ -67,8 +73,9 @@ export class TurnLog {
     for (const turn of this.#turns) {
       if (turn.wokeAt > wait.admittedAt || turn.endAt <= wait.arrivedAt) continue;
       if (turn.model === wait.model && turn.wokeAt <= wait.admittedAt && turn.endAt >= wait.admittedAt) {
-        // The turn that admitted it: a generation per batch ahead of it.
-        boundMs += (turn.batches - 1) * generationMs;
+        // The turn that admitted it: waiting at its wake, a generation per batch ahead of it; arrived during it (held by
+        // the plan), up to the turn's end, which is a generation per batch past its due time.
+        boundMs += (wait.arrivedAt < turn.wokeAt ? turn.batches - 1 : turn.batches) * generationMs;
         continue;
       }
       turns++;
