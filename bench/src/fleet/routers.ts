@@ -86,18 +86,23 @@ export interface MetricPickerOptions {
   random: () => number;
 }
 
+/** Every pod's weighted score for a request for `model`. */
+export function scorePods(all: readonly PodMetrics[], model: string, scorers: readonly WeightedScorer[]): number[] {
+  const scores = all.map(() => 0);
+  for (const scorer of scorers) {
+    // The picker clamps every scorer's value to [0, 1] before weighing it.
+    SCORERS[scorer.type](all, model).forEach((score, pod) => {
+      scores[pod] = (scores[pod] ?? 0) + Math.min(1, Math.max(0, score)) * scorer.weight;
+    });
+  }
+  return scores;
+}
+
 export function metricPicker(options: MetricPickerOptions): Router {
   return {
     name: "metric picker",
     pick: (model) => {
-      const all = options.metrics();
-      const scores = all.map(() => 0);
-      for (const scorer of options.scorers) {
-        // The picker clamps every scorer's value to [0, 1] before weighing it.
-        SCORERS[scorer.type](all, model).forEach((score, pod) => {
-          scores[pod] = (scores[pod] ?? 0) + Math.min(1, Math.max(0, score)) * scorer.weight;
-        });
-      }
+      const scores = scorePods(options.metrics(), model, options.scorers);
       const best = Math.max(...scores);
       const tied = scores.flatMap((score, pod) => (score === best ? [pod] : []));
       return tied[Math.floor(options.random() * tied.length)] ?? 0;

@@ -8,6 +8,7 @@ import { percentile } from "../stats.js";
 import { type PodMetrics, extractPodMetrics, parseExposition } from "./picker-rules.js";
 import { shippedScorers } from "./picker-config.js";
 import { shippedPodPolicy } from "./pod-config.js";
+import { type PickRecord, PodLogs, type TailEntry, byPickView, diagnoseTail } from "./tail-diagnosis.js";
 import { type Router, type WeightedScorer, emptyPodMetrics, metricPicker, modelHash, roundRobin } from "./routers.js";
 
 export type RouterName = "round-robin" | "model-hash" | "metric picker";
@@ -34,6 +35,8 @@ export interface FleetOptions {
    * the same model awake on every pod.
    */
   warmupSecs?: number;
+  /** Log every pod's switches and report where the slowest 1% spent their time (`FleetResult.tail`). */
+  diagnose?: boolean;
 }
 
 export interface FleetResult {
@@ -51,10 +54,19 @@ export interface FleetResult {
   p99AllMs: number;
   /** The five slowest requests, for reading a tail: arrival (s), model, pod, latency. */
   slowest: { t: number; model: string; pod: number; ms: number }[];
+  /** With `diagnose`: the slowest 1% measured, with the router's view at the pick and the pod's switches meanwhile. */
+  tail?: TailEntry[];
+  /** With `diagnose`: latency by what the picker's view showed for the model at the pick. */
+  groups?: string[];
 }
 
 /** One llmux pod's config: every model, one simulated GPU of its own (the pod's temp state dir), metrics on the proxy port. */
-async function startPod(models: readonly string[], knobs: Record<string, number>, policy: Record<string, unknown>): Promise<RunningLlmux> {
+async function startPod(
+  models: readonly string[],
+  knobs: Record<string, number>,
+  policy: Record<string, unknown>,
+  onLine?: (line: string) => void,
+): Promise<RunningLlmux> {
   // No `port`: each engine on a Unix socket of its own, so 48 engines per fleet
   // cannot lose a TCP port to another process between choosing and binding it.
   // 0.8 leaves room for every sleeper's reserve beside the awake model.
@@ -68,6 +80,7 @@ async function startPod(models: readonly string[], knobs: Record<string, number>
     models: Object.fromEntries(entries),
     policy,
     config: { metrics_on_proxy_port: true },
+    ...(onLine ? { logLevel: "info", onLine } : {}),
   });
 }
 
@@ -109,7 +122,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const dispatcher = new Agent({ connections: 256, headersTimeout: 130_000, bodyTimeout: 130_000 });
   let timer: NodeJS.Timeout | undefined;
   try {
-    pods.push(...(await Promise.all(Array.from({ length: options.pods }, () => startPod(options.models, options.knobs, policy)))));
+    const logs = new PodLogs(options.pods);
+    const onLine = (pod: number) => (options.diagnose ? (line: string) => logs.add(pod, line) : undefined);
+    pods.push(...(await Promise.all(Array.from({ length: options.pods }, (_, pod) => startPod(options.models, options.knobs, policy, onLine(pod))))));
     // A fleet that has been running: every engine started once (and asleep), so
     // the trace measures switches, not the first cold starts.
     await Promise.all(
@@ -121,17 +136,30 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     // Without a warm-up, counted before the first request can start a switch.
     let switchesBefore: Promise<number> | undefined = warmupMs === 0 ? Promise.resolve(await countSwitches(pods, dispatcher)) : undefined;
     const latest: PodMetrics[] = pods.map(() => emptyPodMetrics());
+    // Wall-clock ms each pod's view was asked for, and whether a scrape of it is still out.
+    const scrapedAt = pods.map(() => 0);
+    const scraping = pods.map(() => false);
     const refresh = (): void => {
       pods.forEach((pod, index) => {
-        scrape(pod.url, dispatcher).then(
-          (text) => {
-            // A scrape the picker cannot read leaves its previous view, as the picker does.
-            try {
-              latest[index] = extractPodMetrics(text);
-            } catch {}
-          },
-          () => undefined,
-        );
+        // One scrape per pod at a time, as the picker's per-pod collector: a slow answer
+        // must not overwrite a newer one.
+        if (scraping[index]) return;
+        scraping[index] = true;
+        const askedAt = performance.timeOrigin + performance.now();
+        scrape(pod.url, dispatcher)
+          .then(
+            (text) => {
+              // A scrape the picker cannot read leaves its previous view, as the picker does.
+              try {
+                latest[index] = extractPodMetrics(text);
+                scrapedAt[index] = askedAt;
+              } catch {}
+            },
+            () => undefined,
+          )
+          .finally(() => {
+            scraping[index] = false;
+          });
       });
     };
     refresh();
@@ -139,7 +167,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const router = makeRouter(options, () => latest);
     const all: number[] = [];
     const latencies: number[] = [];
-    const timed: { t: number; model: string; pod: number; ms: number }[] = [];
+    const timed: { t: number; model: string; pod: number; ms: number; pick: PickRecord }[] = [];
     let lost = 0;
     let firstError: string | undefined;
     const started = performance.now();
@@ -150,7 +178,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       options.trace.map(async (item) => {
         const wait = started + item.t * 1000 - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const pick: PickRecord = { at: performance.timeOrigin + performance.now(), view: options.diagnose ? latest.slice() : [], scrapedAt: scrapedAt.slice() };
         const index = router.pick(item.model);
+        if (options.diagnose) logs.picked(index, pick.at, item.model);
         const pod = pods[index] as RunningLlmux;
         const begin = performance.now();
         try {
@@ -163,7 +193,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
         all.push(performance.now() - begin);
         if (item.t * 1000 < warmupMs) return;
         latencies.push(performance.now() - begin);
-        timed.push({ t: item.t, model: item.model, pod: index, ms: Math.round(performance.now() - begin) });
+        timed.push({ t: item.t, model: item.model, pod: index, ms: Math.round(performance.now() - begin), pick });
       }),
     );
     clearInterval(timer);
@@ -182,7 +212,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       p99AllMs: percentile(all, 99),
-      slowest: timed.sort((a, b) => b.ms - a.ms).slice(0, 5),
+      slowest: [...timed]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map(({ t, model, pod, ms }) => ({ t, model, pod, ms })),
+      ...(options.diagnose ? { groups: byPickView(timed) } : {}),
+      ...(options.diagnose ? { tail: diagnoseTail(timed, logs, options.router === "metric picker" ? (options.scorers ?? shippedScorers()) : undefined) } : {}),
     };
   } finally {
     if (timer) clearInterval(timer);

@@ -6,11 +6,13 @@ import { isScorerType, type WeightedScorer } from "./routers.js";
 import { type RouterName, runFleet } from "./run-fleet.js";
 
 /**
- * `node bench/dist/fleet/tune.js [profile=<scorer>:<weight>,... ...] [policy=<JSON>] [seeds=101,102] [skip=round-robin,...]`:
+ * `node bench/dist/fleet/tune.js [profile=<scorer>:<weight>,... ...] [policy=<JSON>] [seeds=101,102] [skip=round-robin,...] [full] [diagnose]`:
  * the fleet on the tuning seeds only (never a held-out one), for choosing
  * the picker's scorers and weights (default: the shipped profile) and the
  * pods' policy (in the bench's scaled seconds; default: the shipped pool
  * policy, scaled). Prints the policy, then one line per router and profile.
+ * `full` replays the bench's full-length traces (90 s) instead of the quick
+ * ones (30 s); `diagnose` prints where the slowest 1% spent their time.
  */
 function parseProfile(text: string): WeightedScorer[] {
   return text.split(",").map((pair) => {
@@ -33,10 +35,12 @@ async function main(): Promise<void> {
     ?.slice("skip=".length)
     .split(",") ?? []) as RouterName[];
   const profileArgs = args.filter((arg) => arg.startsWith("profile=")).map((arg) => parseProfile(arg.slice("profile=".length)));
+  const full = args.includes("full");
+  const diagnose = args.includes("diagnose");
   const profiles = profileArgs.length > 0 ? profileArgs : [shippedScorers()];
   process.stdout.write(`pods' policy: ${JSON.stringify(policy ?? shippedPodPolicy(FLEET_KNOBS))}\n`);
   for (const seed of seeds) {
-    const trace = fleetTrace(seed, true);
+    const trace = fleetTrace(seed, !full);
     const all: { router: RouterName; scorers?: WeightedScorer[] }[] = [
       { router: "round-robin" },
       { router: "model-hash" },
@@ -53,12 +57,17 @@ async function main(): Promise<void> {
         ...(policy ? { policy } : {}),
         warmupSecs: FLEET_WARMUP_SECS,
         ...(run.scorers ? { scorers: run.scorers } : {}),
+        diagnose,
       });
       const label = run.scorers ? `${run.router} ${run.scorers.map((scorer) => `${scorer.type}:${scorer.weight}`).join(",")}` : run.router;
       process.stdout.write(
         `seed ${seed} ${label}: ${result.measured} of ${result.requests} requests measured, ${result.switches} switches (${result.switchesPerRequest.toFixed(3)}/request), p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms (all: ${result.p99AllMs.toFixed(0)} ms), lost ${result.lost}${result.firstError ? ` (${result.firstError})` : ""}\n` +
           `  slowest: ${result.slowest.map((one) => `${one.model}@${one.t}s pod ${one.pod} ${one.ms} ms`).join(", ")}\n`,
       );
+      for (const line of result.groups ?? []) process.stdout.write(`  ${line}\n`);
+      for (const one of result.tail ?? []) {
+        process.stdout.write(`  tail: ${one.model}@${one.t}s on pod ${one.pod}, ${one.ms} ms\n${[...one.pods, ...one.events].map((line) => `    ${line}\n`).join("")}`);
+      }
     }
   }
 }
