@@ -66,7 +66,9 @@ async function main(): Promise<void> {
       );
       for (const line of result.groups ?? []) process.stdout.write(`  ${line}\n`);
       for (const one of result.tail ?? []) {
-        process.stdout.write(`  tail: ${one.model}@${one.t}s on pod ${one.pod}, ${one.ms} ms\n${[...one.pods, ...one.events].map((line) => `    ${line}\n`).join("")}`);
+        process.stdout.write(
+          `  tail: ${one.model}@${one.t}s on pod ${one.pod}, ${one.ms} ms\n${[...one.pods, ...one.events].map((line) => `    ${line}\n`).join("")}`,
+        );
       }
     }
   }
