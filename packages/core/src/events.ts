@@ -45,7 +45,8 @@ export type MuxEvent =
   | { type: "engine-exit"; model: string; at: number; exit: EngineExit; expected: boolean }
   | { type: "restart"; model: string; at: number; restarts: number }
   /** `requestId`: the request's id, when its holder gave one to `acquire`. */
-  | { type: "queued"; model: string; at: number; queueDepth: number; requestId?: string }
+  /** `promisedMs`: with `policy.overload_refusal` on, the wait it was admitted against (its bound, or its time budget). */
+  | { type: "queued"; model: string; at: number; queueDepth: number; promisedMs?: number; requestId?: string }
   | { type: "admitted"; model: string; at: number; waitMs: number; requestId?: string }
   /** Refused at once (`waitMs` 0: overload, backoff) or after waiting (timed out, aborted, shutting down, failed switch). */
   | { type: "rejected"; model: string; at: number; waitMs: number; code: string; requestId?: string }

@@ -13,7 +13,7 @@ import type { Slot, Waiter } from "./slot.js";
 import { MuxState, requestIdOf, type EngineFactory } from "./mux-state.js";
 import { SwitchRunner } from "./switch-runner.js";
 import { estimateMs, takeAdmissible } from "./admission.js";
-import { overloadOf, recordQueued } from "./overload.js";
+import { overloadOf } from "./overload.js";
 import { IdleTimer } from "./idle-timer.js";
 import { runPreload } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
@@ -131,19 +131,18 @@ export class Multiplexer {
       return Promise.resolve(this.#grant(slot, arrivedAt, maxTokens, ticket));
     }
     // A paused request already passed admission once: it is never refused as overload.
-    const overload = resume ? undefined : overloadOf(this.#state, slot, now, options.deadline);
+    const verdict = resume ? {} : overloadOf(this.#state, slot, now, options.deadline, maxTokens);
+    const overload = verdict.error;
     if (overload) {
       state.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code, ...requestIdOf(options) });
       return Promise.reject(overload);
     }
     return new Promise<Lease>((resolve, reject) => {
-      const queued = resume ? {} : { queuedAt: now, position: slot.waiters.length + 1 };
-      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...queued, resolve, reject, timer: undefined, detach: () => {} };
+      const promise = verdict.promisedMs === undefined ? {} : { promisedMs: verdict.promisedMs };
+      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...promise, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
       waiter.timer = state.clock.setTimeout(
         () => {
-          // A request that timed out waited at least this long: the queue's pace counts it too.
-          recordQueued(slot, waiter, state.clock.now());
           state.rejectWaiter(slot, waiter, new QueueTimeoutError(model, state.clock.now() - now));
           state.schedule();
         },
@@ -160,7 +159,7 @@ export class Multiplexer {
       }
       if (resume) slot.waiters.unshift(waiter);
       else slot.waiters.push(waiter);
-      state.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length, ...requestIdOf(options) });
+      state.emit({ type: "queued", model, at: now, queueDepth: slot.waiters.length, ...promise, ...requestIdOf(options) });
       state.schedule();
     });
   }
@@ -286,7 +285,6 @@ export class Multiplexer {
     for (const slot of this.#state.slots.values()) {
       if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
       for (const waiter of takeAdmissible(slot, now)) {
-        recordQueued(slot, waiter, now);
         this.#state.settleWaiter(waiter);
         waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens, waiter));
       }

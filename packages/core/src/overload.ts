@@ -1,19 +1,27 @@
 import { estimateMs } from "./admission.js";
 import { OverloadedError } from "./errors.js";
 import type { MuxState } from "./mux-state.js";
-import type { Slot, Waiter } from "./slot.js";
+import type { Slot } from "./slot.js";
 import { estimateWait } from "./wait-estimate.js";
+
+/** What admission says of a new request: refused (`error`), or let in with the wait it was promised (`promisedMs`, with `policy.overload_refusal` on). */
+export interface OverloadVerdict {
+  error?: OverloadedError;
+  promisedMs?: number;
+}
 
 /**
  * A new request for `slot` is answered at once (429) rather than after
  * `request_timeout_secs` when it would pass its model's or llmux's
- * `max_queue`, or (`policy.overload_refusal`) when its estimated wait
+ * `max_queue`, or (`policy.overload_refusal`) when its planned wait
  * exceeds what it may wait: the requests already waiting keep their place
- * and their bound. Only a request with others ahead of it in its model's
- * queue or engine is refused, so refusing never keeps a model from its turn.
+ * and their bound. The first request for a model that is not up always
+ * joins: it is the reason for the model's next turn, and refusing it would
+ * lock out a model whose switch alone takes longer than the limit.
  */
-export function overloadOf(mux: MuxState, slot: Slot, now: number, deadline: number | undefined): OverloadedError | undefined {
-  return queueCapOverload(mux, slot) ?? boundOverload(mux, slot, now, deadline);
+export function overloadOf(mux: MuxState, slot: Slot, now: number, deadline: number | undefined, maxTokens?: number): OverloadVerdict {
+  const capped = queueCapOverload(mux, slot);
+  return capped ? { error: capped } : boundOverload(mux, slot, now, deadline, maxTokens);
 }
 
 /**
@@ -40,19 +48,14 @@ function queueCapOverload(mux: MuxState, slot: Slot): OverloadedError | undefine
 }
 
 /** `Retry-After` for an estimate over the bound: how far over it is, when the queue ahead will have shrunk enough. */
-function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number | undefined): OverloadedError | undefined {
-  if (mux.config.policy.overload_refusal === "off" || slot.waiters.length === 0) return undefined;
-  const estimate = estimateWait(mux, slot, now, deadline);
+function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number | undefined, maxTokens: number | undefined): OverloadVerdict {
+  if (mux.config.policy.overload_refusal === "off") return {};
+  const estimate = estimateWait(mux, slot, now, deadline, maxTokens);
   const overMs = estimate.waitMs - estimate.limitMs;
-  if (overMs <= 0) return undefined;
+  if (overMs <= 0 || (slot.waiters.length === 0 && slot.state !== "awake")) return { promisedMs: estimate.limitMs };
   const service = estimate.serviceMs === null ? "" : ` at ${(estimate.serviceMs / 1000).toFixed(1)} s each, ${slot.admitLimit} at once`;
   const detail = `its estimated wait is ${secs(estimate.waitMs)} (${estimate.ahead} requests ahead${service}), over ${estimate.limitName} of ${secs(estimate.limitMs)}`;
-  return new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(overMs / 1000)));
-}
-
-/** A queued request leaves the queue (admitted, or timed out) after `now − queuedAt`: the pace of its model's queue. */
-export function recordQueued(slot: Slot, waiter: Waiter, now: number): void {
-  if (waiter.queuedAt !== undefined && waiter.position !== undefined) slot.service.recordQueued(now - waiter.queuedAt, waiter.position);
+  return { error: new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(overMs / 1000))) };
 }
 
 function secs(ms: number): string {

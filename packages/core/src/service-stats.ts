@@ -3,9 +3,6 @@ import { average } from "./costs.js";
 /** How many recent samples the quantiles look at. */
 const WINDOW = 200;
 
-/** Weight kept by the older queued samples at each new one: about the last 50 count. */
-const QUEUE_DECAY = 0.98;
-
 /** Samples before a quantile is used for planning or overload: fewer would be a guess. */
 const MIN_SAMPLES = 20;
 
@@ -88,9 +85,6 @@ export class ServiceStats {
   readonly #held = new Window();
   readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
-  // Decayed sums over queued requests (place x, wait y) for a least-squares line y = a + b·x.
-  readonly #fit = { n: 0, x: 0, y: 0, xx: 0, xy: 0 };
-  #queuedSamples = 0;
 
   recordDrain(ms: number): void {
     this.#drains.add(ms);
@@ -105,34 +99,6 @@ export class ServiceStats {
       this.#outputTokens.add(completionTokens);
       this.#msPerToken = average(this.#msPerToken, heldMs / completionTokens);
     }
-  }
-
-  /** A request that joined the queue at `position` (1 = first) left it after `waitMs` (admitted, or timed out). */
-  recordQueued(waitMs: number, position: number): void {
-    const fit = this.#fit;
-    fit.n = fit.n * QUEUE_DECAY + 1;
-    fit.x = fit.x * QUEUE_DECAY + position;
-    fit.y = fit.y * QUEUE_DECAY + waitMs;
-    fit.xx = fit.xx * QUEUE_DECAY + position * position;
-    fit.xy = fit.xy * QUEUE_DECAY + position * waitMs;
-    this.#queuedSamples++;
-  }
-
-  /**
-   * The measured pace of the model's queue, once enough requests left it: the
-   * expected wait (ms) at `position`, from a line fitted to recent queued
-   * requests' waits against their places (a fixed part, such as waiting
-   * for the model's turn, and a part per place ahead). It holds everything
-   * that slows the queue: the other models' turns, switches, drains, the
-   * generations ahead.
-   */
-  queueWaitAt(position: number): number | null {
-    if (this.#queuedSamples < MIN_SAMPLES) return null;
-    const { n, x, y, xx, xy } = this.#fit;
-    const spread = n * xx - x * x;
-    const slope = spread > 1e-9 ? Math.max(0, (n * xy - x * y) / spread) : 0;
-    const intercept = Math.max(0, (y - slope * x) / n);
-    return intercept + slope * position;
   }
 
   drain(): DrainSummary | null {

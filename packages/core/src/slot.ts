@@ -19,9 +19,8 @@ export interface Waiter {
   requestId?: string | undefined;
   /** Set for a paused request asking to go on: when it was paused, and how often so far. */
   resume?: { pausedAt: number; preemptions: number } | undefined;
-  /** When it joined the queue, and its place in it then (1 = first): its wait measures the queue's pace. */
-  queuedAt?: number;
-  position?: number;
+  /** The wait (ms) llmux promised it when it joined the queue (`policy.overload_refusal`): the limit its estimate was held to. */
+  promisedMs?: number;
   resolve: (lease: LeaseImpl) => void;
   reject: (error: Error) => void;
   timer: TimerHandle | undefined;

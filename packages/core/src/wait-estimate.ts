@@ -1,6 +1,7 @@
 import type { MuxState } from "./mux-state.js";
 import { evictionLevel } from "./reconfigure.js";
 import type { Slot } from "./slot.js";
+import { plannedWaitMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {
@@ -15,32 +16,17 @@ export interface WaitEstimate {
 }
 
 /**
- * How long a new request for `slot` will wait, built from measurements only:
- * a term that has not been measured yet counts as 0, so a cold llmux never
- * refuses on a guess. The larger of two estimates:
- *
- * - the pace of its model's queue: a line fitted to recent queued
- *   requests' waits against the places they joined the queue at, read at
- *   its own place;
- * - the sum of what is known ahead of it: its model's queue ahead (the
- *   requests queued and, when up, in flight, past the admission limit, at
- *   the mean measured lease time, `max_concurrency` at once); the other
- *   models' turns meanwhile (every policy alternates between the models
- *   with work, so each adds its own queue's time, up to as much as this
- *   one's); when its model is not awake, the rest of a switch to it in
- *   progress or its measured bring-up, plus the measured bring-up of every
- *   model whose oldest request is older (every policy serves those first).
+ * How long a new request for `slot` will wait, and the most it may wait.
+ * The wait is planned (`plannedWaitMs`): the queues llmux holds now served
+ * in turns, each request at its own expected generation time, the ones in
+ * flight to their expected ends, every switch at its measured cost (the
+ * priors until measured). It counts what a sum of queue lengths forgets:
+ * the awake model's turn running to its end, the requests that wait for
+ * their model's next turn, the other models' turns and the switches between.
  */
-export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: number | undefined): WaitEstimate {
+export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: number | undefined, maxTokens?: number): WaitEstimate {
   const serviceMs = slot.service.heldMean();
   const ahead = slot.waiters.length + (isUp(slot) ? slot.leases.size : 0);
-  const workMs = queueWorkMs(slot, ahead + 1);
-  // Every policy alternates between the models with work (oldest request first): while the queue ahead is
-  // served, each other model with work gets its turns too, up to as much as this one's.
-  let othersMs = 0;
-  for (const other of mux.slots.values()) {
-    if (other !== slot) othersMs += Math.min(workMs, queueWorkMs(other, other.waiters.length + (isUp(other) ? other.leases.size : 0)));
-  }
   let turnsMs = 0;
   if (slot.state !== "awake") {
     const oldest = slot.waiters.at(0)?.arrivedAt ?? now;
@@ -50,22 +36,12 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
       if ((other.waiters.at(0)?.arrivedAt ?? now) < oldest) turnsMs += switchLeftMs(other, now);
     }
   }
-  // The queue's measured pace holds what the parts above leave out (drains, turns that end early or late).
-  const paced = slot.service.queueWaitAt(slot.waiters.length + 1) ?? 0;
-  const waitMs = Math.max(workMs + othersMs + turnsMs, paced);
   const timeoutMs = Math.min(mux.config.policy.request_timeout_secs * 1000, deadline === undefined ? Infinity : deadline - now);
   const policyBound = boundMs(mux, slot, turnsMs);
-  if (mux.config.policy.overload_refusal === "bound" && policyBound !== null && policyBound < timeoutMs) {
-    return { waitMs, ahead, serviceMs, limitMs: policyBound, limitName: `${mux.policy.name}'s bound` };
-  }
-  return { waitMs, ahead, serviceMs, limitMs: timeoutMs, limitName: "request_timeout_secs" };
-}
-
-/** Time (ms) `slot` needs before the `position`-th request in its queue and engine goes in: the rounds past the admission limit at the mean measured lease time (0 before it is measured). */
-function queueWorkMs(slot: Slot, position: number): number {
-  const serviceMs = slot.service.heldMean();
-  if (serviceMs === null) return 0;
-  return (Math.max(0, position - slot.admitLimit) / slot.admitLimit) * serviceMs;
+  const bounded = mux.config.policy.overload_refusal === "bound" && policyBound !== null && policyBound < timeoutMs;
+  const limitMs = bounded ? policyBound : timeoutMs;
+  const waitMs = plannedWaitMs(mux, slot, maxTokens, now, limitMs);
+  return { waitMs, ahead, serviceMs, limitMs, limitName: bounded ? `${mux.policy.name}'s bound` : "request_timeout_secs" };
 }
 
 function isUp(slot: Slot): boolean {

@@ -29,16 +29,51 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
   const config = (policy: Record<string, unknown> = {}) =>
     makeConfig({ policy: { request_timeout_secs: 60, overload_refusal: "timeout", ...policy } }, ["a", "b"], { max_concurrency: 1 });
 
-  it("never refuses before it has measured: a cold llmux queues every request", async () => {
+  it("plans a cold llmux with each request's max_tokens at the configured decode rate", async () => {
     h = harness({ config: config() });
-    const held = track(h.mux.acquire("a"));
-    const queued = Array.from({ length: 12 }, () => track(h?.mux.acquire("a") as Promise<Lease>));
+    // 400 tokens at the default 40 tokens/s: 10 s each, one at once.
+    const held = track(h.mux.acquire("a", { maxTokens: 400 }));
+    while (!held.settled) await h.clock.advance(100);
+    const queued = Array.from({ length: 5 }, () => track(h?.mux.acquire("a", { maxTokens: 400 }) as Promise<Lease>));
     await h.clock.settle();
-    expect(queued.some((request) => request.settled)).toBe(false);
-    expect(rejections(h)).toEqual([]);
-    await h.clock.advance(6_000);
-    expect(held.settled).toBe(true);
-    held.value?.release();
+    // Places 1..5 go in after 10..50 s; place 6 would after 60 s (the limit, kept), place 7 after 70 s: over by 10 s.
+    const sixth = track(h.mux.acquire("a", { maxTokens: 400 }));
+    const refused = await expectCode(h.mux.acquire("a", { maxTokens: 400 }), "LLMUX_ERR_OVERLOADED");
+    expect(refused.message).toContain("estimated wait is 70.0 s");
+    expect(refused.retryAfterSecs).toBe(10);
+    // The queued ones carry the wait they were promised: request_timeout_secs.
+    expect(h.events.filter((event) => event.type === "queued").map((event) => event.type === "queued" && event.promisedMs)).toEqual(Array(7).fill(60_000));
+    // Each generation ends within its estimate: every queued one goes in within the 60 s it was promised.
+    for (const request of [held, ...queued, sixth]) {
+      await h.clock.settle();
+      expect(request.error).toBeUndefined();
+      expect(request.settled).toBe(true);
+      await h.clock.advance(9_900);
+      request.value?.release();
+    }
+  });
+
+  it("counts the other model's turn: a request that cannot finish before the planned switch waits a round", async () => {
+    const hh = harness({ config: config({ overload_refusal: "bound", policy_type: "time_slice", max_wait_secs: 20 }), policy: timeSlicePolicy });
+    h = hh;
+    const running = track(hh.mux.acquire("a", { maxTokens: 400 }));
+    while (!running.settled) await hh.clock.advance(100);
+    // b is due in 20 s: a admits only what ends by then. A 2,000-token request (50 s) would wait for a's next turn:
+    // a's running generation, the switch to b (cold start), b's turn, the switch back: far over max_wait_secs.
+    const other = track(hh.mux.acquire("b", { maxTokens: 400 }));
+    await hh.clock.settle();
+    const refused = await expectCode(hh.mux.acquire("a", { maxTokens: 2_000 }), "LLMUX_ERR_OVERLOADED");
+    expect(refused.message).toContain("over time_slice's bound of 20.0 s");
+    // A short one fits the turn and joins.
+    const short = track(hh.mux.acquire("a", { maxTokens: 40 }));
+    await hh.clock.settle();
+    expect(short.error).toBeUndefined();
+    for (const request of [running, short, other]) {
+      while (!request.settled) await hh.clock.advance(1_000);
+      expect(request.error).toBeUndefined();
+      await hh.clock.advance(1_000);
+      request.value?.release();
+    }
   });
 
   it("answers 429 at once with Retry-After from the estimate, before any engine work; admitted requests keep their bound", async () => {

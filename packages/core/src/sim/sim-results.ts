@@ -68,6 +68,8 @@ export interface PolicyResult {
   overTurnBound: number;
   /** First-token wait p99 (arrival to first token, seconds) of the requests that waited for a switch. */
   switchedFirstTokenP99: number;
+  /** Admitted requests that waited longer than the wait llmux promised them when they joined the queue (`policy.overload_refusal` on; 0 when off). */
+  overPromised: number;
   /** Sleeps and stops done by `idle_timeout_secs` / `asleep_timeout_secs`. */
   idleActions: number;
   /** Per model: switches that put it away (a pinned model never appears; lower `priority` goes first). */

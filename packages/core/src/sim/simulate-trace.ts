@@ -163,8 +163,12 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
   const awake = new Set<string>();
   const log = new LatencyLog();
   const turns = new TurnLog(config);
+  // The wait each queued request was promised (`policy.overload_refusal`), by request id.
+  const promised = new Map<string, number>();
+  let overPromised = 0;
   mux.on((event) => {
     turns.observe(event);
+    if (event.type === "queued" && event.promisedMs !== undefined && event.requestId !== undefined) promised.set(event.requestId, event.promisedMs);
     if (event.type !== "state") return;
     log.state(event.model, event.at, event.to);
     if (event.to === "awake") awake.add(event.model);
@@ -203,6 +207,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
         if (!resumeFrom) {
           waits.push(clock.now() - arrived);
           firstWaits.push({ model: request.model, arrivedAt: arrived, admittedAt: clock.now() });
+          if (clock.now() - arrived > (promised.get(requestId) ?? Infinity)) overPromised++;
+          promised.delete(requestId);
         }
         const grantedAt = clock.now();
         const admitted = resumeFrom?.admitted ?? grantedAt;
@@ -328,6 +334,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
     overRoundBound: waits.filter((wait) => wait > roundBoundMs).length,
     overTurnBound: firstWaits.filter((wait) => turns.over(wait, config.policy.max_wait_secs * 1000, maxOf(generations), tally.longestCostMs, models)).length,
     switchedFirstTokenP99: percentile(switchedFirstTokens, 0.99) / 1000,
+    overPromised,
     paused,
     idleActions: tally.idleActions,
     evictions: tally.evictions,

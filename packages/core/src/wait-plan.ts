@@ -1,0 +1,161 @@
+import { estimateMs } from "./admission.js";
+import { COST_PRIORS } from "./costs.js";
+import type { MuxState } from "./mux-state.js";
+import { evictionLevel } from "./reconfigure.js";
+import type { Slot } from "./slot.js";
+
+/** One request in the plan: when it arrived and how long it is expected to generate. */
+interface Planned {
+  arrivedAt: number;
+  genMs: number;
+  /** The new request whose wait is planned. */
+  isNew?: boolean;
+}
+
+/** Turns planned before giving up: past them the wait is over any limit worth keeping. */
+const MAX_TURNS = 64;
+
+/**
+ * When the new request for `target` goes into vLLM if llmux serves the
+ * queues it holds now in turns, as the turn-based policies do: the awake
+ * model admits, at each completion, the requests that waited through the
+ * switch that woke it and those that finish before the next model is due
+ * (its oldest request has waited `max_wait_secs`, or the policy's planned
+ * switch); the rest wait for its next turn. A turn ends when its
+ * generations end, then a switch (sleep, then wake or cold start) to the
+ * model whose oldest request is oldest. Each request generates for its own
+ * estimate (`estimateMs`), the ones in flight until their lease's expected
+ * end; switches cost what was measured, the priors until then. Arrivals
+ * after now are not planned. Returns the wait (ms); once the plan passes
+ * `horizonMs` it stops there (the wait is at least that).
+ */
+export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): number {
+  const maxWaitMs = mux.config.policy.max_wait_secs * 1000;
+  const queues = new Map<Slot, Planned[]>();
+  for (const slot of mux.slots.values()) {
+    const queue: Planned[] = [];
+    for (let index = 0; index < slot.waiters.length; index++) {
+      const waiter = slot.waiters.at(index);
+      if (waiter) queue.push({ arrivedAt: waiter.arrivedAt, genMs: estimateMs(slot, waiter.maxTokens) });
+    }
+    queues.set(slot, queue);
+  }
+  queues.get(target)?.push({ arrivedAt: now, genMs: estimateMs(target, maxTokens), isNew: true });
+  const past = Math.max(horizonMs, 0) + 1;
+
+  let current = servingSlot(mux, target);
+  // The model serving now: from its in-flight leases, or from the end of the switch bringing it up.
+  let turnStart = current === null ? now : current.state === "awake" ? (current.awakeSince ?? now) : now + bringUpLeftMs(current, now);
+  let slots = current === null ? [] : initialSlots(current, Math.max(now, turnStart));
+  const served = new Set<Slot>();
+  let t = now;
+  for (let turn = 0; turn < MAX_TURNS; turn++) {
+    if (current !== null) {
+      served.add(current);
+      const queue = queues.get(current) ?? [];
+      const others = [...queues].filter(([slot, q]) => slot !== current && q.length > 0);
+      // The next model is due once its oldest request has waited max_wait_secs (the policy's own plan wins while it holds).
+      let closeAt = others.length === 0 ? Infinity : Math.min(...others.map(([, q]) => (q[0]?.arrivedAt ?? now) + maxWaitMs));
+      if (turn === 0 && current.closeAt !== null && others.length > 0) closeAt = Math.min(closeAt, current.closeAt);
+      // A draining model admits nothing more: its turn ends with what it runs.
+      const admittedAt = current.state === "draining" ? null : serveTurn(queue, slots, turnStart, closeAt);
+      if (admittedAt !== null) return admittedAt - now;
+      if (others.length === 0) return Math.max(past, t - now);
+      const lastEnd = Math.max(...slots);
+      t = (queue.length === 0 || current.state === "draining" ? lastEnd : Math.max(closeAt, lastEnd)) + sleepCostMs(current);
+      if (t - now > horizonMs) return t - now;
+    }
+    const next = nextInLine(queues, current);
+    if (next === null) return Math.max(past, t - now);
+    // A model this plan has put away wakes from its sleep level; one never started, or stopped, starts cold.
+    t += bringUpCostMs(next, !served.has(next) && next.state === "stopped");
+    current = next;
+    turnStart = t;
+    slots = Array.from({ length: Math.max(1, next.admitLimit) }, () => t);
+  }
+  return Math.max(past, t - now);
+}
+
+/**
+ * Admit `queue`'s requests in order as `slots` (the times each admission
+ * slot frees) allow; returns when the new request goes in, or null when it
+ * waits for a later turn. Requests that arrived before `turnStart` are the
+ * turn's reason and go in whatever the plan; the others only if they finish
+ * by `closeAt`, and nothing goes in after it.
+ */
+function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt: number): number | null {
+  const left: Planned[] = [];
+  let admittedAt: number | null = null;
+  for (const request of queue) {
+    const index = earliest(slots);
+    const freeAt = slots[index] ?? Infinity;
+    const reason = request.arrivedAt < turnStart;
+    if (admittedAt === null && (reason || (freeAt <= closeAt && freeAt + request.genMs <= closeAt))) {
+      slots[index] = freeAt + request.genMs;
+      if (request.isNew) admittedAt = freeAt;
+    } else {
+      left.push(request);
+    }
+  }
+  queue.splice(0, queue.length, ...left);
+  return admittedAt;
+}
+
+function earliest(slots: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < slots.length; i++) if ((slots[i] ?? Infinity) < (slots[best] ?? Infinity)) best = i;
+  return best;
+}
+
+/** The model whose turn it is now: `target` when it is up or coming up, else one coming up, else one up or draining, else none. */
+function servingSlot(mux: MuxState, target: Slot): Slot | null {
+  if (target.state === "awake" || comingUp(target)) return target;
+  for (const slot of mux.slots.values()) if (comingUp(slot)) return slot;
+  for (const slot of mux.slots.values()) if (slot.state === "awake" || slot.state === "draining") return slot;
+  return null;
+}
+
+/** Each admission slot's free time: the in-flight leases' expected ends, the rest free from `from`. */
+function initialSlots(slot: Slot, from: number): number[] {
+  const slots = [...slot.leases].map((lease) => Math.max(from, lease.expectedEndAt));
+  while (slots.length < Math.max(1, slot.admitLimit)) slots.push(from);
+  return slots;
+}
+
+/** The model with the oldest waiting request other than `current`. */
+function nextInLine(queues: Map<Slot, Planned[]>, current: Slot | null): Slot | null {
+  let next: Slot | null = null;
+  let oldest = Infinity;
+  for (const [slot, queue] of queues) {
+    const first = queue[0]?.arrivedAt;
+    if (slot !== current && first !== undefined && first < oldest) {
+      oldest = first;
+      next = slot;
+    }
+  }
+  return next;
+}
+
+function comingUp(slot: Slot): boolean {
+  return slot.state === "waking" || slot.state === "starting";
+}
+
+/** What is left of a wake or cold start in progress (ms). */
+function bringUpLeftMs(slot: Slot, now: number): number {
+  return Math.max(0, bringUpCostMs(slot, slot.state === "starting") - (now - slot.stateSince));
+}
+
+/** Expected time (ms) to bring `slot` up: a cold start, or a wake from the level it sleeps (or will sleep) at. */
+function bringUpCostMs(slot: Slot, cold: boolean): number {
+  const costs = slot.costs;
+  const level = slot.state === "asleep" || slot.state === "waking" ? (slot.asleepLevel ?? slot.config.sleep_level) : evictionLevel(slot, false);
+  if (cold || level === 3) return costs.coldStartMs ?? COST_PRIORS.coldStart;
+  return costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+}
+
+/** Expected time (ms) to put `slot` away after its turn. */
+function sleepCostMs(slot: Slot): number {
+  const level = evictionLevel(slot, false);
+  if (level === 3) return slot.costs.stopMs ?? COST_PRIORS.stop;
+  return slot.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+}
