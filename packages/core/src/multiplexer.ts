@@ -128,6 +128,7 @@ export class Multiplexer {
     };
     const arrivedAt = resume?.arrivedAt ?? now;
     if (slot.state === "awake" && !slot.busy && slot.engine && slot.waiters.length === 0 && slot.leases.size < slot.admitLimit && slot.closeAt === null) {
+      if (!resume) slot.service.recordArrival(now);
       return Promise.resolve(this.#grant(slot, arrivedAt, maxTokens, ticket));
     }
     // A paused request already passed admission once: it is never refused as overload.
@@ -137,6 +138,7 @@ export class Multiplexer {
       state.emit({ type: "rejected", model, at: now, waitMs: 0, code: overload.code, ...requestIdOf(options) });
       return Promise.reject(overload);
     }
+    if (!resume) slot.service.recordArrival(now);
     return new Promise<Lease>((resolve, reject) => {
       const promise = verdict.promisedMs === undefined ? {} : { promisedMs: verdict.promisedMs };
       const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...promise, resolve, reject, timer: undefined, detach: () => {} };

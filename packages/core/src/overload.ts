@@ -15,9 +15,8 @@ export interface OverloadVerdict {
  * `request_timeout_secs` when it would pass its model's or llmux's
  * `max_queue`, or (`policy.overload_refusal`) when its planned wait
  * exceeds what it may wait: the requests already waiting keep their place
- * and their bound. The first request for a model that is not up always
- * joins: it is the reason for the model's next turn, and refusing it would
- * lock out a model whose switch alone takes longer than the limit.
+ * and their bound. A first request whose refusal could lock its model out
+ * (`WaitEstimate.mustJoin`) always joins.
  */
 export function overloadOf(mux: MuxState, slot: Slot, now: number, deadline: number | undefined, maxTokens?: number): OverloadVerdict {
   const capped = queueCapOverload(mux, slot);
@@ -52,7 +51,7 @@ function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number 
   if (mux.config.policy.overload_refusal === "off") return {};
   const estimate = estimateWait(mux, slot, now, deadline, maxTokens);
   const overMs = estimate.waitMs - estimate.limitMs;
-  if (overMs <= 0 || (slot.waiters.length === 0 && slot.state !== "awake")) return { promisedMs: estimate.limitMs };
+  if (overMs <= 0 || estimate.mustJoin) return { promisedMs: estimate.limitMs };
   const service = estimate.serviceMs === null ? "" : ` at ${(estimate.serviceMs / 1000).toFixed(1)} s each, ${slot.admitLimit} at once`;
   const detail = `its estimated wait is ${secs(estimate.waitMs)} (${estimate.ahead} requests ahead${service}), over ${estimate.limitName} of ${secs(estimate.limitMs)}`;
   return { error: new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(overMs / 1000))) };

@@ -85,6 +85,8 @@ export class ServiceStats {
   readonly #held = new Window();
   readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
+  #lastArrivalAt: number | null = null;
+  #arrivalGapMs: number | null = null;
 
   recordDrain(ms: number): void {
     this.#drains.add(ms);
@@ -99,6 +101,22 @@ export class ServiceStats {
       this.#outputTokens.add(completionTokens);
       this.#msPerToken = average(this.#msPerToken, heldMs / completionTokens);
     }
+  }
+
+  /** A new request for the model arrived at `now` (resumed ones do not count). */
+  recordArrival(now: number): void {
+    if (this.#lastArrivalAt !== null) this.#arrivalGapMs = average(this.#arrivalGapMs, now - this.#lastArrivalAt);
+    this.#lastArrivalAt = now;
+  }
+
+  /**
+   * The expected time (ms) between the model's requests: the moving average
+   * of recent gaps, or the time since the last one when that is longer (a
+   * model that stopped getting requests); null before two arrived.
+   */
+  arrivalGapMs(now: number): number | null {
+    if (this.#arrivalGapMs === null || this.#lastArrivalAt === null) return null;
+    return Math.max(this.#arrivalGapMs, now - this.#lastArrivalAt);
   }
 
   drain(): DrainSummary | null {

@@ -12,6 +12,18 @@ interface Planned {
   isNew?: boolean;
 }
 
+/** A new request's planned wait and the round the bound allows for, both in ms. */
+export interface PlannedWait {
+  waitMs: number;
+  /**
+   * K × (the longest generation + the longest switch) over the K models
+   * with work (its own included): a turn of each ahead of it, none shorter
+   * than the longest generation it runs, then a switch. `time_slice`'s
+   * bound is `max_wait_secs` plus this.
+   */
+  roundMs: number;
+}
+
 /** Turns planned before giving up: past them the wait is over any limit worth keeping. */
 const MAX_TURNS = 64;
 
@@ -29,18 +41,28 @@ const MAX_TURNS = 64;
  * after now are not planned. Returns the wait (ms); once the plan passes
  * `horizonMs` it stops there (the wait is at least that).
  */
-export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): number {
+export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): PlannedWait {
   const maxWaitMs = mux.config.policy.max_wait_secs * 1000;
   const queues = new Map<Slot, Planned[]>();
+  let models = 0;
+  let longestGenMs = 0;
+  let longestSwitchMs = 0;
   for (const slot of mux.slots.values()) {
     const queue: Planned[] = [];
     for (let index = 0; index < slot.waiters.length; index++) {
       const waiter = slot.waiters.at(index);
       if (waiter) queue.push({ arrivedAt: waiter.arrivedAt, genMs: estimateMs(slot, waiter.maxTokens) });
     }
+    if (slot === target) queue.push({ arrivedAt: now, genMs: estimateMs(target, maxTokens), isNew: true });
     queues.set(slot, queue);
+    if (queue.length === 0 && slot.leases.size === 0) continue;
+    models++;
+    for (const request of queue) longestGenMs = Math.max(longestGenMs, request.genMs);
+    for (const lease of slot.leases) longestGenMs = Math.max(longestGenMs, lease.expectedEndAt - lease.grantedAt);
+    longestSwitchMs = Math.max(longestSwitchMs, sleepCostMs(slot) + bringUpCostMs(slot, false));
   }
-  queues.get(target)?.push({ arrivedAt: now, genMs: estimateMs(target, maxTokens), isNew: true });
+  const roundMs = models * (longestGenMs + longestSwitchMs);
+  const result = (waitMs: number): PlannedWait => ({ waitMs, roundMs });
   const past = Math.max(horizonMs, 0) + 1;
 
   let current = servingSlot(mux, target);
@@ -56,24 +78,32 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
       const others = [...queues].filter(([slot, q]) => slot !== current && q.length > 0);
       // The next model is due once its oldest request has waited max_wait_secs (the policy's own plan wins while it holds).
       let closeAt = others.length === 0 ? Infinity : Math.min(...others.map(([, q]) => (q[0]?.arrivedAt ?? now) + maxWaitMs));
+      // A model with nothing queued that gets requests may be due from its next one: that can come at any moment.
+      if (anyOtherArrives(mux, current, queues, now)) closeAt = Math.min(closeAt, Math.max(now, turnStart) + maxWaitMs);
       if (turn === 0 && current.closeAt !== null && others.length > 0) closeAt = Math.min(closeAt, current.closeAt);
       // A draining model admits nothing more: its turn ends with what it runs.
       const admittedAt = current.state === "draining" ? null : serveTurn(queue, slots, turnStart, closeAt);
-      if (admittedAt !== null) return admittedAt - now;
-      if (others.length === 0) return Math.max(past, t - now);
+      if (admittedAt !== null) return result(admittedAt - now);
+      if (others.length === 0) return result(Math.max(past, t - now));
       const lastEnd = Math.max(...slots);
-      t = (queue.length === 0 || current.state === "draining" ? lastEnd : Math.max(closeAt, lastEnd)) + sleepCostMs(current);
-      if (t - now > horizonMs) return t - now;
+      // A turn ends when its drain does: the generations that ran past their estimates (the measured drain, 90th percentile).
+      const drainMs = current.service.drain()?.p90Ms ?? 0;
+      // With its queue served, a model keeps its turn until it is due unless it goes idle first: no request expected before its last generation ends.
+      const gapMs = current.service.arrivalGapMs(now);
+      const idle = current.state === "draining" || (queue.length === 0 && (gapMs === null || gapMs > lastEnd - Math.max(now, turnStart)));
+      t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs + sleepCostMs(current);
+      if (t - now > horizonMs) return result(t - now);
     }
     const next = nextInLine(queues, current);
-    if (next === null) return Math.max(past, t - now);
+    if (next === null) return result(Math.max(past, t - now));
+    projectArrivals(queues, next, now, t);
     // A model this plan has put away wakes from its sleep level; one never started, or stopped, starts cold.
     t += bringUpCostMs(next, !served.has(next) && next.state === "stopped");
     current = next;
     turnStart = t;
     slots = Array.from({ length: Math.max(1, next.admitLimit) }, () => t);
   }
-  return Math.max(past, t - now);
+  return result(Math.max(past, t - now));
 }
 
 /**
@@ -146,7 +176,7 @@ function bringUpLeftMs(slot: Slot, now: number): number {
 }
 
 /** Expected time (ms) to bring `slot` up: a cold start, or a wake from the level it sleeps (or will sleep) at. */
-function bringUpCostMs(slot: Slot, cold: boolean): number {
+export function bringUpCostMs(slot: Slot, cold: boolean): number {
   const costs = slot.costs;
   const level = slot.state === "asleep" || slot.state === "waking" ? (slot.asleepLevel ?? slot.config.sleep_level) : evictionLevel(slot, false);
   if (cold || level === 3) return costs.coldStartMs ?? COST_PRIORS.coldStart;
@@ -154,8 +184,28 @@ function bringUpCostMs(slot: Slot, cold: boolean): number {
 }
 
 /** Expected time (ms) to put `slot` away after its turn. */
-function sleepCostMs(slot: Slot): number {
+export function sleepCostMs(slot: Slot): number {
   const level = evictionLevel(slot, false);
   if (level === 3) return slot.costs.stopMs ?? COST_PRIORS.stop;
   return slot.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+}
+
+/** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then): they wait through the switch and go in first. */
+function projectArrivals(queues: Map<Slot, Planned[]>, slot: Slot, now: number, until: number): void {
+  const gapMs = slot.service.arrivalGapMs(now);
+  const queue = queues.get(slot);
+  if (gapMs === null || !queue) return;
+  const last = queue.at(-1)?.arrivedAt ?? now;
+  const genMs = slot.service.heldMean() ?? estimateMs(slot, undefined);
+  // Arrivals after the new request queue behind it; the plan adds only those before the turn of another model.
+  if (queue.some((request) => request.isNew)) return;
+  for (let at = Math.max(now, last) + gapMs; at < until; at += gapMs) queue.push({ arrivedAt: at, genMs });
+}
+
+/** Does a model other than `current`, with nothing queued in the plan, get requests (two or more seen, the last not long ago)? */
+function anyOtherArrives(mux: MuxState, current: Slot, queues: Map<Slot, Planned[]>, now: number): boolean {
+  for (const slot of mux.slots.values()) {
+    if (slot !== current && (queues.get(slot)?.length ?? 0) === 0 && slot.service.arrivalGapMs(now) !== null) return true;
+  }
+  return false;
 }
