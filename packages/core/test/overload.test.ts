@@ -54,16 +54,17 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
   });
 
   it("counts the other model's turn: a request that cannot finish before the planned switch waits a round", async () => {
-    const hh = harness({ config: config({ overload_refusal: "bound", policy_type: "time_slice", max_wait_secs: 20 }), policy: timeSlicePolicy });
+    const hh = harness({ config: config({ policy_type: "time_slice", max_wait_secs: 20 }), policy: timeSlicePolicy });
     h = hh;
     const running = track(hh.mux.acquire("a", { maxTokens: 400 }));
     while (!running.settled) await hh.clock.advance(100);
     // b is due in 20 s: a admits only what ends by then. A 2,000-token request (50 s) would wait for a's next turn:
-    // a's running generation, the switch to b (cold start), b's turn, the switch back: far over max_wait_secs.
+    // the rest of a's turn, a's sleep, b's cold start (the 60 s prior: never measured), b's turn, a's wake: over 100 s.
     const other = track(hh.mux.acquire("b", { maxTokens: 400 }));
     await hh.clock.settle();
     const refused = await expectCode(hh.mux.acquire("a", { maxTokens: 2_000 }), "LLMUX_ERR_OVERLOADED");
-    expect(refused.message).toContain("over time_slice's bound of 20.0 s");
+    expect(refused.message).toContain("over request_timeout_secs of 60.0 s");
+    expect(Number(/estimated wait is ([\d.]+) s/.exec(refused.message)?.[1])).toBeGreaterThan(100);
     // A short one fits the turn and joins.
     const short = track(hh.mux.acquire("a", { maxTokens: 40 }));
     await hh.clock.settle();
@@ -150,22 +151,33 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
     }
   });
 
-  it("with overload_refusal bound, holds a request to time_slice's bound (max_wait_secs while its model is awake)", async () => {
-    const hh = harness({ config: config({ overload_refusal: "bound", policy_type: "time_slice", max_wait_secs: 20 }), policy: timeSlicePolicy });
+  it("with overload_refusal bound, holds a request to time_slice's bound: max_wait_secs + K × (longest generation + longest switch)", async () => {
+    const hh = harness({
+      config: config({ overload_refusal: "bound", policy_type: "time_slice", max_wait_secs: 20, request_timeout_secs: 600 }),
+      policy: timeSlicePolicy,
+    });
     h = hh;
     await serve(hh, "a", 20, 10_000);
+    // One model with work (K = 1), generations of 10 s (the measured lease p90), a switch of 11 s (the sleep and wake
+    // priors: a never slept): the bound is 20 + 1 × (10 + 11) = 41 s. Place n waits n × 10 s.
     const running = track(hh.mux.acquire("a"));
-    const waiting = [track(hh.mux.acquire("a"))];
     await hh.clock.settle();
-    // Place 2 is estimated at 20 s: within; place 3 at 30 s: over by 10 s.
-    waiting.push(track(hh.mux.acquire("a")));
+    const waiting = Array.from({ length: 4 }, () => ({ at: hh.clock.now(), request: track(hh.mux.acquire("a")) }));
+    await hh.clock.settle();
     const refused = await expectCode(hh.mux.acquire("a"), "LLMUX_ERR_OVERLOADED");
-    expect(refused.message).toContain("over time_slice's bound of 20.0 s");
-    expect(refused.retryAfterSecs).toBe(10);
+    expect(refused.message).toContain("estimated wait is 50.0 s");
+    expect(refused.message).toContain("over time_slice's bound of 41.0 s");
+    expect(refused.retryAfterSecs).toBe(9);
+    const promised = hh.events.flatMap((event) => (event.type === "queued" && event.promisedMs !== undefined ? [event.promisedMs] : []));
+    expect(promised.slice(-4)).toEqual([41_000, 41_000, 41_000, 41_000]);
+    // Each admitted one goes in within the 41 s it was promised.
+    await hh.clock.advance(10_000);
     running.value?.release();
-    for (const request of waiting) {
+    for (const { at, request } of waiting) {
       await hh.clock.settle();
       expect(request.settled).toBe(true);
+      expect(hh.clock.now() - at).toBeLessThanOrEqual(41_000);
+      await hh.clock.advance(10_000);
       request.value?.release();
     }
   });
