@@ -26,12 +26,12 @@ describe("refusal at admission through real sockets (vllm-sim)", () => {
   it("answers 429 in OpenAI's shape with Retry-After from the estimate; the refused never reach the engine, the admitted are all served", async () => {
     // llmux measures the lease time: 20 answers of 500 tokens, about 0.5 s each.
     for (let i = 0; i < 20; i++) expect((await postJson(stack.url, "/v1/chat/completions", chat(500))).status).toBe(200);
-    // One 3 s generation holds the engine while 25 short requests arrive: at the measured lease time a
-    // place (0.5 s or more on a busy machine), the later places are estimated past request_timeout_secs,
-    // while the short ones actually take 20 ms each.
+    // One 3 s generation holds the engine while 25 requests of 1,000 tokens (1 s each) arrive: each is planned at its
+    // own max_tokens and the measured decode rate, one at once, so the places past about the seventh are
+    // estimated over request_timeout_secs and refused, and the ones before them are served in time.
     const running = postJson(stack.url, "/v1/chat/completions", chat(3000));
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const answers = await Promise.all(Array.from({ length: 25 }, () => postJson(stack.url, "/v1/chat/completions", chat(20))));
+    const answers = await Promise.all(Array.from({ length: 25 }, () => postJson(stack.url, "/v1/chat/completions", chat(1000))));
     expect((await running).status).toBe(200);
 
     const refused = answers.filter((answer) => answer.status === 429);
