@@ -56,6 +56,8 @@ export interface Figures {
   refused: number;
   /** Answered with an error after waiting (504 queue timeout, 503 cut off, …): lost. */
   lost: number;
+  /** Admitted requests that waited longer than llmux promised them (`policy.overload_refusal`); simulated only: the promise is not on the wire. */
+  overPromised?: number;
   waitP50: number;
   waitP99: number;
   waitMax: number;
@@ -86,6 +88,7 @@ export function simFigures(result: PolicyResult): Figures {
     served: result.served,
     refused: result.refused,
     lost: result.failed,
+    overPromised: result.overPromised,
     waitP50: result.waitP50,
     waitP99: result.waitP99,
     waitMax: result.waitMax,
@@ -95,12 +98,13 @@ export function simFigures(result: PolicyResult): Figures {
 }
 
 export function figureRows(columns: Record<string, Figures>): Row[] {
-  const values = (read: (f: Figures) => number) => Object.fromEntries(Object.entries(columns).map(([name, f]) => [name, read(f)]));
+  const values = (read: (f: Figures) => number | undefined) => Object.fromEntries(Object.entries(columns).map(([name, f]) => [name, read(f)]));
   return [
     { metric: "requests", unit: "count", values: values((f) => f.requests), digits: 0, ratios: false },
     { metric: "served", unit: "count", values: values((f) => f.served), digits: 0, ratios: false },
     { metric: "refused (429 at once)", unit: "count", values: values((f) => f.refused), digits: 0, ratios: false },
     { metric: "lost (504, 503, other errors after waiting)", unit: "count", values: values((f) => f.lost), digits: 0, ratios: false },
+    { metric: "admitted over their promised wait (simulated)", unit: "count", values: values((f) => f.overPromised), digits: 0, ratios: false },
     { metric: "wait p50 (served)", unit: "s", values: values((f) => f.waitP50), digits: 1 },
     { metric: "wait p99 (served)", unit: "s", values: values((f) => f.waitP99), digits: 1 },
     { metric: "wait max (served)", unit: "s", values: values((f) => f.waitMax), digits: 1 },

@@ -13,7 +13,7 @@ import type { Slot, Waiter } from "./slot.js";
 import { MuxState, requestIdOf, type EngineFactory } from "./mux-state.js";
 import { SwitchRunner } from "./switch-runner.js";
 import { estimateMs, takeAdmissible } from "./admission.js";
-import { overloadOf } from "./overload.js";
+import { overloadOf, recordPlanError } from "./overload.js";
 import { IdleTimer } from "./idle-timer.js";
 import { runPreload } from "./preload.js";
 import type { MuxSnapshot } from "./snapshot.js";
@@ -141,10 +141,13 @@ export class Multiplexer {
     if (!resume) slot.service.recordArrival(now);
     return new Promise<Lease>((resolve, reject) => {
       const promise = verdict.promisedMs === undefined ? {} : { promisedMs: verdict.promisedMs };
-      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...promise, resolve, reject, timer: undefined, detach: () => {} };
+      const planned = verdict.plannedMs === undefined ? {} : { plannedMs: verdict.plannedMs };
+      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...promise, ...planned, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
       waiter.timer = state.clock.setTimeout(
         () => {
+          // It would have waited longer still: the plan was off by at least this much.
+          recordPlanError(slot, waiter, state.clock.now());
           state.rejectWaiter(slot, waiter, new QueueTimeoutError(model, state.clock.now() - now));
           state.schedule();
         },
@@ -287,6 +290,7 @@ export class Multiplexer {
     for (const slot of this.#state.slots.values()) {
       if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
       for (const waiter of takeAdmissible(slot, now)) {
+        recordPlanError(slot, waiter, now);
         this.#state.settleWaiter(waiter);
         waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens, waiter));
       }

@@ -1,13 +1,15 @@
 import { estimateMs } from "./admission.js";
 import { OverloadedError } from "./errors.js";
 import type { MuxState } from "./mux-state.js";
-import type { Slot } from "./slot.js";
+import type { Slot, Waiter } from "./slot.js";
 import { estimateWait } from "./wait-estimate.js";
 
 /** What admission says of a new request: refused (`error`), or let in with the wait it was promised (`promisedMs`, with `policy.overload_refusal` on). */
 export interface OverloadVerdict {
   error?: OverloadedError;
   promisedMs?: number;
+  /** The plan's own wait for it (ms), without the measured error: what admission compares with the real wait. */
+  plannedMs?: number;
 }
 
 /**
@@ -51,7 +53,9 @@ function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number 
   if (mux.config.policy.overload_refusal === "off") return {};
   const estimate = estimateWait(mux, slot, now, deadline, maxTokens);
   const overMs = estimate.waitMs - estimate.limitMs;
-  if (overMs <= 0 || estimate.mustJoin) return { promisedMs: estimate.limitMs };
+  // A request let in although planned over the limit would only teach the plan its own excess.
+  if (estimate.mustJoin && overMs > 0) return { promisedMs: estimate.limitMs };
+  if (overMs <= 0) return { promisedMs: estimate.limitMs, plannedMs: estimate.plannedMs };
   const service = estimate.serviceMs === null ? "" : ` at ${(estimate.serviceMs / 1000).toFixed(1)} s each, ${slot.admitLimit} at once`;
   const detail = `its estimated wait is ${secs(estimate.waitMs)} (${estimate.ahead} requests ahead${service}), over ${estimate.limitName} of ${secs(estimate.limitMs)}`;
   return { error: new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(overMs / 1000))) };
@@ -59,4 +63,9 @@ function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number 
 
 function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A queued request leaves the queue at `now` (admitted, or timed out): how much later than planned, for later plans. */
+export function recordPlanError(slot: Slot, waiter: Waiter, now: number): void {
+  if (waiter.plannedMs !== undefined) slot.service.recordPlanError(now - waiter.arrivedAt - waiter.plannedMs);
 }

@@ -85,6 +85,7 @@ export class ServiceStats {
   readonly #held = new Window();
   readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
+  readonly #planErrors = new Window();
   #lastArrivalAt: number | null = null;
   #arrivalGapMs: number | null = null;
 
@@ -101,6 +102,16 @@ export class ServiceStats {
       this.#outputTokens.add(completionTokens);
       this.#msPerToken = average(this.#msPerToken, heldMs / completionTokens);
     }
+  }
+
+  /** A queued request went in (or timed out) `errorMs` later than the overload plan said (negative: sooner). */
+  recordPlanError(errorMs: number): void {
+    this.#planErrors.add(errorMs);
+  }
+
+  /** How much later than planned recent queued requests went in: the highest of the last 200 errors, 0 when none was late. */
+  planErrorMs(): number {
+    return Math.max(0, this.#planErrors.quantile(1) ?? 0);
   }
 
   /** A new request for the model arrived at `now` (resumed ones do not count). */

@@ -21,6 +21,8 @@ export interface Waiter {
   resume?: { pausedAt: number; preemptions: number } | undefined;
   /** The wait (ms) llmux promised it when it joined the queue (`policy.overload_refusal`): the limit its estimate was held to. */
   promisedMs?: number;
+  /** The plan's wait for it when it joined (ms): how far off it was corrects later plans (`ServiceStats.planErrorMs`). */
+  plannedMs?: number;
   resolve: (lease: LeaseImpl) => void;
   reject: (error: Error) => void;
   timer: TimerHandle | undefined;

@@ -4,7 +4,10 @@ import { bringUpCostMs, plannedWaitMs, sleepCostMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {
+  /** The plan's wait plus its measured error. */
   waitMs: number;
+  /** The plan's wait alone. */
+  plannedMs: number;
   /** Requests ahead of it in its model's queue and engine. */
   ahead: number;
   /** Mean measured lease time (ms), null before enough leases: for the message. */
@@ -43,7 +46,8 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
   const bounded = mux.config.policy.overload_refusal === "bound" && policyBound < timeoutMs;
   const limitMs = bounded ? policyBound : timeoutMs;
   return {
-    waitMs: plan.waitMs,
+    waitMs: plan.waitMs + slot.service.planErrorMs(),
+    plannedMs: plan.waitMs,
     ahead,
     serviceMs: slot.service.heldMean(),
     limitMs,
