@@ -87,7 +87,7 @@ export const policySchema = z.strictObject({
     .enum(["off", "timeout", "bound"])
     .default("off")
     .describe(
-      "Answer a new request 429 at once when its estimated wait (measured figures only) exceeds request_timeout_secs (timeout) or the policy's bound (bound; time_slice and cost_aware, else request_timeout_secs); off: never.",
+      "Answer a new request 429 at once when its planned wait exceeds request_timeout_secs (timeout) or the policy's bound (bound; time_slice and cost_aware: max_wait_secs + K × (longest generation + longest switch) over the K models with work, else request_timeout_secs); off: never.",
     ),
   idle_timeout_secs: secs.default(0).describe("Sleep an awake model (at its sleep_level) after this long without a request; 0 = never."),
   asleep_timeout_secs: secs.default(0).describe("Stop a sleeping model after this long asleep; 0 = never."),
