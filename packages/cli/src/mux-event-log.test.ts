@@ -89,9 +89,9 @@ describe("logMuxEvent", () => {
     ]);
     expect(lines[1]?.["last_lines"]).toEqual(["RuntimeError: CUDA error"]);
     const debug = capture("debug");
-    logMuxEvent(debug.logger, { type: "queued", model: "a", at: 0, queueDepth: 2, requestId: "req-7" });
+    logMuxEvent(debug.logger, { type: "queued", model: "a", at: 0, queueDepth: 2, promisedMs: 41_000.4, requestId: "req-7" });
     logMuxEvent(debug.logger, { type: "rejected", model: "a", at: 0, waitMs: 30_000, code: "LLMUX_ERR_QUEUE_TIMEOUT", requestId: "req-7" });
-    expect(debug.lines[0]).toMatchObject({ level: 20, queue_depth: 2, request_id: "req-7" });
+    expect(debug.lines[0]).toMatchObject({ level: 20, queue_depth: 2, promised_ms: 41_000, request_id: "req-7" });
     expect(debug.lines[1]).toMatchObject({ level: 20, request_id: "req-7", code: "LLMUX_ERR_QUEUE_TIMEOUT" });
   });
 

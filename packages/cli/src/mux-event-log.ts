@@ -111,9 +111,12 @@ export function logMuxEvent(logger: Logger, event: MuxEvent): void {
     case "rejected":
       logger.debug({ model: event.model, ...requestIdField(event), wait_ms: Math.round(event.waitMs), code: event.code }, "request rejected");
       return;
-    case "queued":
-      logger.debug({ model: event.model, ...requestIdField(event), queue_depth: event.queueDepth }, "request queued");
+    case "queued": {
+      // With overload refusal on, the wait it was promised: compare with the `wait_ms` it is admitted after.
+      const promised = event.promisedMs === undefined ? {} : { promised_ms: Math.round(event.promisedMs) };
+      logger.debug({ model: event.model, ...requestIdField(event), queue_depth: event.queueDepth, ...promised }, "request queued");
       return;
+    }
     case "admitted":
       logger.debug({ model: event.model, ...requestIdField(event), wait_ms: Math.round(event.waitMs) }, "request admitted");
       return;
