@@ -37,8 +37,11 @@ const MAX_TURNS = 64;
  * generations end, then a switch (sleep, then wake or cold start) to the
  * model whose oldest request is oldest. Each request generates for its own
  * estimate (`estimateMs`), the ones in flight until their lease's expected
- * end; switches cost what was measured, the priors until then. Arrivals
- * after now are not planned. Returns the wait (ms); once the plan passes
+ * end; a turn ends its measured drain later; switches cost what was
+ * measured, the priors until then. Of the requests still to come, it counts
+ * those expected (at the measured arrival rate) for the models served
+ * first, and that any other model's next request may start its
+ * `max_wait_secs` at once. Returns the wait (ms); once the plan passes
  * `horizonMs` it stops there (the wait is at least that).
  */
 export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): PlannedWait {
