@@ -48,6 +48,18 @@ export function recordCost(costs: ModelCosts, kind: CostKind, ms: number): void 
 /** Prior guesses (ms) used until a cost is measured; orders of magnitude from the vLLM contract. */
 export const COST_PRIORS = { sleep1: 10_000, sleep2: 500, wake1: 1_000, wake2: 5_000, coldStart: 60_000, stop: 2_000 } as const;
 
+/** Expected time (ms) to put a model away at `level` (3: stop it): measured, the prior until then. */
+export function expectedSleepMs(costs: ModelCosts, level: 1 | 2 | 3): number {
+  if (level === 3) return costs.stopMs ?? COST_PRIORS.stop;
+  return costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+}
+
+/** Expected time (ms) to bring a model back from `level` (3: a cold start): measured, the prior until then. */
+export function expectedWakeMs(costs: ModelCosts, level: 1 | 2 | 3): number {
+  if (level === 3) return costs.coldStartMs ?? COST_PRIORS.coldStart;
+  return costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+}
+
 export function cloneCosts(costs: ModelCosts): ModelCosts {
   return { sleepMs: { ...costs.sleepMs }, wakeMs: { ...costs.wakeMs }, coldStartMs: costs.coldStartMs, stopMs: costs.stopMs, samples: costs.samples };
 }

@@ -1,6 +1,6 @@
 import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
-import { bringUpCostMs, plannedWaitMs, sleepCostMs } from "./wait-plan.js";
+import { plannedWaitMs, slotBringUpMs, slotSleepMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {
@@ -63,6 +63,6 @@ function isUp(slot: Slot): boolean {
 /** A switch to `slot`: the longest sleep of a model up now, then its bring-up (measured costs, priors until then). */
 function switchToMs(mux: MuxState, slot: Slot): number {
   let sleepMs = 0;
-  for (const other of mux.slots.values()) if (other !== slot && isUp(other)) sleepMs = Math.max(sleepMs, sleepCostMs(other));
-  return sleepMs + bringUpCostMs(slot, slot.state === "stopped" || slot.state === "starting");
+  for (const other of mux.slots.values()) if (other !== slot && isUp(other)) sleepMs = Math.max(sleepMs, slotSleepMs(other));
+  return sleepMs + slotBringUpMs(slot, slot.state === "stopped" || slot.state === "starting");
 }

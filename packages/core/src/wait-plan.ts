@@ -1,5 +1,5 @@
 import { estimateMs } from "./admission.js";
-import { COST_PRIORS } from "./costs.js";
+import { expectedSleepMs, expectedWakeMs } from "./costs.js";
 import type { MuxState } from "./mux-state.js";
 import { evictionLevel } from "./reconfigure.js";
 import type { Slot } from "./slot.js";
@@ -62,7 +62,7 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
     models++;
     for (const request of queue) longestGenMs = Math.max(longestGenMs, request.genMs);
     for (const lease of slot.leases) longestGenMs = Math.max(longestGenMs, lease.expectedEndAt - lease.grantedAt);
-    longestSwitchMs = Math.max(longestSwitchMs, sleepCostMs(slot) + bringUpCostMs(slot, false));
+    longestSwitchMs = Math.max(longestSwitchMs, slotSleepMs(slot) + slotBringUpMs(slot, false));
   }
   const roundMs = models * (longestGenMs + longestSwitchMs);
   const result = (waitMs: number): PlannedWait => ({ waitMs, roundMs });
@@ -94,14 +94,14 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
       // With its queue served, a model keeps its turn until it is due unless it goes idle first: no request expected before its last generation ends.
       const gapMs = current.service.arrivalGapMs(now);
       const idle = current.state === "draining" || (queue.length === 0 && (gapMs === null || gapMs > lastEnd - Math.max(now, turnStart)));
-      t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs + sleepCostMs(current);
+      t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs + slotSleepMs(current);
       if (t - now > horizonMs) return result(t - now);
     }
     const next = nextInLine(queues, current);
     if (next === null) return result(Math.max(past, t - now));
     projectArrivals(queues, next, now, t);
     // A model this plan has put away wakes from its sleep level; one never started, or stopped, starts cold.
-    t += bringUpCostMs(next, !served.has(next) && next.state === "stopped");
+    t += slotBringUpMs(next, !served.has(next) && next.state === "stopped");
     current = next;
     turnStart = t;
     slots = Array.from({ length: Math.max(1, next.admitLimit) }, () => t);
@@ -175,33 +175,28 @@ function comingUp(slot: Slot): boolean {
 
 /** What is left of a wake or cold start in progress (ms). */
 function bringUpLeftMs(slot: Slot, now: number): number {
-  return Math.max(0, bringUpCostMs(slot, slot.state === "starting") - (now - slot.stateSince));
+  return Math.max(0, slotBringUpMs(slot, slot.state === "starting") - (now - slot.stateSince));
 }
 
 /** Expected time (ms) to bring `slot` up: a cold start, or a wake from the level it sleeps (or will sleep) at. */
-export function bringUpCostMs(slot: Slot, cold: boolean): number {
-  const costs = slot.costs;
+export function slotBringUpMs(slot: Slot, cold: boolean): number {
   const level = slot.state === "asleep" || slot.state === "waking" ? (slot.asleepLevel ?? slot.config.sleep_level) : evictionLevel(slot, false);
-  if (cold || level === 3) return costs.coldStartMs ?? COST_PRIORS.coldStart;
-  return costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+  return expectedWakeMs(slot.costs, cold ? 3 : level);
 }
 
 /** Expected time (ms) to put `slot` away after its turn. */
-export function sleepCostMs(slot: Slot): number {
-  const level = evictionLevel(slot, false);
-  if (level === 3) return slot.costs.stopMs ?? COST_PRIORS.stop;
-  return slot.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+export function slotSleepMs(slot: Slot): number {
+  return expectedSleepMs(slot.costs, evictionLevel(slot, false));
 }
 
 /** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then): they wait through the switch and go in first. */
 function projectArrivals(queues: Map<Slot, Planned[]>, slot: Slot, now: number, until: number): void {
   const gapMs = slot.service.arrivalGapMs(now);
   const queue = queues.get(slot);
-  if (gapMs === null || !queue) return;
+  // Arrivals after the new request queue behind it; the plan adds only those before the turn of another model.
+  if (gapMs === null || !queue || queue.some((request) => request.isNew)) return;
   const last = queue.at(-1)?.arrivedAt ?? now;
   const genMs = slot.service.heldMean() ?? estimateMs(slot, undefined);
-  // Arrivals after the new request queue behind it; the plan adds only those before the turn of another model.
-  if (queue.some((request) => request.isNew)) return;
   for (let at = Math.max(now, last) + gapMs; at < until; at += gapMs) queue.push({ arrivedAt: at, genMs });
 }
 

@@ -1,28 +1,19 @@
-import { COST_PRIORS } from "../costs.js";
+import { expectedSleepMs, expectedWakeMs } from "../costs.js";
 import type { Eviction, PolicyModelView, PolicyView } from "../policy.js";
 
 /** Expected time (ms) to bring `model` up from its current state, from measured costs (priors until measured). */
 export function bringUpCostMs(model: PolicyModelView): number {
-  if (model.state === "asleep" && model.asleepLevel !== null) return wakeFromLevelMs(model, model.asleepLevel);
-  return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
-}
-
-/** Expected time (ms) to wake `model` from sleep level `level` (1 or 2). */
-function wakeFromLevelMs(model: PolicyModelView, level: 1 | 2): number {
-  return model.costs.wakeMs[level] ?? (level === 1 ? COST_PRIORS.wake1 : COST_PRIORS.wake2);
+  return expectedWakeMs(model.costs, model.state === "asleep" && model.asleepLevel !== null ? model.asleepLevel : 3);
 }
 
 /** Expected time (ms) to carry out one eviction (evictions run in parallel: take the max). */
 export function evictionCostMs(model: PolicyModelView, eviction: Eviction): number {
-  if (eviction.action === "stop" || model.sleepLevel === 3) return model.costs.stopMs ?? COST_PRIORS.stop;
-  const level = model.sleepLevel;
-  return model.costs.sleepMs[level] ?? (level === 1 ? COST_PRIORS.sleep1 : COST_PRIORS.sleep2);
+  return expectedSleepMs(model.costs, eviction.action === "stop" ? 3 : model.sleepLevel);
 }
 
 /** Expected time (ms) to wake `model` again after `eviction` (a stop means a cold start). */
 export function wakeCostMs(model: PolicyModelView, eviction: Eviction): number {
-  if (eviction.action === "stop" || model.sleepLevel === 3) return model.costs.coldStartMs ?? COST_PRIORS.coldStart;
-  return wakeFromLevelMs(model, model.sleepLevel);
+  return expectedWakeMs(model.costs, eviction.action === "stop" ? 3 : model.sleepLevel);
 }
 
 /** Expected duration of a switch to `target` with `evictions`, excluding drain. */
