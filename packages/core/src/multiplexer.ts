@@ -142,7 +142,7 @@ export class Multiplexer {
     return new Promise<Lease>((resolve, reject) => {
       const promise = verdict.promisedMs === undefined ? {} : { promisedMs: verdict.promisedMs };
       const planned = verdict.plannedMs === undefined ? {} : { plannedMs: verdict.plannedMs };
-      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...promise, ...planned, resolve, reject, timer: undefined, detach: () => {} };
+      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...planned, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
       waiter.timer = state.clock.setTimeout(
         () => {

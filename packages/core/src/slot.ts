@@ -19,8 +19,6 @@ export interface Waiter {
   requestId?: string | undefined;
   /** Set for a paused request asking to go on: when it was paused, and how often so far. */
   resume?: { pausedAt: number; preemptions: number } | undefined;
-  /** The wait (ms) llmux promised it when it joined the queue (`policy.overload_refusal`): the limit its estimate was held to. */
-  promisedMs?: number;
   /** The plan's wait for it when it joined (ms): how far off it was corrects later plans (`ServiceStats.planErrorMs`). */
   plannedMs?: number;
   resolve: (lease: LeaseImpl) => void;
