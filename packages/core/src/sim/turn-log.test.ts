@@ -46,6 +46,16 @@ describe("TurnLog", () => {
     expect(over(log, "a", 2_000, 320_000)).toBe(true);
   });
 
+  it("does not take a request refused at once as overload off the queue it never joined", () => {
+    const log = new TurnLog(config);
+    for (let i = 0; i < 3; i++) log.observe(queued("b", 0));
+    log.observe({ type: "rejected", model: "b", at: 500, waitMs: 0, code: "LLMUX_ERR_OVERLOADED" });
+    for (const event of [state("b", 1_000, "awake"), queued("a", 2_000), state("b", 200_000, "sleeping"), state("a", 205_000, "awake")]) log.observe(event);
+    // Three still waiting at b's wake, two at once: two batches, so 10 + 5 + 200 s.
+    expect(over(log, "a", 2_000, 205_000)).toBe(false);
+    expect(over(log, "a", 2_000, 220_000)).toBe(true);
+  });
+
   it("gives a request a generation per batch ahead of it in its own turn, and none when it went in with the first", () => {
     const log = new TurnLog(config);
     for (let i = 0; i < 3; i++) log.observe(queued("a", 0));

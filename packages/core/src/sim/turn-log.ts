@@ -40,7 +40,8 @@ export class TurnLog {
 
   observe(event: MuxEvent): void {
     if (event.type === "queued") this.#add(event.model, 1);
-    else if (event.type === "admitted" || event.type === "rejected") this.#add(event.model, -1);
+    // An overload refusal is answered before the request joins the queue (a queued one is never refused), so it leaves no place.
+    else if (event.type === "admitted" || (event.type === "rejected" && event.code !== "LLMUX_ERR_OVERLOADED")) this.#add(event.model, -1);
     else if (event.type === "state") {
       const open = this.#open.get(event.model);
       // A drain is the end of the turn: its generations finishing.
@@ -85,7 +86,7 @@ export class TurnLog {
   }
 
   #add(model: string, delta: number): void {
-    // A request refused at once was never queued: the count does not go below zero.
+    // A request admitted at once (its model awake with nothing queued) was never queued: the count does not go below zero.
     this.#depth.set(model, Math.max(0, (this.#depth.get(model) ?? 0) + delta));
   }
 }
