@@ -1,7 +1,8 @@
 import { DEFAULT_SIM_COSTS, DEFAULT_SIM_SERVICE, type SimEngineCostsInput } from "@llmux/core";
 import { mean, percentile } from "./stats.js";
 import type { Row } from "./table.js";
-import { type LiveRun, SCALE } from "./trace-replay.js";
+import { SCALE } from "@llmux/live-replay";
+import type { LiveRun } from "./trace-replay.js";
 
 /** What a live run measured of the costs and the service model the trace simulator assumes (simulator's seconds). */
 export interface LiveMeasures {

@@ -1,31 +1,9 @@
-import {
-  DEFAULT_SIM_SERVICE,
-  POLICIES,
-  familyConfig,
-  familyTrace,
-  simulateTrace,
-  type FamilyTrace,
-  type PolicyResult,
-  type SimEngineCostsInput,
-} from "@llmux/core";
+import { DEFAULT_SIM_SERVICE, POLICIES, familyConfig, simulateTrace, type FamilyTrace, type PolicyResult, type SimEngineCostsInput } from "@llmux/core";
 import type { BenchContext } from "../context.js";
 import { percentile } from "../stats.js";
 import type { Row } from "../table.js";
-import { BATCH, SCALE, TOKENS_PER_SEC, type LiveRun } from "../trace-replay.js";
-
-/** The seed both live-replay scenarios use (held out when their figures in bench/README were taken; never tuned on). */
-export const SEED = 2005;
-
-/**
- * The short held-out trace of the reliability suite's replay: two equal
- * models, outputs of 500–4000 tokens (median 1500), at `load` of what one
- * engine of BATCH sequences serves.
- */
-export function replayTrace(load: number, durationSecs: number): FamilyTrace {
-  // The family's load is a share of a 64-sequence engine; these engines take BATCH at once.
-  const family = familyTrace("two-equal-saturated", SEED, { durationSecs, load: (load * BATCH) / 64, outputMedian: 1500, outputSigma: 0.6 });
-  return { ...family, requests: family.requests.map((r) => ({ ...r, tokens: Math.min(4000, Math.max(500, r.tokens)) })) };
-}
+import { BATCH, SCALE, TOKENS_PER_SEC } from "@llmux/live-replay";
+import type { LiveRun } from "../trace-replay.js";
 
 /** Policy settings in the simulator's seconds; the live run gets them divided by SCALE. */
 export function policyFor(settings: Record<string, unknown>, live: boolean): Record<string, unknown> {

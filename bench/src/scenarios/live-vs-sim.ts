@@ -1,7 +1,8 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { liveMeasures, measureRows, measuredCosts } from "../live-diagnostics.js";
-import { SCALE, TOKENS_PER_SEC, replayLive } from "../trace-replay.js";
-import { SEED, figureRows, liveFigures, logFigures, policyFor, replayTrace, simFigures, simulate } from "./live-replay.js";
+import { SCALE, SEED, TOKENS_PER_SEC, replayTrace } from "@llmux/live-replay";
+import { replayLive } from "../trace-replay.js";
+import { figureRows, liveFigures, logFigures, policyFor, simFigures, simulate } from "./live-replay.js";
 
 /** time_slice as the core README's held-out table runs it, in the simulator's seconds. */
 const POLICY = { policy_type: "time_slice", max_wait_secs: 60, min_active_secs: 5, request_timeout_secs: 3600, drain_timeout_secs: 300 };

@@ -1,8 +1,9 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { percentile } from "../stats.js";
 import type { Row, Target } from "../table.js";
-import { SCALE, replayLive } from "../trace-replay.js";
-import { SEED, type Figures, figureRows, liveFigures, logFigures, policyFor, replayTrace, simFigures, simulate } from "./live-replay.js";
+import { SCALE, SEED, replayTrace } from "@llmux/live-replay";
+import { replayLive } from "../trace-replay.js";
+import { type Figures, figureRows, liveFigures, logFigures, policyFor, simFigures, simulate } from "./live-replay.js";
 
 /** time_slice under 1.5× the load one engine serves, in the simulator's seconds. */
 const POLICY = { policy_type: "time_slice", max_wait_secs: 60, min_active_secs: 5, request_timeout_secs: 120, drain_timeout_secs: 300 };

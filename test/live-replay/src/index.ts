@@ -1,0 +1,2 @@
+export { type ReplayOutcome, replayRequests } from "./client.js";
+export { BATCH, SCALE, SEED, TOKENS_PER_SEC, replaySimArgs, replayTrace } from "./trace.js";
