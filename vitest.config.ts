@@ -5,7 +5,7 @@ const report = process.env.LLMUX_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "bench", "test/reliability"],
+    projects: ["packages/*", "apps/*", "bench", "test/live-replay", "test/reliability"],
     // `vitest run --coverage` (CI) measures the published packages' sources; the figure is in CI's closing lines.
     coverage: {
       provider: "v8",

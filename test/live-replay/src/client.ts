@@ -20,7 +20,7 @@ export interface ReplayOutcome {
   requestId: string;
   /** Tokens the trace asked for (`max_tokens`, `ignore_eos`). */
   tokens: number;
-  /** Tokens the answer's usage says were generated (absent without a usage chunk). */
+  /** Tokens the answer's usage says were generated (with `includeUsage` only). */
   servedTokens?: number;
 }
 
@@ -30,18 +30,28 @@ export interface Replay {
   makespanSecs: number;
 }
 
+export interface ReplayOptions {
+  /**
+   * Ask for the usage chunk (`stream_options.include_usage`), so each outcome
+   * has its `servedTokens`. Off, the bench's default: llmux takes a stream's
+   * tokens (its decode rate, output lengths) from usage when it is there,
+   * else one per event, so asking changes what it measures and decides.
+   */
+  includeUsage?: boolean;
+}
+
 /**
  * Send every request of `trace` to llmux at `url` at its arrival time, SCALE
  * times faster, each a stream of exactly its tokens, and read every answer
  * to its end.
  */
-export async function replayRequests(url: string, agent: Agent, trace: readonly TraceRequest[]): Promise<Replay> {
+export async function replayRequests(url: string, agent: Agent, trace: readonly TraceRequest[], options: ReplayOptions = {}): Promise<Replay> {
   const startedAt = performance.now();
-  const outcomes = await Promise.all(trace.map((entry, index) => send(url, agent, entry, startedAt, `replay-${index}`)));
+  const outcomes = await Promise.all(trace.map((entry, index) => send(url, agent, entry, startedAt, `replay-${index}`, options.includeUsage === true)));
   return { outcomes, makespanSecs: ((performance.now() - startedAt) / 1000) * SCALE };
 }
 
-async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: number, requestId: string): Promise<ReplayOutcome> {
+async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: number, requestId: string, includeUsage: boolean): Promise<ReplayOutcome> {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + (entry.t * 1000) / SCALE - performance.now())));
   const sent = performance.now();
   const times = (first: number | undefined) => ({
@@ -63,7 +73,7 @@ async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: n
       max_tokens: entry.tokens,
       ignore_eos: true,
       stream: true,
-      stream_options: { include_usage: true },
+      ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
     }),
   });
   const headAt = performance.now();

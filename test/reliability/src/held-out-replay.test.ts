@@ -28,7 +28,7 @@ test("time_slice keeps its bound and loses nothing on a held-out trace (live, vl
     policy: { policy_type: "time_slice", max_wait_secs: MAX_WAIT_SECS, request_timeout_secs: 120, drain_timeout_secs: 60 },
   });
 
-  const { outcomes: replayed } = await replayRequests(run.url, agent, trace);
+  const { outcomes: replayed } = await replayRequests(run.url, agent, trace, { includeUsage: true });
   const outcomes = replayed.map((o) => ({
     status: o.status,
     tokens: o.servedTokens,
