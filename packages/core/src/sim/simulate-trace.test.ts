@@ -45,6 +45,27 @@ describe("simulateTrace accounting", () => {
     expect(fifo.drainMax).toBeLessThanOrEqual(2);
   });
 
+  it("pauses at once with drain_before_switch false: paused work resumes where it stopped and never runs on a sleeping engine", async () => {
+    const trace: TraceRequest[] = [
+      { t: 0, model: "a", tokens: 400 },
+      { t: 2, model: "b", tokens: 40 },
+    ];
+    const config = traceConfig(trace, { min_active_secs: 0, drain_before_switch: false, max_preemptions: 1 });
+    const [fifo] = await simulateTrace({ trace, config, policies: [POLICIES.fifo], service: { tokensPerSec: 40, ttftMs: 0 } });
+    if (!fifo) throw new Error("missing result");
+    // a wakes (0–1 s) and makes 40 tokens before b arrives at 2 s: paused, a sleeps (10 s), b wakes (1 s) and is let in at 13 s.
+    // fifo's next switch is due at once (a's resumed request is older) and pauses b before it made a token; a (its last pause)
+    // resumes after b's sleep and a's wake at 24 s with 360 tokens (9 s, and 8 ms to re-read 40), then b goes at 44.008 s.
+    expect(fifo.served).toBe(2);
+    expect(fifo.failed).toBe(0);
+    expect(fifo.paused).toBe(2);
+    expect(fifo.switches).toBe(3);
+    expect(fifo.latencyP50).toBeCloseTo(33.008, 6);
+    expect(fifo.latencyP99).toBeCloseTo(43.008, 6);
+    // Each request's tokens were generated once: 1 s + 9 s of a, 1 s of b, plus the re-read.
+    expect(fifo.gpuBusySecs - fifo.switchingShare * fifo.makespanSecs).toBeCloseTo(11.008, 3);
+  });
+
   it("reports drain time beside sleep and wake time", async () => {
     const trace: TraceRequest[] = [
       { t: 0, model: "a", tokens: 400 },

@@ -222,7 +222,7 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
           // A continuation reads the prompt (taken as short) and the text so far again: the sleep dropped the KV cache.
           ...(produced > 0 ? { rereadTokens: produced } : {}),
           finish: () => {
-            lease.signal.removeEventListener("abort", onAbort);
+            lease.onRevoke(undefined);
             generations.push(clock.now() - grantedAt);
             lease.release({ completionTokens: request.tokens - produced });
             latencies.push(clock.now() - arrived);
@@ -235,8 +235,12 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
             done++;
           },
         };
-        const onAbort = () => {
-          if ((lease.signal.reason as { code?: unknown } | undefined)?.code === "LLMUX_ERR_REQUEST_PAUSED") {
+        // A switch that pauses at once (drain_before_switch false) can revoke the lease before this holder runs: then nothing is
+        // submitted (the engine may already be asleep) and the request goes back to its queue untouched.
+        let revoked = false;
+        const onAbort = (reason: Error) => {
+          revoked = true;
+          if ((reason as { code?: unknown }).code === "LLMUX_ERR_REQUEST_PAUSED") {
             // Paused by a switch: what was produced is kept, the rest goes back to the head of the queue.
             const made = server.produced(job);
             server.cancel(job);
@@ -259,8 +263,8 @@ async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, p
           preempted++;
           done++;
         };
-        lease.signal.addEventListener("abort", onAbort, { once: true });
-        server.submit(job);
+        lease.onRevoke(onAbort);
+        if (!revoked) server.submit(job);
       },
       (error: unknown) => {
         if ((error as { code?: unknown } | null)?.code === "LLMUX_ERR_OVERLOADED") refused++;
