@@ -1,0 +1,52 @@
+import { POLICIES, familyConfig, familyTrace, simulateTrace, withoutAdmissionLimit } from "@llmux/core";
+import { describe, expect, it } from "vitest";
+import { conflict, generationLowerBound, switchLowerBound } from "./lower-bound.js";
+
+describe("lower bounds on any policy's p99", () => {
+  it("a request's own generation time", () => {
+    const trace = Array.from({ length: 100 }, (_, i) => ({ t: i, model: "a", tokens: 40 * (i + 1) }));
+    // Nearest rank: the 99th of 100, 3,960 tokens at 40 tokens/s and a 200 ms prefill.
+    expect(generationLowerBound(trace)).toBeCloseTo(99.2, 6);
+  });
+
+  it("two models' generations that cannot share the GPU in time", () => {
+    // Both arrive together: 100 s each, one after the other with a switch between.
+    expect(conflict(100, 100, 0, 200.5, 1)).toBe(true);
+    expect(conflict(100, 100, 0, 201, 1)).toBe(false);
+    // 60 s apart: each has 60 s the other's window lacks; the rest (40 + 40 + the switch) fits in an overlap of 100.
+    expect(conflict(100, 100, 60, 160, 1)).toBe(false);
+    expect(conflict(100, 100, 60, 140, 1)).toBe(true);
+    // Disjoint windows never conflict; neither does one that fits in its own part.
+    expect(conflict(100, 100, 150, 150, 1)).toBe(false);
+    expect(conflict(30, 100, 40, 110, 50)).toBe(false);
+    // Two 100.2 s generations of different models arriving together: the later ends after 100.2 + 1.3 (the cheapest switch) + 100.2 s.
+    const pair = [
+      { t: 0, model: "a", tokens: 4000 },
+      { t: 0, model: "b", tokens: 4000 },
+    ];
+    expect(switchLowerBound(pair)).toBe(201);
+    expect(
+      switchLowerBound([
+        { t: 0, model: "a", tokens: 4000 },
+        { t: 0, model: "a", tokens: 4000 },
+      ]),
+    ).toBeCloseTo(100.2, 6);
+  });
+
+  it("stays at or below what every policy reached in the simulator", async () => {
+    const family = familyTrace("light-two", 1, { durationSecs: 600 });
+    const bound = switchLowerBound(family.requests);
+    expect(bound).toBeGreaterThan(generationLowerBound(family.requests));
+    const runs = [
+      { config: withoutAdmissionLimit(familyConfig(family)), policy: POLICIES.fifo },
+      { config: familyConfig(family), policy: POLICIES.time_slice },
+      { config: familyConfig(family, { max_wait_secs: 15, max_drain_secs: 0 }), policy: POLICIES.time_slice },
+      { config: familyConfig(family, { max_wait_secs: 15, drain_before_switch: false }), policy: POLICIES.time_slice },
+      { config: familyConfig(family), policy: POLICIES.cost_aware },
+    ];
+    for (const { config, policy } of runs) {
+      const [result] = await simulateTrace({ trace: family.requests, config, policies: [policy] });
+      expect(result?.latencyP99).toBeGreaterThanOrEqual(bound);
+    }
+  }, 120_000);
+});
