@@ -1,6 +1,6 @@
 import { POLICIES, familyConfig, familyTrace, simulateTrace, withoutAdmissionLimit } from "@llmux/core";
 import { describe, expect, it } from "vitest";
-import { conflict, generationLowerBound, switchLowerBound } from "./lower-bound.js";
+import { conflict, forcedLate, generationLowerBound, switchLowerBound } from "./lower-bound.js";
 
 describe("lower bounds on any policy's p99", () => {
   it("a request's own generation time", () => {
@@ -31,6 +31,19 @@ describe("lower bounds on any policy's p99", () => {
         { t: 0, model: "a", tokens: 4000 },
       ]),
     ).toBeCloseTo(100.2, 6);
+  });
+
+  it("counts the requests a stretch of time cannot hold on time", () => {
+    const three = ["a", "b", "c"].map((model) => ({ model, secs: 100 }));
+    // Three models one after the other need 100 + 1 + 100 + 1 + 100 s: 302 do not fit in 250, 201 do (one dropped).
+    expect(forcedLate(three, 250, 64, 1, 5)).toBe(1);
+    expect(forcedLate(three, 302, 64, 1, 5)).toBe(0);
+    expect(forcedLate(three, 50, 64, 1, 5)).toBe(3);
+    // One model's work over 64 slots: 130 generations of 10 s need 20.3 s; 128 fit in 20.
+    const many = Array.from({ length: 130 }, () => ({ model: "a", secs: 10 }));
+    expect(forcedLate(many, 20, 64, 1, 5)).toBe(2);
+    // Past the cap it stops counting.
+    expect(forcedLate(many, 5, 64, 1, 5)).toBe(6);
   });
 
   it("stays at or below what every policy reached in the simulator", async () => {

@@ -24,6 +24,8 @@ export function generationLowerBound(trace: readonly TraceRequest[], service: Se
 export interface SwitchBoundOptions {
   costs?: Pick<SimEngineCosts, "sleepMs" | "wakeMs" | "stopMs">;
   service?: Service;
+  /** Generations one engine runs at once (vLLM's batch, the family's `--max-num-seqs`). */
+  batch?: number;
 }
 
 /**
@@ -69,24 +71,107 @@ function pairsAllow(trace: readonly TraceRequest[], own: readonly number[], limi
 }
 
 /**
+ * How many of `requests` (all inside one stretch of `lengthSecs`, by their
+ * windows) must end late, capped at `cap`: with one model awake at a time,
+ * the models kept on time need, one after the other inside the stretch, each
+ * its longest kept generation and its kept work spread over `batch` slots,
+ * and a switch between each two. The cheapest way to fit drops a model's
+ * longest requests, or the whole model.
+ */
+export function forcedLate(requests: readonly { model: string; secs: number }[], lengthSecs: number, batch: number, switchSecs: number, cap: number): number {
+  const byModel = new Map<string, number[]>();
+  for (const request of requests) {
+    const secs = byModel.get(request.model);
+    if (secs) secs.push(request.secs);
+    else byModel.set(request.model, [request.secs]);
+  }
+  // best[k]: the least time the models so far need with k requests dropped (a kept model's switch counted with it).
+  let best = new Float64Array(cap + 1).fill(0);
+  for (const secs of byModel.values()) {
+    const sorted = [...secs].sort((a, b) => b - a);
+    const suffix = new Float64Array(sorted.length + 1);
+    for (let i = sorted.length - 1; i >= 0; i--) suffix[i] = (suffix[i + 1] as number) + (sorted[i] as number);
+    const next = new Float64Array(cap + 1).fill(Infinity);
+    for (let before = 0; before <= cap; before++) {
+      const base = best[before] as number;
+      if (base === Infinity) continue;
+      for (let dropped = 0; dropped <= sorted.length && before + dropped <= cap; dropped++) {
+        const need = dropped === sorted.length ? 0 : Math.max(sorted[dropped] as number, (suffix[dropped] as number) / batch) + switchSecs;
+        const at = before + dropped;
+        if (base + need < (next[at] as number)) next[at] = base + need;
+      }
+    }
+    best = next;
+  }
+  // The first model up needs no switch inside the stretch.
+  for (let dropped = 0; dropped <= cap; dropped++) if ((best[dropped] as number) - switchSecs <= lengthSecs) return dropped;
+  return cap + 1;
+}
+
+/** Requests certainly late by `forcedLate` over stretches that do not overlap: each begins `span` + `limit` after the last, from `phase`. */
+function stretchesLate(
+  trace: readonly TraceRequest[],
+  own: readonly number[],
+  limit: number,
+  span: number,
+  phase: number,
+  batch: number,
+  switchSecs: number,
+  cap: number,
+): number {
+  let late = 0;
+  let i = 0;
+  const end = trace.length === 0 ? 0 : (trace[trace.length - 1] as TraceRequest).t;
+  for (let from = (trace[0]?.t ?? 0) + phase; from <= end && late <= cap; from += span + limit) {
+    while (i < trace.length && (trace[i] as TraceRequest).t < from) i++;
+    const inside: { model: string; secs: number }[] = [];
+    for (let j = i; j < trace.length && (trace[j] as TraceRequest).t <= from + span; j++) {
+      if ((own[j] as number) <= limit) inside.push({ model: (trace[j] as TraceRequest).model, secs: own[j] as number });
+    }
+    late += forcedLate(inside, span + limit, batch, switchSecs, cap - late);
+  }
+  return late;
+}
+
+/**
  * A lower bound on any policy's p99 latency that counts switching: the
  * largest latency L (searched in 1 s steps) at which more requests than the
- * 1% a p99 may leave out certainly end later than L, because they need more
- * than L alone or they are in pairs of different models that cannot both
- * end within L (`conflict`). Valid for every order, admission limit and
- * pause rule (pausing is free here), but blind to batch limits and to
- * conflicts of three or more, so still below what is reachable.
+ * 1% a p99 may leave out certainly end later than L. They do when they need
+ * more than L alone; when they are in pairs of different models that cannot
+ * both end within L (`conflict`); or when, over stretches of time that do not
+ * overlap, the requests whose whole windows lie in a stretch need more of
+ * the GPU than it has (`forcedLate`: their models one at a time, at most
+ * `batch` generations at once, a switch between models). Valid for every
+ * order, admission limit and pause rule (pausing is free here); blind to
+ * everything that happens across stretches, so still below what is
+ * reachable.
  */
 export function switchLowerBound(trace: readonly TraceRequest[], options: SwitchBoundOptions = {}): number {
   const service = options.service ?? DEFAULT_SIM_SERVICE;
   const costs = options.costs ?? DEFAULT_SIM_COSTS;
+  const batch = options.batch ?? DEFAULT_SIM_SERVICE.maxConcurrency;
   const sorted = [...trace].sort((a, b) => a.t - b.t);
   const own = sorted.map((request) => ownSecs(request, service));
   // The cheapest way off the GPU and back on at any level, whatever the config says: the bound holds for any eviction a policy picks.
   const switchSecs = (Math.min(costs.sleepMs[1], costs.sleepMs[2], costs.stopMs) + Math.min(costs.wakeMs[1], costs.wakeMs[2])) / 1000;
   // Nearest-rank p99 ≤ L needs the ceil(0.99 n)-th latency ≤ L: at most n − ceil(0.99 n) above it.
   const late = sorted.length - Math.ceil(0.99 * sorted.length);
+  const alone = (limit: number) => own.filter((secs) => secs > limit).length;
+  const certain = (limit: number): boolean => {
+    if (!pairsAllow(sorted, own, limit, late, switchSecs)) return true;
+    for (const share of STRETCH_SPANS) {
+      const span = share * limit;
+      for (const phase of STRETCH_PHASES) {
+        if (alone(limit) + stretchesLate(sorted, own, limit, span, phase * (span + limit), batch, switchSecs, late) > late) return true;
+      }
+    }
+    return false;
+  };
   let bound = generationLowerBound(sorted, service);
-  for (let limit = Math.floor(bound) + 1; !pairsAllow(sorted, own, limit, late, switchSecs); limit++) bound = limit;
+  for (let limit = Math.floor(bound) + 1; certain(limit); limit++) bound = limit;
   return bound;
 }
+
+/** Stretches: arrivals over this share of L (each stretch lasts that and L), at these shares of a stretch's step. */
+const STRETCH_SPANS = [0.25, 0.5, 1, 2] as const;
+const STRETCH_PHASES = [0, 0.25, 0.5, 0.75] as const;
