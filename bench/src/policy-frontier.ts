@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   LIGHT_LOAD,
   OVERLOAD,
@@ -16,7 +16,7 @@ import { generationLowerBound, switchLowerBound } from "./frontier/lower-bound.j
 import { memberConfig, memberLabel, memberTrace, policyGrid } from "./frontier/policy-grid.js";
 
 /**
- * `node bench/dist/policy-frontier.js [seeds=2009,2010,2011,2012] [jobs=1] [out=file.json]`:
+ * `node bench/dist/policy-frontier.js [seeds=2009,2010,2011,2012] [jobs=1] [out=file.json]` (or `report=file.json`: print a saved sweep again):
  * a DIAGNOSTIC, hindsight sweep of the policy design space (`policyGrid`) on
  * the busy family traces of SEEN seeds only: for each trace, fifo (the
  * original llmux, exactly as the held-out test runs it) and every member of
@@ -31,9 +31,6 @@ interface TraceReport {
   load: number;
   requests: number;
   fifo: RunFigures;
-  /** Any policy's p99 is at least these: each request's own generation; and pairs of models that cannot share the GPU in time. */
-  generationBoundSecs: number;
-  switchBoundSecs: number;
   runs: MemberRun[];
 }
 
@@ -54,15 +51,7 @@ async function sweepTrace(name: string): Promise<TraceReport> {
     if (!result) throw new Error(`no result for ${memberLabel(member)}`);
     runs.push({ member, figures: figures(result) });
   }
-  return {
-    trace: name,
-    load: family.shape.load,
-    requests: family.requests.length,
-    fifo: figures(fifo),
-    generationBoundSecs: generationLowerBound(family.requests),
-    switchBoundSecs: switchLowerBound(family.requests),
-    runs,
-  };
+  return { trace: name, load: family.shape.load, requests: family.requests.length, fifo: figures(fifo), runs };
 }
 
 /** Busy traces (load between light and capacity) of `seeds`. */
@@ -99,16 +88,27 @@ const f2 = (value: number): string => (Number.isFinite(value) ? value.toFixed(2)
 function printReport(reports: readonly TraceReport[]): void {
   const frontiers: TraceFrontier[] = [];
   const lines = [
-    "| trace | load | fifo p99 s | lower bounds s (own, pairs) | best p99 ÷ fifo (switches ÷ fifo) | its config | fewest switches ÷ fifo (p99 ÷ fifo) | its config | both targets | best other p99 ÷ drain-only (GPU) | its config |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| trace | load | fifo p99 s | bounds s (own, switching) | best p99 ÷ fifo (its switches ÷ fifo) | best p99 ÷ fifo with switches ≤ 0.8× | fewest switches ÷ fifo (its p99 ÷ fifo) | both #17 targets | best other p99 ÷ drain-only (GPU) |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const report of reports) {
     const frontier = traceFrontier(report.fifo, report.runs);
     frontiers.push(frontier);
-    const best = report.runs.find((run) => memberLabel(run.member) === frontier.p99.label);
-    lines.push(
-      `| ${report.trace} | ${report.load} | ${report.fifo.latencyP99.toFixed(0)} | ${report.generationBoundSecs.toFixed(0)}, ${report.switchBoundSecs.toFixed(0)} | ${f2(frontier.p99.ratio)} (${f2(frontier.p99.switches)}); ${best?.figures.latencyP99.toFixed(0)} s | ${frontier.p99.label} | ${f2(frontier.switches.ratio)} (${f2(frontier.switches.p99)}) | ${frontier.switches.label} | ${frontier.meetingBoth.length === 0 ? "none" : frontier.meetingBoth.join(", ")} | ${frontier.other ? `${f2(frontier.other.ratio)} (${f2(frontier.other.gpu)})` : "-"} | ${frontier.other?.label ?? "-"} |`,
-    );
+    const [shape = "", seed = ""] = report.trace.split("@");
+    const trace = familyTrace(shape, Number(seed)).requests;
+    const within = frontier.p99WithinSwitches;
+    const cells = [
+      report.trace,
+      String(report.load),
+      report.fifo.latencyP99.toFixed(0),
+      `${generationLowerBound(trace).toFixed(0)}, ${switchLowerBound(trace).toFixed(0)}`,
+      `${f2(frontier.p99.ratio)} (${f2(frontier.p99.switches)}) ${frontier.p99.label}`,
+      within ? `${f2(within.ratio)} ${within.label}` : "none",
+      `${f2(frontier.switches.ratio)} (${f2(frontier.switches.p99)}) ${frontier.switches.label}`,
+      frontier.meetingBoth.length === 0 ? "none" : frontier.meetingBoth.join(", "),
+      frontier.other ? `${f2(frontier.other.ratio)} (${f2(frontier.other.gpu)}) ${frontier.other.label}` : "-",
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
   }
   process.stdout.write(`${lines.join("\n")}\n\n`);
   const both = onEveryTrace(frontiers, (frontier) => frontier.meetingBoth);
@@ -119,11 +119,41 @@ function printReport(reports: readonly TraceReport[]): void {
       `Members meeting #18 (other p99 ≤ ${TARGETS.other}× drain-only's, GPU ≤ ${TARGETS.gpu}×) on every trace: ${other.join(", ") || "none"}\n` +
       `Traces where some member meets #18: ${frontiers.filter((frontier) => frontier.meetingOther.length > 0).length} of ${frontiers.length}\n`,
   );
+  process.stdout.write(`One member on every trace (a rule, not a per-trace pick), the best by its worst p99 ÷ fifo:\n${uniformLines(reports).join("\n")}\n`);
+}
+
+/** The members whose worst p99 ratio over all traces is lowest, with their ranges. */
+function uniformLines(reports: readonly TraceReport[], count = 5): string[] {
+  const labels = reports[0]?.runs.map((run) => memberLabel(run.member)) ?? [];
+  const ranges = labels.map((label) => {
+    const p99: number[] = [];
+    const switches: number[] = [];
+    for (const report of reports) {
+      const run = report.runs.find((each) => memberLabel(each.member) === label);
+      if (!run) continue;
+      // As in the per-trace pick: losing requests rules a member out.
+      if (run.figures.failed > 0) p99.push(Infinity);
+      p99.push(run.figures.latencyP99 / report.fifo.latencyP99);
+      switches.push(run.figures.switches / report.fifo.switches);
+    }
+    return { label, p99, switches };
+  });
+  const worst = (values: number[]) => Math.max(...values);
+  const range = (values: number[]) => `${f2(Math.min(...values))}–${f2(worst(values))}`;
+  return ranges
+    .sort((a, b) => worst(a.p99) - worst(b.p99))
+    .slice(0, count)
+    .map((each) => `  ${each.label}: p99 ÷ fifo ${range(each.p99)}, switches ÷ fifo ${range(each.switches)}`);
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const value = (key: string): string | undefined => args.find((arg) => arg.startsWith(`${key}=`))?.slice(key.length + 1);
+  const saved = value("report");
+  if (saved !== undefined) {
+    printReport(JSON.parse(readFileSync(saved, "utf8")) as TraceReport[]);
+    return;
+  }
   const one = value("trace");
   if (one !== undefined) {
     const report = await sweepTrace(one);

@@ -17,9 +17,12 @@ describe("the policy frontier", () => {
       run({ maxWaitSecs: 15 }, { latencyP99: 55, switches: 12 }),
       run({ maxWaitSecs: 240 }, { latencyP99: 90, switches: 5 }),
       run({ maxWaitSecs: 60 }, { latencyP99: 60, switches: 8 }),
+      // Lost requests: no candidate, however good its p99.
+      run({ maxWaitSecs: 30 }, { latencyP99: 10, switches: 1, served: 9, failed: 1 }),
     ]);
     expect(frontier.p99).toEqual({ ratio: 0.55, label: "ts w15 c64 drain", switches: 1.2 });
     expect(frontier.switches).toEqual({ ratio: 0.5, label: "ts w240 c64 drain", p99: 0.9 });
+    expect(frontier.p99WithinSwitches).toEqual({ ratio: 0.6, label: "ts w60 c64 drain" });
     // Both limits are inclusive.
     expect(frontier.meetingBoth).toEqual(["ts w60 c64 drain"]);
   });
@@ -38,11 +41,13 @@ describe("the policy frontier", () => {
     expect(frontier.meetingOther).toEqual([]);
     const none = traceFrontier(fifo, [run({}, {})]);
     expect(none.other).toBeNull();
+    expect(none.p99WithinSwitches).toBeNull();
   });
 
   it("refuses runs whose accounting is not exact", () => {
     expect(() => traceFrontier(fifo, [run({}, { served: 9 })])).toThrow(/accounting/);
     expect(() => traceFrontier({ ...fifo, failed: 1 }, [run({}, {})])).toThrow(/accounting/);
+    expect(() => traceFrontier(fifo, [run({}, { served: 9, failed: 1 })])).toThrow(/without losses/);
   });
 
   it("keeps only the members that meet a target on every trace", () => {

@@ -34,6 +34,8 @@ export interface TraceFrontier {
   p99: Best & { switches: number };
   /** Fewest switches ÷ fifo's, and its p99 ÷ fifo's. */
   switches: Best & { p99: number };
+  /** Lowest p99 ÷ fifo's among members within the switches target; null when none is. */
+  p99WithinSwitches: Best | null;
   /** Members meeting both #17 targets on this trace. */
   meetingBoth: string[];
   /** Lowest other-models p99 ÷ the drain-only twin's among pausing members within the GPU limit; null when none paused within it. */
@@ -46,19 +48,24 @@ const ratio = (a: number, b: number): number => (b > 0 ? a / b : a > 0 ? Infinit
 
 /** The best of `runs` against `fifo` on one trace (hindsight: every member is looked at on the trace it is judged on). */
 export function traceFrontier(fifo: RunFigures, runs: readonly MemberRun[]): TraceFrontier {
-  if (runs.length === 0) throw new Error("no runs");
+  if (!runs.some((run) => run.figures.failed === 0)) throw new Error("no run without losses");
   for (const run of [{ figures: fifo }, ...runs]) {
     const f = run.figures;
     if (f.served + f.failed + f.refused !== f.requests) throw new Error(`accounting is not exact: ${f.served} + ${f.failed} + ${f.refused} ≠ ${f.requests}`);
   }
-  const scored = runs.map((run) => ({
-    run,
-    label: memberLabel(run.member),
-    p99: ratio(run.figures.latencyP99, fifo.latencyP99),
-    switches: ratio(run.figures.switches, fifo.switches),
-  }));
+  // A member that loses requests (cut off, timed out) is no candidate: its p99 leaves them out.
+  const scored = runs
+    .filter((run) => run.figures.failed === 0)
+    .map((run) => ({
+      run,
+      label: memberLabel(run.member),
+      p99: ratio(run.figures.latencyP99, fifo.latencyP99),
+      switches: ratio(run.figures.switches, fifo.switches),
+    }));
   const byP99 = scored.reduce((best, each) => (each.p99 < best.p99 || (each.p99 === best.p99 && each.switches < best.switches) ? each : best));
   const bySwitches = scored.reduce((best, each) => (each.switches < best.switches || (each.switches === best.switches && each.p99 < best.p99) ? each : best));
+  const fewer = scored.filter((each) => each.switches <= TARGETS.switches);
+  const p99WithinSwitches = fewer.length === 0 ? null : fewer.reduce((best, each) => (each.p99 < best.p99 ? each : best));
   const meetingBoth = scored.filter((each) => each.p99 <= TARGETS.p99 && each.switches <= TARGETS.switches).map((each) => each.label);
   const byLabel = new Map(scored.map((each) => [each.label, each.run]));
   const others = scored.flatMap((each) => {
@@ -72,6 +79,7 @@ export function traceFrontier(fifo: RunFigures, runs: readonly MemberRun[]): Tra
   return {
     p99: { ratio: byP99.p99, label: byP99.label, switches: byP99.switches },
     switches: { ratio: bySwitches.switches, label: bySwitches.label, p99: bySwitches.p99 },
+    p99WithinSwitches: p99WithinSwitches && { ratio: p99WithinSwitches.p99, label: p99WithinSwitches.label },
     meetingBoth,
     other,
     meetingOther: others.filter((each) => each.ratio <= TARGETS.other).map((each) => each.label),
