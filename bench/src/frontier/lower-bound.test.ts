@@ -25,6 +25,9 @@ describe("lower bounds on any policy's p99", () => {
       { t: 0, model: "b", tokens: 4000 },
     ];
     expect(switchLowerBound(pair)).toBe(201);
+    // Three models within 2 s: pairs say 200 s, the stretch from 0 to 5 s + L holds all three windows: 3 × 100.2 + 2 × 1.3 ≤ 5 + L.
+    const three = ["a", "b", "c"].map((model, t) => ({ t, model, tokens: 4000 }));
+    expect(switchLowerBound(three)).toBe(298);
     expect(
       switchLowerBound([
         { t: 0, model: "a", tokens: 4000 },
@@ -47,19 +50,21 @@ describe("lower bounds on any policy's p99", () => {
   });
 
   it("stays at or below what every policy reached in the simulator", async () => {
-    const family = familyTrace("light-two", 1, { durationSecs: 600 });
-    const bound = switchLowerBound(family.requests);
-    expect(bound).toBeGreaterThan(generationLowerBound(family.requests));
-    const runs = [
-      { config: withoutAdmissionLimit(familyConfig(family)), policy: POLICIES.fifo },
-      { config: familyConfig(family), policy: POLICIES.time_slice },
-      { config: familyConfig(family, { max_wait_secs: 15, max_drain_secs: 0 }), policy: POLICIES.time_slice },
-      { config: familyConfig(family, { max_wait_secs: 15, drain_before_switch: false }), policy: POLICIES.time_slice },
-      { config: familyConfig(family), policy: POLICIES.cost_aware },
-    ];
-    for (const { config, policy } of runs) {
-      const [result] = await simulateTrace({ trace: family.requests, config, policies: [policy] });
-      expect(result?.latencyP99).toBeGreaterThanOrEqual(bound);
+    for (const shape of ["light-two", "long-tails"]) {
+      const family = familyTrace(shape, 1, { durationSecs: 600 });
+      const bound = switchLowerBound(family.requests);
+      expect(bound).toBeGreaterThan(generationLowerBound(family.requests));
+      const runs = [
+        { config: withoutAdmissionLimit(familyConfig(family)), policy: POLICIES.fifo },
+        { config: familyConfig(family), policy: POLICIES.time_slice },
+        { config: familyConfig(family, { max_wait_secs: 15, max_drain_secs: 0 }), policy: POLICIES.time_slice },
+        { config: familyConfig(family, { max_wait_secs: 15, drain_before_switch: false }), policy: POLICIES.time_slice },
+        { config: familyConfig(family), policy: POLICIES.cost_aware },
+      ];
+      for (const { config, policy } of runs) {
+        const [result] = await simulateTrace({ trace: family.requests, config, policies: [policy] });
+        expect(result?.latencyP99).toBeGreaterThanOrEqual(bound);
+      }
     }
-  }, 120_000);
+  }, 240_000);
 });

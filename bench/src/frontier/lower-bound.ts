@@ -108,43 +108,56 @@ export function forcedLate(requests: readonly { model: string; secs: number }[],
   return cap + 1;
 }
 
-/** Requests certainly late by `forcedLate` over stretches that do not overlap: each begins `span` + `limit` after the last, from `phase`. */
-function stretchesLate(
-  trace: readonly TraceRequest[],
-  own: readonly number[],
-  limit: number,
-  span: number,
-  phase: number,
-  batch: number,
-  switchSecs: number,
-  cap: number,
-): number {
-  let late = 0;
-  let i = 0;
-  const end = trace.length === 0 ? 0 : (trace[trace.length - 1] as TraceRequest).t;
-  for (let from = (trace[0]?.t ?? 0) + phase; from <= end && late <= cap; from += span + limit) {
-    while (i < trace.length && (trace[i] as TraceRequest).t < from) i++;
-    const inside: { model: string; secs: number }[] = [];
-    for (let j = i; j < trace.length && (trace[j] as TraceRequest).t <= from + span; j++) {
-      if ((own[j] as number) <= limit) inside.push({ model: (trace[j] as TraceRequest).model, secs: own[j] as number });
+/** Stretches begin at an arrival and take in the arrivals of this many seconds after it (each lasts that and L). */
+const STRETCH_SPANS = [0, 5, 10, 20, 40, 80, 160, 320] as const;
+
+/**
+ * Requests certainly late by `forcedLate` over stretches that do not
+ * overlap: the most a choice of such stretches counts (weighted interval
+ * scheduling over every arrival and span), capped past `cap`.
+ */
+function stretchesLate(trace: readonly TraceRequest[], own: readonly number[], limit: number, batch: number, switchSecs: number, cap: number): number {
+  const stretches: { start: number; end: number; late: number }[] = [];
+  for (let i = 0; i < trace.length; i++) {
+    const start = (trace[i] as TraceRequest).t;
+    for (const span of STRETCH_SPANS) {
+      const inside: { model: string; secs: number }[] = [];
+      for (let j = i; j < trace.length && (trace[j] as TraceRequest).t <= start + span; j++) {
+        if ((own[j] as number) <= limit) inside.push({ model: (trace[j] as TraceRequest).model, secs: own[j] as number });
+      }
+      const late = forcedLate(inside, span + limit, batch, switchSecs, cap);
+      if (late > 0) stretches.push({ start, end: start + span + limit, late });
     }
-    late += forcedLate(inside, span + limit, batch, switchSecs, cap - late);
   }
-  return late;
+  stretches.sort((a, b) => a.end - b.end);
+  // best[k]: the most late requests the first k stretches (by end) count without overlapping.
+  const best = new Float64Array(stretches.length + 1);
+  for (let k = 0; k < stretches.length; k++) {
+    const stretch = stretches[k] as (typeof stretches)[number];
+    let low = 0;
+    let high = k;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((stretches[middle] as (typeof stretches)[number]).end <= stretch.start) low = middle + 1;
+      else high = middle;
+    }
+    best[k + 1] = Math.max(best[k] as number, (best[low] as number) + stretch.late);
+  }
+  return best[stretches.length] as number;
 }
 
 /**
  * A lower bound on any policy's p99 latency that counts switching: the
- * largest latency L (searched in 1 s steps) at which more requests than the
- * 1% a p99 may leave out certainly end later than L. They do when they need
- * more than L alone; when they are in pairs of different models that cannot
- * both end within L (`conflict`); or when, over stretches of time that do not
- * overlap, the requests whose whole windows lie in a stretch need more of
- * the GPU than it has (`forcedLate`: their models one at a time, at most
- * `batch` generations at once, a switch between models). Valid for every
- * order, admission limit and pause rule (pausing is free here); blind to
- * everything that happens across stretches, so still below what is
- * reachable.
+ * largest latency L found at which more than the 1% of requests a p99 may
+ * leave out certainly end later than L. They do when they need more than L
+ * alone; when they are in pairs of different models that cannot both end
+ * within L (`conflict`, L searched in 1 s steps); or when, over stretches of
+ * time that do not overlap, the requests whose whole windows lie in a
+ * stretch need more of the GPU than it has (`forcedLate`: their models one
+ * at a time, at most `batch` generations at once, a switch between models;
+ * L bisected). Valid for every order, admission limit and pause rule
+ * (pausing is free here); blind to the work carried from one stretch to the
+ * next, so still below what is reachable.
  */
 export function switchLowerBound(trace: readonly TraceRequest[], options: SwitchBoundOptions = {}): number {
   const service = options.service ?? DEFAULT_SIM_SERVICE;
@@ -157,21 +170,21 @@ export function switchLowerBound(trace: readonly TraceRequest[], options: Switch
   // Nearest-rank p99 ≤ L needs the ceil(0.99 n)-th latency ≤ L: at most n − ceil(0.99 n) above it.
   const late = sorted.length - Math.ceil(0.99 * sorted.length);
   const alone = (limit: number) => own.filter((secs) => secs > limit).length;
-  const certain = (limit: number): boolean => {
-    if (!pairsAllow(sorted, own, limit, late, switchSecs)) return true;
-    for (const share of STRETCH_SPANS) {
-      const span = share * limit;
-      for (const phase of STRETCH_PHASES) {
-        if (alone(limit) + stretchesLate(sorted, own, limit, span, phase * (span + limit), batch, switchSecs, late) > late) return true;
-      }
-    }
-    return false;
-  };
   let bound = generationLowerBound(sorted, service);
-  for (let limit = Math.floor(bound) + 1; certain(limit); limit++) bound = limit;
-  return bound;
+  // Pairs are cheap: step up while they certify.
+  for (let limit = Math.floor(bound) + 1; !pairsAllow(sorted, own, limit, late, switchSecs); limit++) bound = limit;
+  // Stretches cost more: a bisection, which only ever keeps a certified L (certainty need not be monotone in L here).
+  const certain = (limit: number) => alone(limit) + stretchesLate(sorted, own, limit, batch, switchSecs, late) > late;
+  let low = Math.floor(bound);
+  let high = low + 1;
+  while (certain(high)) {
+    low = high;
+    high *= 2;
+  }
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (certain(middle)) low = middle;
+    else high = middle;
+  }
+  return Math.max(bound, certain(low) ? low : bound);
 }
-
-/** Stretches: arrivals over this share of L (each stretch lasts that and L), at these shares of a stretch's step. */
-const STRETCH_SPANS = [0.25, 0.5, 1, 2] as const;
-const STRETCH_PHASES = [0, 0.25, 0.5, 0.75] as const;
