@@ -24,6 +24,20 @@ export function estimateMs(slot: Slot, maxTokens: number | undefined): number {
 }
 
 /**
+ * The longest a request for `slot` may generate (ms), what a promise must
+ * allow for: its `max_tokens`, else the longest output the holders reported,
+ * else the longest recent lease (a 4,096-token context before enough were),
+ * at the measured decode time.
+ */
+export function longestMs(slot: Slot, maxTokens: number | undefined): number {
+  const msPerToken = slot.service.msPerToken ?? 1000 / slot.config.decode_tokens_per_sec;
+  if (maxTokens !== undefined) return maxTokens * msPerToken;
+  const observed = slot.service.outputTokensMax();
+  if (observed !== null && slot.service.msPerToken !== null) return observed * msPerToken;
+  return slot.service.heldMax() ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
+}
+
+/**
  * May `waiter` go into vLLM now? Under the limit, and, once another model is
  * due (`slot.closeAt`), only if it is expected to finish before the planned
  * switch, so the drain ends near the planned time. Requests that waited

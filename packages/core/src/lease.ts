@@ -33,6 +33,8 @@ export class LeaseImpl implements Lease {
   readonly arrivedAt: number;
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
+  /** Clock ms by which it ends at the latest: at its `max_tokens`, else the longest output seen (what a promise allows for). */
+  latestEndAt: number;
   preemptible = false;
   /** The holder can resume the request (it asked as `preemptible`), even when `max_preemptions` keeps it from being paused again. */
   resumable = false;
@@ -60,6 +62,7 @@ export class LeaseImpl implements Lease {
     this.grantedAt = grantedAt;
     this.arrivedAt = arrivedAt;
     this.expectedEndAt = expectedEndAt;
+    this.latestEndAt = expectedEndAt;
     this.#onRelease = onRelease;
   }
 

@@ -12,7 +12,7 @@ import { policyFor } from "./policies/index.js";
 import type { Slot, Waiter } from "./slot.js";
 import { MuxState, requestIdOf, type EngineFactory } from "./mux-state.js";
 import { SwitchRunner } from "./switch-runner.js";
-import { estimateMs, takeAdmissible } from "./admission.js";
+import { estimateMs, longestMs, takeAdmissible } from "./admission.js";
 import { overloadOf, recordPlanError } from "./overload.js";
 import { IdleTimer } from "./idle-timer.js";
 import { runPreload } from "./preload.js";
@@ -142,7 +142,8 @@ export class Multiplexer {
     return new Promise<Lease>((resolve, reject) => {
       const promise = verdict.promisedMs === undefined ? {} : { promisedMs: verdict.promisedMs };
       const planned = verdict.plannedMs === undefined ? {} : { plannedMs: verdict.plannedMs };
-      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...planned, resolve, reject, timer: undefined, detach: () => {} };
+      const promisedBy = verdict.promisedMs === undefined ? {} : { promisedBy: arrivedAt + verdict.promisedMs };
+      const waiter: Waiter = { model, arrivedAt, maxTokens, ...ticket, ...planned, ...promisedBy, resolve, reject, timer: undefined, detach: () => {} };
       const timeoutMs = Math.min(state.config.policy.request_timeout_secs * 1000, options.deadline === undefined ? Infinity : options.deadline - now);
       waiter.timer = state.clock.setTimeout(
         () => {
@@ -191,6 +192,7 @@ export class Multiplexer {
       },
       engine.socketPath,
     );
+    lease.latestEndAt = now + longestMs(slot, maxTokens);
     lease.preemptible = ticket?.preemptible === true;
     lease.resumable = ticket?.resumable === true;
     lease.requestId = ticket?.requestId;

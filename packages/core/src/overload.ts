@@ -16,8 +16,9 @@ export interface OverloadVerdict {
  * A new request for `slot` is answered at once (429) rather than after
  * `request_timeout_secs` when it would pass its model's or llmux's
  * `max_queue`, or (`policy.overload_refusal`) when its planned wait
- * exceeds what it may wait: the requests already waiting keep their place
- * and their bound. A first request whose refusal could lock its model out
+ * exceeds what it may wait, or letting it in would make a request already
+ * queued go in later than it was promised: the requests already waiting
+ * keep their place and their promise. A first request whose refusal could lock its model out
  * (`WaitEstimate.mustJoin`) always joins.
  */
 export function overloadOf(mux: MuxState, slot: Slot, now: number, deadline: number | undefined, maxTokens?: number): OverloadVerdict {
@@ -54,7 +55,12 @@ function boundOverload(mux: MuxState, slot: Slot, now: number, deadline: number 
   const estimate = estimateWait(mux, slot, now, deadline, maxTokens);
   const overMs = estimate.waitMs - estimate.limitMs;
   // A request let in although planned over the limit would only teach the plan its own excess.
-  if (estimate.mustJoin && overMs > 0) return { promisedMs: estimate.limitMs };
+  if (estimate.mustJoin && (overMs > 0 || estimate.collides)) return { promisedMs: estimate.limitMs };
+  // Letting it in would push a request already promised past its promise: try again once the queue ahead has gone in.
+  if (estimate.collides) {
+    const detail = `letting it in would make a request already queued go in later than it was promised (its own estimated wait is ${secs(estimate.waitMs)})`;
+    return { error: new OverloadedError(slot.name, detail, Math.max(1, Math.ceil(estimate.waitMs / 1000))) };
+  }
   if (overMs <= 0) return { promisedMs: estimate.limitMs, plannedMs: estimate.plannedMs };
   const service = estimate.serviceMs === null ? "" : ` at ${(estimate.serviceMs / 1000).toFixed(1)} s each, ${slot.admitLimit} at once`;
   const detail = `its estimated wait is ${secs(estimate.waitMs)} (${estimate.ahead} requests ahead${service}), over ${estimate.limitName} of ${secs(estimate.limitMs)}`;

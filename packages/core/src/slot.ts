@@ -21,6 +21,8 @@ export interface Waiter {
   resume?: { pausedAt: number; preemptions: number } | undefined;
   /** The plan's wait for it when it joined (ms): how far off it was corrects later plans (`ServiceStats.planErrorMs`). */
   plannedMs?: number;
+  /** When (clock ms) it was promised to go in by (`policy.overload_refusal`): later plans keep it. */
+  promisedBy?: number;
   resolve: (lease: LeaseImpl) => void;
   reject: (error: Error) => void;
   timer: TimerHandle | undefined;

@@ -4,7 +4,7 @@ import { plannedWaitMs, slotBringUpMs, slotSleepMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {
-  /** The plan's wait plus its measured error. */
+  /** The plan's wait plus its measured error (over every model). */
   waitMs: number;
   /** The plan's wait alone. */
   plannedMs: number;
@@ -23,12 +23,14 @@ export interface WaitEstimate {
    * model's next turn.
    */
   mustJoin: boolean;
+  /** Would letting it in make a queued request go in later than it was promised (`PlannedWait.collides`)? */
+  collides: boolean;
 }
 
 /**
  * How long a new request for `slot` will wait, and the most it may wait.
  * The wait is planned (`plannedWaitMs`): the queues llmux holds now served
- * in turns, each request at its own expected generation time, the ones in
+ * in turns, each request at the longest it may generate, the ones in
  * flight to their expected ends, every switch and drain at its measured
  * cost (the priors until measured), the requests expected to arrive for
  * the models served first. `time_slice` and `cost_aware` hold it to their
@@ -46,12 +48,13 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
   const bounded = mux.config.policy.overload_refusal === "bound" && policyBound < timeoutMs;
   const limitMs = bounded ? policyBound : timeoutMs;
   return {
-    waitMs: plan.waitMs + slot.service.planErrorMs(),
+    waitMs: plan.waitMs + planErrorMs(mux),
     plannedMs: plan.waitMs,
     ahead,
     serviceMs: slot.service.heldMean(),
     limitMs,
     limitName: bounded ? `${mux.policy.name}'s bound` : "request_timeout_secs",
+    collides: plan.collides,
     mustJoin: slot.waiters.length === 0 && slot.state !== "awake" && mux.config.policy.max_wait_secs * 1000 + switchToMs(mux, slot) >= limitMs,
   };
 }
@@ -65,4 +68,11 @@ function switchToMs(mux: MuxState, slot: Slot): number {
   let sleepMs = 0;
   for (const other of mux.slots.values()) if (other !== slot && isUp(other)) sleepMs = Math.max(sleepMs, slotSleepMs(other));
   return sleepMs + slotBringUpMs(slot, slot.state === "stopped" || slot.state === "starting");
+}
+
+/** How much later than planned recent queued requests went in, over every model: one plan orders every queue, so a turn that ran long delays all of them. */
+function planErrorMs(mux: MuxState): number {
+  let errorMs = 0;
+  for (const other of mux.slots.values()) errorMs = Math.max(errorMs, other.service.planErrorMs());
+  return errorMs;
 }

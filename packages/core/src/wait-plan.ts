@@ -1,4 +1,4 @@
-import { estimateMs } from "./admission.js";
+import { estimateMs, longestMs } from "./admission.js";
 import { expectedSleepMs, expectedWakeMs } from "./costs.js";
 import type { MuxState } from "./mux-state.js";
 import { evictionLevel } from "./reconfigure.js";
@@ -10,6 +10,16 @@ interface Planned {
   genMs: number;
   /** The new request whose wait is planned. */
   isNew?: boolean;
+  /** When a queued request was promised to go in by (clock ms). */
+  promisedBy?: number;
+}
+
+/** What one run of the plan found: when the new request goes in, and whether a queued request goes in later than promised. */
+interface PlanRun {
+  newAt: number | null;
+  /** Queued requests with a promise not yet let in. */
+  pending: number;
+  late: boolean;
 }
 
 /** A new request's planned wait and the round the bound allows for, both in ms. */
@@ -17,11 +27,17 @@ export interface PlannedWait {
   waitMs: number;
   /**
    * K × (the longest generation + the longest switch) over the K models
-   * with work (its own included): a turn of each ahead of it, none shorter
+   * with work (its own included), generations at admission's estimate: a turn of each ahead of it, none shorter
    * than the longest generation it runs, then a switch. `time_slice`'s
    * bound is `max_wait_secs` plus this.
    */
   roundMs: number;
+  /**
+   * Would letting it in make a request already queued go in later than it
+   * was promised (and it would not without the new one)? Then it is
+   * refused: a promise made stands.
+   */
+  collides: boolean;
 }
 
 /** Turns planned before giving up: past them the wait is over any limit worth keeping. */
@@ -35,9 +51,10 @@ const MAX_TURNS = 64;
  * (its oldest request has waited `max_wait_secs`, or the policy's planned
  * switch); the rest wait for its next turn. A turn ends when its
  * generations end, then a switch (sleep, then wake or cold start) to the
- * model whose oldest request is oldest. Each request generates for its own
- * estimate (`estimateMs`), the ones in flight until their lease's expected
- * end; a turn ends its measured drain later; switches cost what was
+ * model whose oldest request is oldest. Each request generates for the
+ * most it may (`longestMs`: what it is promised against is its worst case,
+ * not the 90th percentile admission plans with), the ones in flight until
+ * their lease's latest end; a turn ends its measured drain later; switches cost what was
  * measured, the priors until then. Of the requests still to come, it counts
  * those expected (at the measured arrival rate) for the models served
  * first, and that any other model's next request may start its
@@ -45,8 +62,24 @@ const MAX_TURNS = 64;
  * `horizonMs` it stops there (the wait is at least that).
  */
 export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): PlannedWait {
+  const withNew = runPlan(mux, target, maxTokens, now, horizonMs, true);
+  // A promise already broken without it is not the new request's doing.
+  const collides = withNew.late && !runPlan(mux, target, maxTokens, now, horizonMs, false).late;
+  return { waitMs: withNew.waitMs, roundMs: withNew.roundMs, collides };
+}
+
+/** One run of the plan, with or without the new request; it goes on past the new request until every promised one is in. */
+function runPlan(
+  mux: MuxState,
+  target: Slot,
+  maxTokens: number | undefined,
+  now: number,
+  horizonMs: number,
+  withNew: boolean,
+): { waitMs: number; roundMs: number; late: boolean } {
   const maxWaitMs = mux.config.policy.max_wait_secs * 1000;
   const queues = new Map<Slot, Planned[]>();
+  const run: PlanRun = { newAt: withNew ? null : now, pending: 0, late: false };
   let models = 0;
   let longestGenMs = 0;
   let longestSwitchMs = 0;
@@ -54,19 +87,26 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
     const queue: Planned[] = [];
     for (let index = 0; index < slot.waiters.length; index++) {
       const waiter = slot.waiters.at(index);
-      if (waiter) queue.push({ arrivedAt: waiter.arrivedAt, genMs: estimateMs(slot, waiter.maxTokens) });
+      if (!waiter) continue;
+      const promise = waiter.promisedBy === undefined ? {} : { promisedBy: waiter.promisedBy };
+      queue.push({ arrivedAt: waiter.arrivedAt, genMs: longestMs(slot, waiter.maxTokens), ...promise });
+      if (waiter.promisedBy !== undefined) run.pending++;
+      longestGenMs = Math.max(longestGenMs, estimateMs(slot, waiter.maxTokens));
     }
-    if (slot === target) queue.push({ arrivedAt: now, genMs: estimateMs(target, maxTokens), isNew: true });
+    if (slot === target && withNew) {
+      queue.push({ arrivedAt: now, genMs: longestMs(target, maxTokens), isNew: true });
+      longestGenMs = Math.max(longestGenMs, estimateMs(target, maxTokens));
+    }
     queues.set(slot, queue);
     if (queue.length === 0 && slot.leases.size === 0) continue;
     models++;
-    for (const request of queue) longestGenMs = Math.max(longestGenMs, request.genMs);
     for (const lease of slot.leases) longestGenMs = Math.max(longestGenMs, lease.expectedEndAt - lease.grantedAt);
     longestSwitchMs = Math.max(longestSwitchMs, slotSleepMs(slot) + slotBringUpMs(slot, false));
   }
   const roundMs = models * (longestGenMs + longestSwitchMs);
-  const result = (waitMs: number): PlannedWait => ({ waitMs, roundMs });
   const past = Math.max(horizonMs, 0) + 1;
+  // Stopped before every promised request was let in: those whose time has passed are late.
+  const result = (waitMs: number) => ({ waitMs: run.newAt === null ? waitMs : run.newAt - now, roundMs, late: run.late || pendingLate(queues, t) });
 
   let current = servingSlot(mux, target);
   // The model serving now: from its in-flight leases, or from the end of the switch bringing it up.
@@ -85,8 +125,8 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
       if (anyOtherArrives(mux, current, queues, now)) closeAt = Math.min(closeAt, Math.max(now, turnStart) + maxWaitMs);
       if (turn === 0 && current.closeAt !== null && others.length > 0) closeAt = Math.min(closeAt, current.closeAt);
       // A draining model admits nothing more: its turn ends with what it runs.
-      const admittedAt = current.state === "draining" ? null : serveTurn(queue, slots, turnStart, closeAt);
-      if (admittedAt !== null) return result(admittedAt - now);
+      if (current.state !== "draining") serveTurn(queue, slots, turnStart, closeAt, run);
+      if (run.newAt !== null && run.pending === 0) return result(run.newAt - now);
       if (others.length === 0) return result(Math.max(past, t - now));
       const lastEnd = Math.max(...slots);
       // A turn ends when its drain does: the generations that ran past their estimates (the measured drain, 90th percentile).
@@ -95,11 +135,11 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
       const gapMs = current.service.arrivalGapMs(now);
       const idle = current.state === "draining" || (queue.length === 0 && (gapMs === null || gapMs > lastEnd - Math.max(now, turnStart)));
       t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs + slotSleepMs(current);
-      if (t - now > horizonMs) return result(t - now);
+      if (t - now > horizonMs && (run.newAt === null || pendingLate(queues, t))) return result(t - now);
     }
     const next = nextInLine(queues, current);
     if (next === null) return result(Math.max(past, t - now));
-    projectArrivals(queues, next, now, t);
+    if (next !== target) projectArrivals(queues, next, now, t);
     // A model this plan has put away wakes from its sleep level; one never started, or stopped, starts cold.
     t += slotBringUpMs(next, !served.has(next) && next.state === "stopped");
     current = next;
@@ -111,27 +151,35 @@ export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | u
 
 /**
  * Admit `queue`'s requests in order as `slots` (the times each admission
- * slot frees) allow; returns when the new request goes in, or null when it
- * waits for a later turn. Requests that arrived before `turnStart` are the
+ * slot frees) allow, noting in `run` when the new request goes in and any
+ * promised one that goes in past its promise. Requests that arrived before `turnStart` are the
  * turn's reason and go in whatever the plan; the others only if they finish
  * by `closeAt`, and nothing goes in after it.
  */
-function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt: number): number | null {
+function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt: number, run: PlanRun): void {
   const left: Planned[] = [];
-  let admittedAt: number | null = null;
   for (const request of queue) {
     const index = earliest(slots);
     const freeAt = slots[index] ?? Infinity;
     const reason = request.arrivedAt < turnStart;
-    if (admittedAt === null && (reason || (freeAt <= closeAt && freeAt + request.genMs <= closeAt))) {
+    if (reason || (freeAt <= closeAt && freeAt + request.genMs <= closeAt)) {
       slots[index] = freeAt + request.genMs;
-      if (request.isNew) admittedAt = freeAt;
+      if (request.isNew) run.newAt = freeAt;
+      if (request.promisedBy !== undefined) {
+        run.pending--;
+        if (freeAt > request.promisedBy) run.late = true;
+      }
     } else {
       left.push(request);
     }
   }
   queue.splice(0, queue.length, ...left);
-  return admittedAt;
+}
+
+/** Is a promised request still waiting in the plan at `t`, past its promise? */
+function pendingLate(queues: Map<Slot, Planned[]>, t: number): boolean {
+  for (const queue of queues.values()) for (const request of queue) if (request.promisedBy !== undefined && request.promisedBy < t) return true;
+  return false;
 }
 
 function earliest(slots: readonly number[]): number {
@@ -148,9 +196,9 @@ function servingSlot(mux: MuxState, target: Slot): Slot | null {
   return null;
 }
 
-/** Each admission slot's free time: the in-flight leases' expected ends, the rest free from `from`. */
+/** Each admission slot's free time: the in-flight leases' latest ends, the rest free from `from`. */
 function initialSlots(slot: Slot, from: number): number[] {
-  const slots = [...slot.leases].map((lease) => Math.max(from, lease.expectedEndAt));
+  const slots = [...slot.leases].map((lease) => Math.max(from, lease.latestEndAt));
   while (slots.length < Math.max(1, slot.admitLimit)) slots.push(from);
   return slots;
 }
@@ -189,14 +237,14 @@ export function slotSleepMs(slot: Slot): number {
   return expectedSleepMs(slot.costs, evictionLevel(slot, false));
 }
 
-/** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then): they wait through the switch and go in first. */
+/** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then), each as long as any: they wait through the switch and go in first. */
 function projectArrivals(queues: Map<Slot, Planned[]>, slot: Slot, now: number, until: number): void {
   const gapMs = slot.service.arrivalGapMs(now);
   const queue = queues.get(slot);
-  // Arrivals after the new request queue behind it; the plan adds only those before the turn of another model.
-  if (gapMs === null || !queue || queue.some((request) => request.isNew)) return;
+  // Arrivals for the new request's model queue behind it (the caller skips it); a gap of 0 is a burst seen, not a rate.
+  if (gapMs === null || gapMs <= 0 || !queue) return;
   const last = queue.at(-1)?.arrivedAt ?? now;
-  const genMs = slot.service.heldMean() ?? estimateMs(slot, undefined);
+  const genMs = longestMs(slot, undefined);
   for (let at = Math.max(now, last) + gapMs; at < until; at += gapMs) queue.push({ arrivedAt: at, genMs });
 }
 

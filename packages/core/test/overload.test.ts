@@ -77,6 +77,61 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
     }
   });
 
+  it("plans a request without max_tokens at the longest output seen, not the 90th percentile", async () => {
+    const hh = harness({ config: config() });
+    h = hh;
+    // 20 answers at 25 ms a token: 19 of 100 tokens (the 90th percentile, 2.5 s) and one of 1,000 (25 s).
+    for (let i = 0; i < 20; i++) {
+      const lease = track(hh.mux.acquire("a"));
+      while (!lease.settled) await hh.clock.advance(100);
+      const tokens = i === 7 ? 1_000 : 100;
+      await hh.clock.advance(tokens * 25);
+      lease.value?.release({ completionTokens: tokens });
+      await hh.clock.settle();
+    }
+    // One running and one queued may each run 25 s: a new request goes in within 50 s of the 60 it may wait.
+    const running = track(hh.mux.acquire("a"));
+    await hh.clock.settle();
+    const queued = track(hh.mux.acquire("a"));
+    const third = track(hh.mux.acquire("a"));
+    await hh.clock.settle();
+    expect(third.error).toBeUndefined();
+    // The next one would go in after 75 s: at the 90th percentile it would have been planned at 7.5 s and let in.
+    const refused = await expectCode(hh.mux.acquire("a"), "LLMUX_ERR_OVERLOADED");
+    expect(Number(/estimated wait is ([\d.]+) s/.exec(refused.message)?.[1])).toBeCloseTo(75, -1);
+    for (const request of [running, queued, third]) {
+      while (!request.settled) await hh.clock.advance(100);
+      expect(request.error).toBeUndefined();
+      await hh.clock.advance(2_500);
+      request.value?.release({ completionTokens: 100 });
+    }
+  });
+
+  it("refuses a request whose turn would push a request already queued past its promise", async () => {
+    const hh = harness({ config: config({ policy_type: "time_slice", max_wait_secs: 20, request_timeout_secs: 200 }), policy: timeSlicePolicy });
+    h = hh;
+    const running = track(hh.mux.acquire("a", { maxTokens: 400 }));
+    while (!running.settled) await hh.clock.advance(100);
+    // b is due in 20 s; a's 2,000-token request (50 s) waits for a's next turn: a's sleep (the 10 s prior), b's cold
+    // start (60 s), b's turn, b's sleep, a's wake: in at about 111 s with b's 10 s request, within the 200 s promised.
+    const first = track(hh.mux.acquire("b", { maxTokens: 400 }));
+    const deferred = track(hh.mux.acquire("a", { maxTokens: 2_000 }));
+    await hh.clock.settle();
+    // Each 50 s request for b joins b's turn ahead of it: one more keeps the deferred one at about 161 s.
+    const second = track(hh.mux.acquire("b", { maxTokens: 2_000 }));
+    await hh.clock.settle();
+    expect(second.error).toBeUndefined();
+    // Another would wait only 150 s itself, but would put the deferred one in at about 211 s: refused.
+    const refused = await expectCode(hh.mux.acquire("b", { maxTokens: 2_000 }), "LLMUX_ERR_OVERLOADED");
+    expect(refused.message).toContain("later than it was promised");
+    for (const request of [running, first, second, deferred]) {
+      while (!request.settled) await hh.clock.advance(1_000);
+      expect(request.error).toBeUndefined();
+      await hh.clock.advance(1_000);
+      request.value?.release();
+    }
+  });
+
   it("answers 429 at once with Retry-After from the estimate, before any engine work; admitted requests keep their bound", async () => {
     const hh = harness({ config: config() });
     h = hh;
