@@ -46,10 +46,9 @@ describe("overload refusal on held-out overload traces", () => {
         expect(off.refused).toBe(0);
         // Nothing admitted is lost.
         expect(bound.failed).toBe(0);
-        // Admitted requests over the wait they were promised: 0 was the target; the run after the freeze had 0 on 4 of
-        // the 20 traces and at most 2.1% of those served (77 of 3,740 on overload-six@2015): the plan does not see
-        // requests that arrive later for the models it serves first, nor generations that outrun their estimate.
-        expect(bound.overPromised).toBeLessThanOrEqual(0.025 * bound.served);
+        // Admitted requests over the wait they were promised: 0 was the target; the run after the freeze had 0 on 17 of
+        // the 20 traces and 1-3 on three (at most 0.31% of those served, 3 of 979 on overload-six@2017).
+        expect(bound.overPromised).toBeLessThanOrEqual(0.005 * bound.served);
         // Refusing is what keeps the bound: without it the queue outgrows it.
         expect(bound.refused).toBeGreaterThan(0);
         expect(bound.waitP99).toBeLessThan(off.waitP99);
