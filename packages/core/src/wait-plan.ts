@@ -54,12 +54,15 @@ const MAX_TURNS = 64;
  * model whose oldest request is oldest. Each request generates for the
  * most it may (`longestMs`: what it is promised against is its worst case,
  * not the 90th percentile admission plans with), the ones in flight until
- * their lease's latest end; a turn ends its measured drain later; switches cost what was
- * measured, the priors until then. Of the requests still to come, it counts
- * those expected (at the measured arrival rate) for the models served
- * first, and that any other model's next request may start its
- * `max_wait_secs` at once. Returns the wait (ms); once the plan passes
- * `horizonMs` it stops there (the wait is at least that).
+ * their lease's latest end; a turn ends its measured drain later; switches
+ * cost what was measured, the priors until then. Of the requests still to
+ * come, it counts those expected (at the measured arrival rate) for the
+ * models served first, and that any other model's next request may start
+ * its `max_wait_secs` at once. Returns the wait (ms); once the plan passes
+ * `horizonMs` with the new request still waiting it stops there (the wait
+ * is at least that). It goes on until every queued request that was
+ * promised a wait is in, and says whether the new request would push one
+ * of them past its promise.
  */
 export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): PlannedWait {
   const withNew = runPlan(mux, target, maxTokens, now, horizonMs, true);
