@@ -16,25 +16,24 @@ const SCAN_LIMIT = 256;
  * reported at that rate, else of the model's recent lease times.
  */
 export function estimateMs(slot: Slot, maxTokens: number | undefined): number {
-  const msPerToken = slot.service.msPerToken ?? 1000 / slot.config.decode_tokens_per_sec;
-  if (maxTokens !== undefined) return maxTokens * msPerToken;
-  const observed = slot.service.outputTokensP90();
-  if (observed !== null && slot.service.msPerToken !== null) return observed * msPerToken;
-  return slot.service.heldP90() ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
+  return generationMs(slot, maxTokens, false);
 }
 
 /**
  * The longest a request for `slot` may generate (ms), what a promise must
- * allow for: its `max_tokens`, else the longest output the holders reported,
- * else the longest recent lease (a 4,096-token context before enough were),
- * at the measured decode time.
+ * allow for: as `estimateMs`, with the longest recent output or lease
+ * instead of the 90th percentile.
  */
 export function longestMs(slot: Slot, maxTokens: number | undefined): number {
+  return generationMs(slot, maxTokens, true);
+}
+
+function generationMs(slot: Slot, maxTokens: number | undefined, longest: boolean): number {
   const msPerToken = slot.service.msPerToken ?? 1000 / slot.config.decode_tokens_per_sec;
   if (maxTokens !== undefined) return maxTokens * msPerToken;
-  const observed = slot.service.outputTokensMax();
+  const observed = longest ? slot.service.outputTokensMax() : slot.service.outputTokensP90();
   if (observed !== null && slot.service.msPerToken !== null) return observed * msPerToken;
-  return slot.service.heldMax() ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
+  return (longest ? slot.service.heldMax() : slot.service.heldP90()) ?? UNKNOWN_OUTPUT_TOKENS * msPerToken;
 }
 
 /**
