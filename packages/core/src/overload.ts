@@ -73,5 +73,5 @@ function secs(ms: number): string {
 
 /** A queued request leaves the queue at `now` (admitted, or timed out): how much later than planned, for later plans. */
 export function recordPlanError(slot: Slot, waiter: Waiter, now: number): void {
-  if (waiter.plannedMs !== undefined) slot.service.recordPlanError(now - waiter.arrivedAt - waiter.plannedMs);
+  if (waiter.plannedMs !== undefined) slot.service.recordPlanError(now - waiter.arrivedAt - waiter.plannedMs, now);
 }

@@ -85,7 +85,8 @@ export class ServiceStats {
   readonly #held = new Window();
   readonly #outputTokens = new Window();
   #msPerToken: number | null = null;
-  readonly #planErrors = new Window();
+  /** [clock ms, error ms] of the last WINDOW queued requests, oldest first. */
+  readonly #planErrors: [number, number][] = [];
   #lastArrivalAt: number | null = null;
   #arrivalGapMs: number | null = null;
 
@@ -105,13 +106,22 @@ export class ServiceStats {
   }
 
   /** A queued request went in (or timed out) `errorMs` later than the overload plan said (negative: sooner). */
-  recordPlanError(errorMs: number): void {
-    this.#planErrors.add(errorMs);
+  recordPlanError(errorMs: number, at: number): void {
+    this.#planErrors.push([at, errorMs]);
+    if (this.#planErrors.length > WINDOW) this.#planErrors.shift();
   }
 
-  /** How much later than planned recent queued requests went in: the highest of the last 200 errors, 0 when none was late. */
-  planErrorMs(): number {
-    return Math.max(0, this.#planErrors.quantile(1) ?? 0);
+  /**
+   * How much later than planned recent queued requests went in: the highest
+   * of the last 200 errors recorded at or after `since`, 0 when none was late.
+   * The caller passes now less the longest a request may wait: an older error
+   * belongs to a queue that has all gone in since, and kept, one late turn
+   * would go on inflating every estimate while refusals keep new errors out.
+   */
+  planErrorMs(since: number): number {
+    let errorMs = 0;
+    for (const [at, error] of this.#planErrors) if (at >= since) errorMs = Math.max(errorMs, error);
+    return errorMs;
   }
 
   /** A new request for the model arrived at `now` (resumed ones do not count). */

@@ -4,7 +4,7 @@ import { plannedWaitMs, slotBringUpMs, slotSleepMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {
-  /** The plan's wait plus its measured error (over every model). */
+  /** The plan's wait plus its measured error (its model's recent queued requests). */
   waitMs: number;
   /** The plan's wait alone. */
   plannedMs: number;
@@ -48,7 +48,7 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
   const bounded = mux.config.policy.overload_refusal === "bound" && policyBound < timeoutMs;
   const limitMs = bounded ? policyBound : timeoutMs;
   return {
-    waitMs: plan.waitMs + planErrorMs(mux),
+    waitMs: plan.waitMs + slot.service.planErrorMs(now - limitMs),
     plannedMs: plan.waitMs,
     ahead,
     serviceMs: slot.service.heldMean(),
@@ -68,11 +68,4 @@ function switchToMs(mux: MuxState, slot: Slot): number {
   let sleepMs = 0;
   for (const other of mux.slots.values()) if (other !== slot && isUp(other)) sleepMs = Math.max(sleepMs, slotSleepMs(other));
   return sleepMs + slotBringUpMs(slot, slot.state === "stopped" || slot.state === "starting");
-}
-
-/** How much later than planned recent queued requests went in, over every model: one plan orders every queue, so a turn that ran long delays all of them. */
-function planErrorMs(mux: MuxState): number {
-  let errorMs = 0;
-  for (const other of mux.slots.values()) errorMs = Math.max(errorMs, other.service.planErrorMs());
-  return errorMs;
 }
