@@ -47,4 +47,17 @@ describe("ServiceStats", () => {
       if (held.length >= 20) expect(stats.heldMean()).toBe(naiveMean(held));
     }
   });
+
+  it("takes the plan's error only from requests that went in since the given time, so a late turn ages out", () => {
+    const stats = new ServiceStats();
+    stats.recordPlanError(107_000, 1_000);
+    stats.recordPlanError(-5_000, 600_000);
+    stats.recordPlanError(20_000, 700_000);
+    expect(stats.planErrorMs(0)).toBe(107_000);
+    expect(stats.planErrorMs(1_001)).toBe(20_000);
+    expect(stats.planErrorMs(700_001)).toBe(0);
+    // Only the last 200 count: the 107 s error is pushed out by later, earlier-than-planned ones.
+    for (let i = 0; i < 200; i++) stats.recordPlanError(-1_000, 800_000 + i);
+    expect(stats.planErrorMs(0)).toBe(0);
+  });
 });
