@@ -132,8 +132,7 @@ function uniformLines(reports: readonly TraceReport[], count = 5): string[] {
       const run = report.runs.find((each) => memberLabel(each.member) === label);
       if (!run) continue;
       // As in the per-trace pick: losing requests rules a member out.
-      if (run.figures.failed > 0) p99.push(Infinity);
-      p99.push(run.figures.latencyP99 / report.fifo.latencyP99);
+      p99.push(run.figures.failed > 0 ? Infinity : run.figures.latencyP99 / report.fifo.latencyP99);
       switches.push(run.figures.switches / report.fifo.switches);
     }
     return { label, p99, switches };

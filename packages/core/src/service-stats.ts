@@ -150,12 +150,12 @@ export class ServiceStats {
     return this.#msPerToken;
   }
 
-  /** The 90th percentile of recent lease durations (ms), once enough were seen to mean something. */
   /** The longest of the last 200 lease times (ms), null before enough were seen. */
   heldMax(): number | null {
     return this.#held.size >= MIN_SAMPLES ? this.#held.quantile(1) : null;
   }
 
+  /** The 90th percentile of recent lease durations (ms), once enough were seen to mean something. */
   heldP90(): number | null {
     return this.#held.size >= MIN_SAMPLES ? this.#held.quantile(0.9) : null;
   }
@@ -170,12 +170,12 @@ export class ServiceStats {
     return this.#held.size >= MIN_SAMPLES ? this.#held.mean() : null;
   }
 
-  /** The 90th percentile of the output lengths holders reported (tokens), once enough were reported. */
   /** The longest output of the last 200 reported (tokens), null before enough were seen. */
   outputTokensMax(): number | null {
     return this.#outputTokens.size >= MIN_SAMPLES ? this.#outputTokens.quantile(1) : null;
   }
 
+  /** The 90th percentile of the output lengths holders reported (tokens), once enough were reported. */
   outputTokensP90(): number | null {
     return this.#outputTokens.size >= MIN_SAMPLES ? this.#outputTokens.quantile(0.9) : null;
   }

@@ -31,7 +31,7 @@ export interface WaitEstimate {
  * How long a new request for `slot` will wait, and the most it may wait.
  * The wait is planned (`plannedWaitMs`): the queues llmux holds now served
  * in turns, each request at the longest it may generate, the ones in
- * flight to their expected ends, every switch and drain at its measured
+ * flight to their latest ends, every switch and drain at its measured
  * cost (the priors until measured), the requests expected to arrive for
  * the models served first. `time_slice` and `cost_aware` hold it to their
  * documented bound, evaluated on what llmux holds now: `max_wait_secs` +
