@@ -34,7 +34,7 @@ export class LeaseImpl implements Lease {
   /** Clock ms by which the generation is expected to end (admission's estimate). */
   readonly expectedEndAt: number;
   /** Clock ms by which it ends at the latest: at its `max_tokens`, else the longest output seen (what a promise allows for). */
-  latestEndAt: number;
+  readonly latestEndAt: number;
   preemptible = false;
   /** The holder can resume the request (it asked as `preemptible`), even when `max_preemptions` keeps it from being paused again. */
   resumable = false;
@@ -53,6 +53,7 @@ export class LeaseImpl implements Lease {
     grantedAt: number,
     arrivedAt: number,
     expectedEndAt: number,
+    latestEndAt: number,
     onRelease: (lease: LeaseImpl, usage: LeaseUsage | undefined, revoked: boolean) => void,
     socketPath?: string,
   ) {
@@ -62,7 +63,7 @@ export class LeaseImpl implements Lease {
     this.grantedAt = grantedAt;
     this.arrivedAt = arrivedAt;
     this.expectedEndAt = expectedEndAt;
-    this.latestEndAt = expectedEndAt;
+    this.latestEndAt = latestEndAt;
     this.#onRelease = onRelease;
   }
 

@@ -181,6 +181,7 @@ export class Multiplexer {
       now,
       arrivedAt,
       now + estimateMs(slot, maxTokens),
+      now + longestMs(slot, maxTokens),
       (released, usage, revoked) => {
         slot.leases.delete(released);
         slot.lastReleaseAt = state.clock.now();
@@ -192,7 +193,6 @@ export class Multiplexer {
       },
       engine.socketPath,
     );
-    lease.latestEndAt = now + longestMs(slot, maxTokens);
     lease.preemptible = ticket?.preemptible === true;
     lease.resumable = ticket?.resumable === true;
     lease.requestId = ticket?.requestId;

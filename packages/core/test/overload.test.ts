@@ -21,6 +21,16 @@ async function serve(hh: Harness, model: string, count: number, heldMs: number):
   }
 }
 
+/** Each of `requests` in turn goes in without error (the clock stepping `stepMs`), holds its lease `heldMs` and releases it. */
+async function holdInTurn(hh: Harness, requests: ReturnType<typeof track<Lease>>[], stepMs: number, heldMs: number, completionTokens?: number): Promise<void> {
+  for (const request of requests) {
+    while (!request.settled) await hh.clock.advance(stepMs);
+    expect(request.error).toBeUndefined();
+    await hh.clock.advance(heldMs);
+    request.value?.release(completionTokens === undefined ? undefined : { completionTokens });
+  }
+}
+
 const rejections = (hh: Harness) => hh.events.filter((event) => event.type === "rejected");
 const queuedEvents = (hh: Harness) => hh.events.filter((event) => event.type === "queued").length;
 
@@ -69,12 +79,7 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
     const short = track(hh.mux.acquire("a", { maxTokens: 40 }));
     await hh.clock.settle();
     expect(short.error).toBeUndefined();
-    for (const request of [running, short, other]) {
-      while (!request.settled) await hh.clock.advance(1_000);
-      expect(request.error).toBeUndefined();
-      await hh.clock.advance(1_000);
-      request.value?.release();
-    }
+    await holdInTurn(hh, [running, short, other], 1_000, 1_000);
   });
 
   it("plans a request without max_tokens at the longest output seen, not the 90th percentile", async () => {
@@ -99,12 +104,7 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
     // The next one would go in after 75 s: at the 90th percentile it would have been planned at 7.5 s and let in.
     const refused = await expectCode(hh.mux.acquire("a"), "LLMUX_ERR_OVERLOADED");
     expect(Number(/estimated wait is ([\d.]+) s/.exec(refused.message)?.[1])).toBeCloseTo(75, -1);
-    for (const request of [running, queued, third]) {
-      while (!request.settled) await hh.clock.advance(100);
-      expect(request.error).toBeUndefined();
-      await hh.clock.advance(2_500);
-      request.value?.release({ completionTokens: 100 });
-    }
+    await holdInTurn(hh, [running, queued, third], 100, 2_500, 100);
   });
 
   it("refuses a request whose turn would push a request already queued past its promise", async () => {
@@ -124,12 +124,7 @@ describe("refusal when the estimated wait exceeds what a request may wait", () =
     // Another would wait only 150 s itself, but would put the deferred one in at about 211 s: refused.
     const refused = await expectCode(hh.mux.acquire("b", { maxTokens: 2_000 }), "LLMUX_ERR_OVERLOADED");
     expect(refused.message).toContain("later than it was promised");
-    for (const request of [running, first, second, deferred]) {
-      while (!request.settled) await hh.clock.advance(1_000);
-      expect(request.error).toBeUndefined();
-      await hh.clock.advance(1_000);
-      request.value?.release();
-    }
+    await holdInTurn(hh, [running, first, second, deferred], 1_000, 1_000);
   });
 
   it("answers 429 at once with Retry-After from the estimate, before any engine work; admitted requests keep their bound", async () => {
