@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { POLICIES, formatResultsTable, parseTrace, simulateTrace, traceConfig, type Policy, type SimEngineCostsInput } from "@llmux/core";
-import { costsFromFlags, costsFromStatus, serviceFromFlags, type SimulateModelFlags } from "./simulate-costs.js";
+import { costsFromFlags, costsFromStatus, flagsOverStatus, serviceFromFlags, type SimulateModelFlags } from "./simulate-costs.js";
 import { isLlmuxError } from "@llmux/types";
 import type { CliIo } from "./cli-io.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
@@ -17,7 +17,8 @@ export interface SimulateCommandOptions extends SimulateModelFlags {
 /**
  * `llmux simulate --trace <file>`: replay the trace in virtual time once per
  * policy (core's trace simulator, the same multiplexer code as production)
- * and print the comparison table.
+ * and print the comparison table. Engine costs, most binding first: flags,
+ * `--from-status`, the config's `expected_costs`, the simulator's defaults.
  */
 export async function runSimulate(options: SimulateCommandOptions, io: CliIo): Promise<number> {
   let text: string;
@@ -67,12 +68,13 @@ export async function runSimulate(options: SimulateCommandOptions, io: CliIo): P
       return EXIT_USAGE;
     }
   }
+  const flagCosts = costsFromFlags(options);
   const results = await simulateTrace({
     trace,
     config,
-    costs: costsFromFlags(options),
+    costs: flagCosts,
     service: serviceFromFlags(options),
-    ...(modelCosts === undefined ? {} : { modelCosts }),
+    ...(modelCosts === undefined ? {} : { modelCosts: flagsOverStatus(modelCosts, flagCosts) }),
     ...(policies === undefined ? {} : { policies }),
   });
   io.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatResultsTable(results)}\n`);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import type { SimEngineCostsInput, SimServiceOptions } from "@llmux/core";
+import { costsFromExpected, type SimEngineCostsInput, type SimServiceOptions } from "@llmux/core";
 
 /** `llmux simulate` flags that set the engines' costs and service model for every model. */
 export interface SimulateModelFlags {
@@ -29,13 +29,31 @@ export function parsePositive(value: string): number {
 }
 
 export function costsFromFlags(flags: SimulateModelFlags): SimEngineCostsInput {
-  const costs: SimEngineCostsInput = {};
-  const ms = (secs: number | undefined) => (secs === undefined ? undefined : secs * 1000);
-  if (flags.startSecs !== undefined) costs.startMs = flags.startSecs * 1000;
-  if (flags.stopSecs !== undefined) costs.stopMs = flags.stopSecs * 1000;
-  costs.sleepMs = levels(ms(flags.sleep1Secs), ms(flags.sleep2Secs));
-  costs.wakeMs = levels(ms(flags.wake1Secs), ms(flags.wake2Secs));
-  return costs;
+  return costsFromExpected({
+    cold_start_secs: flags.startSecs,
+    stop_secs: flags.stopSecs,
+    sleep_secs: { "1": flags.sleep1Secs, "2": flags.sleep2Secs },
+    wake_secs: { "1": flags.wake1Secs, "2": flags.wake2Secs },
+  });
+}
+
+/**
+ * Each model's costs from `--from-status` with the flags over them: a flag is
+ * what the user asks for now, so it beats what llmux measured (and both beat
+ * the config's `expected_costs`, which `simulateTrace` puts under them).
+ */
+export function flagsOverStatus(status: Record<string, SimEngineCostsInput>, flags: SimEngineCostsInput): Record<string, SimEngineCostsInput> {
+  const result: Record<string, SimEngineCostsInput> = {};
+  for (const [name, measured] of Object.entries(status)) {
+    result[name] = {
+      ...measured,
+      ...(flags.startMs === undefined ? {} : { startMs: flags.startMs }),
+      ...(flags.stopMs === undefined ? {} : { stopMs: flags.stopMs }),
+      sleepMs: { 1: flags.sleepMs?.[1] ?? measured.sleepMs?.[1], 2: flags.sleepMs?.[2] ?? measured.sleepMs?.[2] },
+      wakeMs: { 1: flags.wakeMs?.[1] ?? measured.wakeMs?.[1], 2: flags.wakeMs?.[2] ?? measured.wakeMs?.[2] },
+    };
+  }
+  return result;
 }
 
 export function serviceFromFlags(flags: SimulateModelFlags): Partial<SimServiceOptions> {
@@ -63,17 +81,9 @@ export function costsFromStatus(status: unknown): Record<string, SimEngineCostsI
     const stop = num(costs.stop_ms);
     if (start !== undefined) measured.startMs = start;
     if (stop !== undefined) measured.stopMs = stop;
-    const sleep1 = num(costs.sleep_ms?.["1"]);
-    const sleep2 = num(costs.sleep_ms?.["2"]);
-    const wake1 = num(costs.wake_ms?.["1"]);
-    const wake2 = num(costs.wake_ms?.["2"]);
-    measured.sleepMs = levels(sleep1, sleep2);
-    measured.wakeMs = levels(wake1, wake2);
+    measured.sleepMs = { 1: num(costs.sleep_ms?.["1"]), 2: num(costs.sleep_ms?.["2"]) };
+    measured.wakeMs = { 1: num(costs.wake_ms?.["1"]), 2: num(costs.wake_ms?.["2"]) };
     result[entry.name] = measured;
   }
   return result;
-}
-
-function levels(one: number | undefined, two: number | undefined): { 1?: number; 2?: number } {
-  return { ...(one === undefined ? {} : { 1: one }), ...(two === undefined ? {} : { 2: two }) };
 }

@@ -1,6 +1,6 @@
 import type { Engine } from "@llmux/types";
 import type { ModelConfig } from "./config/types.js";
-import { emptyCosts, type ModelCosts } from "./costs.js";
+import { costPriors, emptyCosts, type ModelCosts } from "./costs.js";
 import type { LeaseImpl } from "./lease.js";
 import type { ModelState } from "./model-state.js";
 import type { TimerHandle } from "./clock.js";
@@ -51,7 +51,7 @@ export class Slot {
   lastAdmitAt: number | null = null;
   /** When its last lease ended: the start of its idle time. */
   lastReleaseAt: number | null = null;
-  readonly costs: ModelCosts = emptyCosts();
+  readonly costs: ModelCosts;
   readonly service = new ServiceStats();
   /** Requests admitted into vLLM at once (`max_concurrency`). */
   admitLimit: number;
@@ -76,12 +76,14 @@ export class Slot {
     this.config = config;
     this.stateSince = now;
     this.admitLimit = config.max_concurrency;
+    this.costs = emptyCosts(costPriors(config.expected_costs));
   }
 
   /** Take new settings (only while stopped: a running engine keeps the ones it started with). */
   applyConfig(config: ModelConfig): void {
     this.config = config;
     this.admitLimit = config.max_concurrency;
+    this.costs.priors = costPriors(config.expected_costs);
   }
 
   get fraction(): number {

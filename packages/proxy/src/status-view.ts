@@ -51,6 +51,8 @@ export interface CostsView {
   cold_start_ms: number | null;
   stop_ms: number | null;
   samples: number;
+  /** What the planner assumes where nothing is measured yet: the model's `expected_costs`, else the built-in priors. */
+  priors: { sleep_ms: { "1": number; "2": number }; wake_ms: { "1": number; "2": number }; cold_start_ms: number; stop_ms: number };
 }
 
 export interface SwitchStatusView {
@@ -147,6 +149,12 @@ function costsView(costs: ModelCosts): CostsView {
     cold_start_ms: costs.coldStartMs,
     stop_ms: costs.stopMs,
     samples: costs.samples,
+    priors: {
+      sleep_ms: { "1": costs.priors.sleep1, "2": costs.priors.sleep2 },
+      wake_ms: { "1": costs.priors.wake1, "2": costs.priors.wake2 },
+      cold_start_ms: costs.priors.coldStart,
+      stop_ms: costs.priors.stop,
+    },
   };
 }
 

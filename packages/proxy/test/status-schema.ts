@@ -9,7 +9,8 @@ import type { StatusView } from "../src/status-view.js";
  */
 const level = z.union([z.literal(1), z.literal(2)]);
 const epochMs = z.number().int().describe("wall-clock epoch ms");
-const nullableMs = z.number().nonnegative().nullable();
+const ms = z.number().nonnegative();
+const nullableMs = ms.nullable();
 
 const modelStatus = z.strictObject({
   name: z.string(),
@@ -43,6 +44,14 @@ const modelStatus = z.strictObject({
     cold_start_ms: nullableMs,
     stop_ms: nullableMs,
     samples: z.number().int().nonnegative(),
+    priors: z
+      .strictObject({
+        sleep_ms: z.strictObject({ "1": ms, "2": ms }),
+        wake_ms: z.strictObject({ "1": ms, "2": ms }),
+        cold_start_ms: ms,
+        stop_ms: ms,
+      })
+      .describe("what the planner assumes where a cost is not measured yet: the model's expected_costs, else the built-in priors"),
   }),
   placement: z.enum(["auto", "fixed"]),
   removing: z.boolean(),

@@ -64,6 +64,7 @@ describe("parseConfig", () => {
       dtype: "auto",
       extra_args: [],
       env: {},
+      expected_costs: {},
       gpus: [0],
       placement: "auto",
       startup_timeout_secs: 600,
@@ -124,6 +125,28 @@ describe("parseConfig", () => {
     });
     expect(config.models.a).toMatchObject({ sleep_level: 1, gpus: [0, 1] });
     expect(config.models.b).toMatchObject({ sleep_level: 2, gpus: [3] });
+  });
+
+  it("expected_costs: a model's fields over the policy's, level by level; unknown keys and bad values refused with their path", () => {
+    const config = parseConfig({
+      policy: { expected_costs: { cold_start_secs: 240, sleep_secs: { "1": 20, "2": 1 } } },
+      models: {
+        big: { model_path: "x", expected_costs: { stop_secs: 0, sleep_secs: { "2": 0.5 }, wake_secs: { "2": 30 } } },
+        small: { model_path: "y" },
+      },
+    });
+    expect(config.models.big?.expected_costs).toEqual({ cold_start_secs: 240, stop_secs: 0, sleep_secs: { "1": 20, "2": 0.5 }, wake_secs: { "2": 30 } });
+    expect(config.models.small?.expected_costs).toEqual({ cold_start_secs: 240, sleep_secs: { "1": 20, "2": 1 } });
+    const issues = issuesOf({
+      policy: { expected_costs: { wake_secs: { "3": 1 } } },
+      models: { a: { model_path: "x", expected_costs: { cold_start_secs: 0, sleep_secs: { "1": -1 }, start_secs: 5 } } },
+    });
+    expect(issues).toContainEqual({ path: 'policy.expected_costs.wake_secs["3"]', message: 'unknown key; did you mean "1"? (allowed: 1, 2)' });
+    expect(issues).toContainEqual({ path: 'models["a"].expected_costs.cold_start_secs', message: "expected a number > 0, found number 0" });
+    expect(issues).toContainEqual({ path: 'models["a"].expected_costs.sleep_secs["1"]', message: "expected a number >= 0, found number -1" });
+    expect(issues.find((issue) => issue.path === 'models["a"].expected_costs.start_secs')?.message).toMatch(
+      /unknown key; did you mean "stop_secs"\? \(allowed: cold_start_secs, stop_secs, sleep_secs, wake_secs\)/,
+    );
   });
 
   it("names the JSON path, what was expected and what was found", () => {

@@ -3,7 +3,7 @@ import { ConfigError, type ConfigIssue } from "../errors.js";
 import { closest, describeValue, formatPath, valueAt } from "./format-path.js";
 import { reservedEnv, reservedFlag, RESERVED_MODEL_NAMES } from "./reserved-args.js";
 import { KNOWN_KEYS, MAX_TIMER_SECS, MODEL_NAME_PATTERN, configSchema } from "./schema.js";
-import type { LlmuxConfig, ModelConfig } from "./types.js";
+import type { ExpectedCostsConfig, LlmuxConfig, ModelConfig } from "./types.js";
 import { maxNumSeqs } from "./max-num-seqs.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../admission.js";
 
@@ -33,6 +33,7 @@ export function parseConfig(input: unknown): LlmuxConfig {
       idle_timeout_secs: model.idle_timeout_secs ?? raw.policy.idle_timeout_secs,
       asleep_timeout_secs: model.asleep_timeout_secs ?? raw.policy.asleep_timeout_secs,
       max_drain_secs: model.max_drain_secs ?? raw.policy.max_drain_secs ?? null,
+      expected_costs: overlayExpectedCosts(raw.policy.expected_costs, model.expected_costs),
     };
   }
   const config: LlmuxConfig = {
@@ -52,6 +53,14 @@ export function parseConfig(input: unknown): LlmuxConfig {
   const issues = [...limitIssues, ...crossCheck(config)];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/** `over`'s fields replace `base`'s, each sleep and wake level on its own. */
+function overlayExpectedCosts(base: ExpectedCostsConfig | undefined, over: ExpectedCostsConfig | undefined): ExpectedCostsConfig {
+  const merged: ExpectedCostsConfig = { ...base, ...over };
+  if (base?.sleep_secs !== undefined || over?.sleep_secs !== undefined) merged.sleep_secs = { ...base?.sleep_secs, ...over?.sleep_secs };
+  if (base?.wake_secs !== undefined || over?.wake_secs !== undefined) merged.wake_secs = { ...base?.wake_secs, ...over?.wake_secs };
+  return merged;
 }
 
 /**
@@ -258,6 +267,11 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
 
 function knownKeysAt(path: readonly (string | number)[]): readonly string[] {
   if (path.length === 0) return KNOWN_KEYS.root;
+  const costsAt = path[0] === "models" ? 2 : path[0] === "policy" ? 1 : -1;
+  if (costsAt > 0 && path[costsAt] === "expected_costs") {
+    if (path.length === costsAt + 1) return KNOWN_KEYS.expectedCosts;
+    if (path.length === costsAt + 2 && (path[costsAt + 1] === "sleep_secs" || path[costsAt + 1] === "wake_secs")) return KNOWN_KEYS.level;
+  }
   if (path[0] === "models" && path.length === 2) return KNOWN_KEYS.model;
   if (path.length === 1 && (path[0] === "policy" || path[0] === "gpu" || path[0] === "proxy")) return KNOWN_KEYS[path[0]];
   return [];

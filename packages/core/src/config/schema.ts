@@ -9,6 +9,19 @@ export const MAX_TIMER_SECS = 2_147_483.647;
 const secs = z.number().min(0).max(MAX_TIMER_SECS);
 const positiveSecs = z.number().gt(0).max(MAX_TIMER_SECS);
 
+const levelSecs = z.strictObject({ "1": secs.optional(), "2": secs.optional() });
+
+/** What a model's transitions take before llmux has measured them: stand-ins for the built-in priors, in seconds. */
+export const expectedCostsSchema = z.strictObject({
+  cold_start_secs: positiveSecs.optional().describe("A start of `vllm serve` until it answers (built-in prior 60)."),
+  stop_secs: secs.optional().describe("Stopping the process (built-in prior 2)."),
+  sleep_secs: levelSecs.optional().describe('Putting it to sleep, per level: `{ "1": s, "2": s }` (built-in priors 10 and 0.5).'),
+  wake_secs: levelSecs.optional().describe('Waking it, per level: `{ "1": s, "2": s }` (built-in priors 1 and 5).'),
+});
+
+const EXPECTED_COSTS_USE =
+  "the planner, admission's wait estimate, cost_aware and overload refusal use them until the first measurement of each, which then replaces them; `llmux simulate --config` runs its engines at them";
+
 export const modelSchema = z.strictObject({
   model_path: z.string().min(1).describe("HuggingFace id or local path passed to `vllm serve`."),
   port: port
@@ -65,6 +78,9 @@ export const modelSchema = z.strictObject({
     .max(1000)
     .default(0)
     .describe("Higher wins: evictions take lower priorities first; among waiting models the policy prefers higher priorities within its fairness bound."),
+  expected_costs: expectedCostsSchema
+    .optional()
+    .describe(`Expected transition costs of this model, over policy.expected_costs: ${EXPECTED_COSTS_USE}.`),
   max_drain_secs: secs
     .optional()
     .describe(
@@ -96,6 +112,9 @@ export const policySchema = z.strictObject({
     .describe(
       "Longest a switch waits for generations before it pauses the resumable ones (chat and completions; see the README). Default: off, switches wait for every generation.",
     ),
+  expected_costs: expectedCostsSchema
+    .optional()
+    .describe(`Expected transition costs of every model (a model's own expected_costs wins, field by field): ${EXPECTED_COSTS_USE}.`),
   max_preemptions: z.int().min(0).default(3).describe("How often one request may be paused; after that it runs to completion."),
   drain_timeout_secs: positiveSecs.default(30).describe("Longest a drain waits before in-flight requests are preempted."),
   sleep_timeout_secs: positiveSecs.default(120).describe("A sleep taking longer escalates to a stop (level 3)."),
@@ -182,4 +201,6 @@ export const KNOWN_KEYS = {
   policy: Object.keys(policySchema.shape),
   gpu: Object.keys(gpuSchema.shape),
   proxy: Object.keys(proxySchema.shape),
+  expectedCosts: Object.keys(expectedCostsSchema.shape),
+  level: ["1", "2"],
 } as const;

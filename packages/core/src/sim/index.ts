@@ -2,6 +2,7 @@ export {
   SimEngine,
   DEFAULT_SIM_COSTS,
   mergeCosts,
+  costsFromExpected,
   type SimEngineCall,
   type SimEngineCosts,
   type SimEngineCostsInput,

@@ -1,5 +1,6 @@
 import type { Engine, EngineCallOptions, EngineExit, EngineSleepOptions, SleepLevel } from "@llmux/types";
 import type { Clock } from "../clock.js";
+import type { ExpectedCostsConfig } from "../config/types.js";
 
 /** Durations (ms) of a simulated engine's transitions. */
 export interface SimEngineCosts {
@@ -23,10 +24,10 @@ export const DEFAULT_SIM_COSTS: SimEngineCosts = {
   stopMs: 2_000,
 };
 
-/** Costs over the defaults: any field, and any level of the sleep and wake costs. */
+/** Costs over the defaults: any field, and any level of the sleep and wake costs (an undefined level keeps the one below). */
 export type SimEngineCostsInput = Partial<Pick<SimEngineCosts, "startMs" | "stopMs" | "warmupMs">> & {
-  sleepMs?: Partial<SimEngineCosts["sleepMs"]>;
-  wakeMs?: Partial<SimEngineCosts["wakeMs"]>;
+  sleepMs?: { 1?: number | undefined; 2?: number | undefined };
+  wakeMs?: { 1?: number | undefined; 2?: number | undefined };
 };
 
 /** `base` with each override applied in turn, level by level. */
@@ -37,10 +38,24 @@ export function mergeCosts(base: SimEngineCosts, ...overrides: (SimEngineCostsIn
     if (override.startMs !== undefined) merged.startMs = override.startMs;
     if (override.stopMs !== undefined) merged.stopMs = override.stopMs;
     if (override.warmupMs !== undefined) merged.warmupMs = override.warmupMs;
-    Object.assign(merged.sleepMs, override.sleepMs);
-    Object.assign(merged.wakeMs, override.wakeMs);
+    for (const level of [1, 2] as const) {
+      merged.sleepMs[level] = override.sleepMs?.[level] ?? merged.sleepMs[level];
+      merged.wakeMs[level] = override.wakeMs?.[level] ?? merged.wakeMs[level];
+    }
   }
   return merged;
+}
+
+/** A model's `expected_costs` (seconds) as its simulated engine's costs, so the simulation runs at what the config says the model takes. */
+export function costsFromExpected(expected: ExpectedCostsConfig): SimEngineCostsInput {
+  const ms = (secs: number | undefined) => (secs === undefined ? undefined : secs * 1000);
+  const costs: SimEngineCostsInput = {
+    sleepMs: { 1: ms(expected.sleep_secs?.["1"]), 2: ms(expected.sleep_secs?.["2"]) },
+    wakeMs: { 1: ms(expected.wake_secs?.["1"]), 2: ms(expected.wake_secs?.["2"]) },
+  };
+  if (expected.cold_start_secs !== undefined) costs.startMs = expected.cold_start_secs * 1000;
+  if (expected.stop_secs !== undefined) costs.stopMs = expected.stop_secs * 1000;
+  return costs;
 }
 
 export type SimFault = "fail_start" | "fail_sleep" | "hang_sleep" | "fail_wake" | "hang_wake";

@@ -4,7 +4,7 @@ import type { LlmuxConfig } from "../config/types.js";
 import { Multiplexer } from "../multiplexer.js";
 import type { Policy } from "../policy.js";
 import { POLICIES } from "../policies/index.js";
-import { SimEngine, type SimEngineCosts, type SimEngineCostsInput, DEFAULT_SIM_COSTS, mergeCosts } from "./sim-engine.js";
+import { SimEngine, type SimEngineCostsInput, DEFAULT_SIM_COSTS, costsFromExpected, mergeCosts } from "./sim-engine.js";
 import { DEFAULT_SIM_SERVICE, SimServer, type SimJob, type SimServiceOptions } from "./sim-server.js";
 import { maxOf, percentile, unionMs, type PolicyResult } from "./sim-results.js";
 import type { TraceRequest } from "./trace.js";
@@ -19,7 +19,7 @@ export interface SimulateTraceOptions {
   config?: LlmuxConfig;
   /** Policies to compare; default: every built-in policy. */
   policies?: readonly Policy[];
-  /** Engine costs for every model (over the defaults). */
+  /** Engine costs for every model (over the defaults, then each model's `expected_costs` from the config). */
   costs?: SimEngineCostsInput;
   /** Engine costs per model (over `costs`). */
   modelCosts?: Record<string, SimEngineCostsInput>;
@@ -127,12 +127,14 @@ function watchSwitches(mux: Multiplexer, clock: VirtualClock, after: () => numbe
 
 async function simulateOne(options: SimulateTraceOptions, config: LlmuxConfig, policy: Policy): Promise<PolicyResult> {
   const clock = new VirtualClock(0, { settleTurns: 1 });
-  const costsOf = (name: string): SimEngineCosts => mergeCosts(DEFAULT_SIM_COSTS, options.costs, options.modelCosts?.[name]);
   const mux = new Multiplexer({
     config,
     clock,
     policy,
-    engineFactory: (name, model) => new SimEngine({ name, url: `http://127.0.0.1:${model.port}`, clock, costs: costsOf(name) }),
+    engineFactory: (name, model) => {
+      const costs = mergeCosts(DEFAULT_SIM_COSTS, costsFromExpected(model.expected_costs), options.costs, options.modelCosts?.[name]);
+      return new SimEngine({ name, url: `http://127.0.0.1:${model.port}`, clock, costs });
+    },
   });
   let offset = Infinity;
   const tally = watchSwitches(mux, clock, () => offset);

@@ -1,4 +1,4 @@
-import type { ModelState, MuxEvent, MuxSnapshot } from "@llmux/core";
+import { COST_PRIORS, type ModelState, type MuxEvent, type MuxSnapshot } from "@llmux/core";
 import type { ProxyLease, ProxyMux } from "../../src/mux.js";
 
 export interface FakeLease extends ProxyLease {
@@ -102,7 +102,7 @@ export class FakeMux implements ProxyMux {
       queueDepth: this.waiters.filter((waiter) => waiter.model === name).length,
       inFlight: this.leases.filter((lease) => lease.model === name && !lease.released).length,
       awakeSince: null,
-      costs: { sleepMs: { 1: null, 2: null }, wakeMs: { 1: null, 2: null }, coldStartMs: null, stopMs: null, samples: 0 },
+      costs: { sleepMs: { 1: null, 2: null }, wakeMs: { 1: null, 2: null }, coldStartMs: null, stopMs: null, samples: 0, priors: { ...COST_PRIORS } },
       lastError: null,
       restarts: 0,
       backoffSecs: 0,
