@@ -82,6 +82,36 @@ describe("llmux simulate", () => {
     expect(cli.err()).toContain("expected a number > 0");
   });
 
+  it("runs each model's engine at its expected_costs from --config; --from-status and flags win over them", async () => {
+    const config = join(dir, "expected-costs.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        models: { a: { model_path: "org/a" }, b: { model_path: "org/b", expected_costs: { wake_secs: { "1": 3 } } } },
+        policy: { sleep_level: 1, expected_costs: { sleep_secs: { "1": 6 }, wake_secs: { "1": 2 } } },
+      }),
+    );
+    const status = { models: [{ name: "b", costs: { sleep_ms: { 1: null, 2: null }, wake_ms: { 1: 4000, 2: null }, cold_start_ms: null, stop_ms: null } }] };
+    const server = createServer((_req, res) => res.end(JSON.stringify(status)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/llmux/status`;
+    const longestSwitch = async (...flags: string[]) => {
+      const cli = io();
+      expect(await main(["simulate", "--trace", writeTrace(), "--config", config, "--policies", "fifo", "--json", ...flags], cli)).toBe(0);
+      return (JSON.parse(cli.out()) as Array<{ longestSwitchCostSecs: number }>)[0]?.longestSwitchCostSecs;
+    };
+    try {
+      // a sleeps 6 s (policy), b wakes 3 s (its own, over the policy's 2 s).
+      expect(await longestSwitch()).toBe(9);
+      // b's measured wake (4 s) over its expected 3 s.
+      expect(await longestSwitch("--from-status", url)).toBe(10);
+      // A flag over both.
+      expect(await longestSwitch("--from-status", url, "--wake1-secs", "1")).toBe(7);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("--from-status takes the costs a running llmux measured", async () => {
     const status = {
       models: [

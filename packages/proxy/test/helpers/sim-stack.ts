@@ -30,6 +30,8 @@ export interface SimStackOptions {
   aliases?: Record<string, string[]>;
   /** More fields for every model. */
   model?: Record<string, unknown>;
+  /** More fields for one model, by model (over `model`). */
+  models?: Record<string, Record<string, unknown>>;
   /** More top-level config fields. */
   config?: Record<string, unknown>;
 }
@@ -64,6 +66,7 @@ export async function startSimStack(models: string[], options: SimStackOptions =
             ...options.sim?.[model],
           },
           ...options.model,
+          ...options.models?.[model],
         },
       ]),
     ),
