@@ -1,7 +1,7 @@
 import type { BenchContext, Scenario, ScenarioResult } from "../context.js";
 import { percentile } from "../stats.js";
 import type { Row, Target } from "../table.js";
-import { SCALE, SEED, replayTrace } from "@llmux/live-replay";
+import { SCALE, SEED, replayExpectedCosts, replayTrace } from "@llmux/live-replay";
 import { replayLive } from "../trace-replay.js";
 import { type Figures, figureRows, liveFigures, logFigures, policyFor, simFigures, simulate } from "./live-replay.js";
 
@@ -20,13 +20,14 @@ export const overloadScenario: Scenario = {
     const retryAfter: Record<string, number[]> = {};
     for (const mode of ["off", "bound"]) {
       const policy = { ...POLICY, overload_refusal: mode };
-      const run = await replayLive(family, family.requests, policyFor(policy, true));
+      // Both plan with what the engines take until they have measured it: live at the replay's speed, simulated at the simulator's.
+      const run = await replayLive(family, family.requests, { ...policyFor(policy, true), expected_costs: replayExpectedCosts(SCALE) });
       const name = `live, refusal ${mode}`;
       columns[name] = liveFigures(run);
       refusalMs[name] = run.outcomes.flatMap((o) => (o.refusedInMs === undefined ? [] : [o.refusedInMs]));
       retryAfter[name] = run.outcomes.flatMap((o) => (o.retryAfterSecs === undefined ? [] : [o.retryAfterSecs * SCALE]));
       logFigures(context, name, columns[name]);
-      const simulated = simFigures(await simulate(family, policy));
+      const simulated = simFigures(await simulate(family, { ...policy, expected_costs: replayExpectedCosts(1) }));
       columns[`simulated, refusal ${mode}`] = simulated;
       logFigures(context, `simulated, refusal ${mode}`, simulated);
     }
@@ -73,7 +74,7 @@ export const overloadScenario: Scenario = {
         targets,
         notes: [
           `Trace: two-equal-saturated, held-out seed ${SEED}, ${family.requests.length} requests over ${family.shape.durationSecs} s, outputs 500–4000 tokens, 1.5× what one engine of 8 sequences at 40 tokens/s serves, switches counted; time_slice, max_wait_secs 60, request_timeout_secs 120.`,
-          `Live runs every time ${SCALE}× faster (figures scaled back, except the 429 latencies, which are real milliseconds on this machine). "bound": policy.overload_refusal bound (time_slice's bound on what llmux holds: max_wait_secs + K × (the longest generation + the longest switch), K the models with work; here request_timeout_secs is the lower limit). The wait each admitted request was promised is not on the wire, so it is counted in the simulator only.`,
+          `Live runs every time ${SCALE}× faster (figures scaled back, except the 429 latencies, which are real milliseconds on this machine). "bound": policy.overload_refusal bound (time_slice's bound on what llmux holds: max_wait_secs + K × (the longest generation + the longest switch), K the models with work; here request_timeout_secs is the lower limit). The wait each admitted request was promised is not on the wire, so it is counted in the simulator only. Both plan with the engines' costs (policy.expected_costs) until they have measured them.`,
         ],
       },
       raw: { seed: SEED, columns, refusalMs, retryAfter },

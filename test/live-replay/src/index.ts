@@ -1,2 +1,2 @@
 export { type ReplayOutcome, replayRequests } from "./client.js";
-export { BATCH, SCALE, SEED, TOKENS_PER_SEC, replaySimArgs, replayTrace } from "./trace.js";
+export { BATCH, SCALE, SEED, TOKENS_PER_SEC, replayExpectedCosts, replaySimArgs, replayTrace } from "./trace.js";

@@ -44,3 +44,19 @@ export function replaySimArgs(simBootMs = 0): string[] {
   };
   return Object.entries(knobs).flatMap(([name, value]) => [`--sim-${name}`, String(value)]);
 }
+
+/**
+ * What the engines of `replaySimArgs` take, as a config's `expected_costs`
+ * (seconds), `scale` times faster: llmux plans with them instead of the
+ * built-in priors, which are real seconds of a real GPU, until it has
+ * measured each transition.
+ */
+export function replayExpectedCosts(scale: number): Record<string, unknown> {
+  const secs = (ms: number) => ms / 1000 / scale;
+  return {
+    cold_start_secs: secs(DEFAULT_SIM_COSTS.startMs),
+    stop_secs: secs(DEFAULT_SIM_COSTS.stopMs),
+    sleep_secs: { "1": secs(DEFAULT_SIM_COSTS.sleepMs[1]), "2": secs(DEFAULT_SIM_COSTS.sleepMs[2]) },
+    wake_secs: { "1": secs(DEFAULT_SIM_COSTS.wakeMs[1]), "2": secs(DEFAULT_SIM_COSTS.wakeMs[2]) },
+  };
+}
