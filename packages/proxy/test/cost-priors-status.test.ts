@@ -23,7 +23,12 @@ describe("the planner's priors in /llmux/status (vllm-sim)", () => {
       samples: 0,
       priors: { sleep_ms: { "1": 4_000, "2": 500 }, wake_ms: { "1": 500, "2": 5_000 }, cold_start_ms: 240_000, stop_ms: 2_000 },
     });
-    expect(costsOf(before, "beta")?.priors).toEqual({ sleep_ms: { "1": 10_000, "2": 500 }, wake_ms: { "1": 500, "2": 5_000 }, cold_start_ms: 60_000, stop_ms: 2_000 });
+    expect(costsOf(before, "beta")?.priors).toEqual({
+      sleep_ms: { "1": 10_000, "2": 500 },
+      wake_ms: { "1": 500, "2": 5_000 },
+      cold_start_ms: 60_000,
+      stop_ms: 2_000,
+    });
 
     expect((await postJson(current.url, "/v1/completions", { model: "alpha", prompt: "hi", max_tokens: 2 })).status).toBe(200);
     const after = costsOf(await read(), "alpha");

@@ -78,9 +78,7 @@ export const modelSchema = z.strictObject({
     .max(1000)
     .default(0)
     .describe("Higher wins: evictions take lower priorities first; among waiting models the policy prefers higher priorities within its fairness bound."),
-  expected_costs: expectedCostsSchema
-    .optional()
-    .describe(`Expected transition costs of this model, over policy.expected_costs: ${EXPECTED_COSTS_USE}.`),
+  expected_costs: expectedCostsSchema.optional().describe(`Expected transition costs of this model, over policy.expected_costs: ${EXPECTED_COSTS_USE}.`),
   max_drain_secs: secs
     .optional()
     .describe(
