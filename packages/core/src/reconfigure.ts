@@ -34,11 +34,15 @@ const RESTART_ONLY = [
   ["proxy", "max_connections"],
 ] as const;
 
-/** `preload` only matters at start-up (and `--preload` sets it), so it does not make a model "changed". */
+/**
+ * `preload` only matters at start-up (and `--preload` sets it), and
+ * `expected_costs` only guides the plan (a reload applies it at once), so
+ * neither makes a model "changed".
+ */
 function sameModel(a: ModelConfig, b: ModelConfig): boolean {
   // An auto-placed model's `gpus` is llmux's last choice, not a setting.
   const auto = a.placement === "auto" && b.placement === "auto";
-  const comparable = (model: ModelConfig) => ({ ...model, preload: false, gpus: auto ? [] : model.gpus });
+  const comparable = ({ expected_costs: _, ...model }: ModelConfig) => ({ ...model, preload: false, gpus: auto ? [] : model.gpus });
   return JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
 }
 
@@ -80,6 +84,7 @@ export function reconfigure(mux: MuxState, nextConfig: LlmuxConfig): Reconfigure
       report.added.push(name);
       continue;
     }
+    slot.applyExpectedCosts(model.expected_costs);
     const wasRemoving = slot.removing;
     slot.removing = false;
     const target = slot.pendingConfig ?? slot.config;

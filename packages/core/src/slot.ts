@@ -86,6 +86,13 @@ export class Slot {
     this.costs.priors = costPriors(config.expected_costs);
   }
 
+  /** New priors from a reload: they only guide the plan, so they apply at once, running or not. */
+  applyExpectedCosts(expected: ModelConfig["expected_costs"]): void {
+    this.config = { ...this.config, expected_costs: expected };
+    if (this.pendingConfig) this.pendingConfig = { ...this.pendingConfig, expected_costs: expected };
+    this.costs.priors = costPriors(expected);
+  }
+
   get fraction(): number {
     return this.config.gpu_memory_utilization;
   }

@@ -73,4 +73,19 @@ describe("expected_costs: the planner's priors until measured", () => {
     expect(priors["a"]).toEqual({ sleep1: 3_000, sleep2: 100, wake1: 1_000, wake2: 5_000, coldStart: 20_000, stop: 2_000 });
     expect(priors["b"]).toEqual({ sleep1: 2_000, sleep2: 100, wake1: 1_000, wake2: 5_000, coldStart: 20_000, stop: 2_000 });
   });
+
+  it("a reload applies new expected_costs at once: the awake model keeps running, nothing waits for a restart", async () => {
+    h = harness({ config: config({ b: { cold_start_secs: 12 } }) });
+    const hh = h;
+    const lease = track(hh.mux.acquire("a", { maxTokens: 40 }) as Promise<Lease>);
+    while (!lease.settled) await hh.clock.advance(100);
+    const report = hh.mux.reconfigure(config({ a: { sleep_secs: { "1": 2 } }, b: { cold_start_secs: 30 } }));
+    expect(report).toMatchObject({ changed: [], unchanged: ["a", "b"] });
+    const models = hh.mux.snapshot().models;
+    expect(models.map((model) => [model.name, model.state, model.settings_pending, model.costs.priors.sleep1, model.costs.priors.coldStart])).toEqual([
+      ["a", "awake", false, 2_000, 60_000],
+      ["b", "stopped", false, 10_000, 30_000],
+    ]);
+    lease.value?.release();
+  });
 });
