@@ -41,15 +41,18 @@ function generationMs(slot: Slot, maxTokens: number | undefined, longest: boolea
  * due (`slot.closeAt`), only if it is expected to finish before the planned
  * switch, so the drain ends near the planned time. Requests that waited
  * through the switch that woke this model are its turn's reason and always go.
+ * With promises to keep (`keepPromises`), "expected" is the longest it may
+ * generate, as the wait plan runs it: one let in at the 90th percentile may
+ * run past the switch every promise was planned on.
  */
-function fitsPlan(slot: Slot, waiter: Waiter, now: number): boolean {
+function fitsPlan(slot: Slot, waiter: Waiter, now: number, keepPromises: boolean): boolean {
   if (slot.closeAt === null) return true;
   if (slot.awakeSince !== null && waiter.arrivedAt < slot.awakeSince) return true;
-  return now + estimateMs(slot, waiter.maxTokens) <= slot.closeAt;
+  return now + (keepPromises ? longestMs : estimateMs)(slot, waiter.maxTokens) <= slot.closeAt;
 }
 
-/** Take out of `slot`'s queue, in arrival order, the waiters it may admit now. */
-export function takeAdmissible(slot: Slot, now: number): Waiter[] {
+/** Take out of `slot`'s queue, in arrival order, the waiters it may admit now (`keepPromises`: with `policy.overload_refusal` on). */
+export function takeAdmissible(slot: Slot, now: number, keepPromises: boolean): Waiter[] {
   const room = slot.admitLimit - slot.leases.size;
   const waiters = slot.waiters;
   if (room <= 0 || waiters.length === 0) return [];
@@ -57,7 +60,7 @@ export function takeAdmissible(slot: Slot, now: number): Waiter[] {
   const chosen: number[] = [];
   let skipped = 0;
   for (let index = 0; index < waiters.length && chosen.length < room && skipped < SCAN_LIMIT; index++) {
-    if (fitsPlan(slot, waiters.at(index) as Waiter, now)) chosen.push(index);
+    if (fitsPlan(slot, waiters.at(index) as Waiter, now, keepPromises)) chosen.push(index);
     else skipped++;
   }
   return waiters.takeAt(chosen);

@@ -289,9 +289,10 @@ export class Multiplexer {
 
   /** Grant leases to the waiters of awake models that admission lets in. */
   #admit(now: number): void {
+    const keepPromises = this.#state.config.policy.overload_refusal !== "off";
     for (const slot of this.#state.slots.values()) {
       if (slot.state !== "awake" || slot.busy || !slot.engine || slot.waiters.length === 0) continue;
-      for (const waiter of takeAdmissible(slot, now)) {
+      for (const waiter of takeAdmissible(slot, now, keepPromises)) {
         recordPlanError(slot, waiter, now);
         this.#state.settleWaiter(waiter);
         waiter.resolve(this.#grant(slot, waiter.arrivedAt, waiter.maxTokens, waiter));

@@ -1,6 +1,7 @@
 import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
-import { plannedWaitMs, slotBringUpMs, slotSleepMs } from "./wait-plan.js";
+import { slotBringUpMs, slotSleepMs } from "./plan-turns.js";
+import { plannedWaitMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
 export interface WaitEstimate {

@@ -1,8 +1,7 @@
 import { estimateMs, longestMs } from "./admission.js";
-import { expectedSleepMs, expectedWakeMs } from "./costs.js";
 import type { MuxState } from "./mux-state.js";
-import { evictionLevel } from "./reconfigure.js";
-import type { Slot } from "./slot.js";
+import { nextInLine, dueTimes, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
+import type { Slot, Waiter } from "./slot.js";
 
 /** One request in the plan: when it arrived and how long it is expected to generate. */
 interface Planned {
@@ -12,14 +11,17 @@ interface Planned {
   isNew?: boolean;
   /** When a queued request was promised to go in by (clock ms). */
   promisedBy?: number;
+  /** The queued request it stands for, to compare one run of the plan with another. */
+  waiter?: Waiter;
 }
 
-/** What one run of the plan found: when the new request goes in, and whether a queued request goes in later than promised. */
+/** What one run of the plan found: when the new request goes in, and which queued requests go in later than promised. */
 interface PlanRun {
   newAt: number | null;
   /** Queued requests with a promise not yet let in. */
   pending: number;
-  late: boolean;
+  /** Each promised request planned past its promise, and when it goes in (Infinity: not by the plan's end). */
+  late: Map<Waiter, number>;
 }
 
 /** A new request's planned wait and the round the bound allows for, both in ms. */
@@ -48,10 +50,12 @@ const MAX_TURNS = 64;
  * queues it holds now in turns, as the turn-based policies do: the awake
  * model admits, at each completion, the requests that waited through the
  * switch that woke it and those that finish before the next model is due
- * (its oldest request has waited `max_wait_secs`, or the policy's planned
- * switch); the rest wait for its next turn. A turn ends when its
- * generations end, then a switch (sleep, then wake or cold start) to the
- * model whose oldest request is oldest. Each request generates for the
+ * (as time_slice reckons it, or the policy's planned switch); the rest wait
+ * for its next turn. A turn ends when its generations end, then a switch
+ * (sleep, then wake or cold start) to the model time_slice picks then
+ * (`nextInLine`). The model serving now is planned both going idle once its
+ * queue is served and keeping its turn while its requests come, and the
+ * later of the two counts. Each request generates for the
  * most it may (`longestMs`: what it is promised against is its worst case,
  * not the 90th percentile admission plans with), the ones in flight until
  * their lease's latest end; a turn ends its measured drain later; switches
@@ -62,16 +66,28 @@ const MAX_TURNS = 64;
  * `horizonMs` with the new request still waiting it stops there (the wait
  * is at least that). It goes on until every queued request that was
  * promised a wait is in, and says whether the new request would push one
- * of them past its promise.
+ * of them past its promise, or further past it than it goes without it.
  */
 export function plannedWaitMs(mux: MuxState, target: Slot, maxTokens: number | undefined, now: number, horizonMs: number): PlannedWait {
-  const withNew = runPlan(mux, target, maxTokens, now, horizonMs, true);
-  // A promise already broken without it is not the new request's doing.
-  const collides = withNew.late && !runPlan(mux, target, maxTokens, now, horizonMs, false).late;
+  // The model serving now may go idle whenever its generations end (time_slice then switches to the oldest), or
+  // keep its turn while requests keep coming (then to the one due): the plan holds for both.
+  const both = (withNew: boolean) => {
+    const keeps = runPlan(mux, target, maxTokens, now, horizonMs, withNew, false);
+    const idles = runPlan(mux, target, maxTokens, now, horizonMs, withNew, true);
+    for (const [waiter, at] of idles.late) keeps.late.set(waiter, Math.max(at, keeps.late.get(waiter) ?? -Infinity));
+    return { waitMs: Math.max(keeps.waitMs, idles.waitMs), roundMs: keeps.roundMs, late: keeps.late };
+  };
+  const withNew = both(true);
+  // A promise already broken without it is not the new request's doing, unless it breaks it further.
+  const without = withNew.late.size === 0 ? new Map<Waiter, number>() : both(false).late;
+  const collides = [...withNew.late].some(([waiter, at]) => at > (without.get(waiter) ?? -Infinity));
   return { waitMs: withNew.waitMs, roundMs: withNew.roundMs, collides };
 }
 
-/** One run of the plan, with or without the new request; it goes on past the new request until every promised one is in. */
+/**
+ * One run of the plan, with or without the new request, the model serving now going idle as soon as its queue is
+ * served (`idleFirst`) or as its arrival gap says; it goes on past the new request until every promised one is in.
+ */
 function runPlan(
   mux: MuxState,
   target: Slot,
@@ -79,10 +95,11 @@ function runPlan(
   now: number,
   horizonMs: number,
   withNew: boolean,
-): { waitMs: number; roundMs: number; late: boolean } {
+  idleFirst: boolean,
+): { waitMs: number; roundMs: number; late: Map<Waiter, number> } {
   const maxWaitMs = mux.config.policy.max_wait_secs * 1000;
   const queues = new Map<Slot, Planned[]>();
-  const run: PlanRun = { newAt: withNew ? null : now, pending: 0, late: false };
+  const run: PlanRun = { newAt: withNew ? null : now, pending: 0, late: new Map() };
   let models = 0;
   let longestGenMs = 0;
   let longestSwitchMs = 0;
@@ -91,7 +108,7 @@ function runPlan(
     for (let index = 0; index < slot.waiters.length; index++) {
       const waiter = slot.waiters.at(index);
       if (!waiter) continue;
-      const promise = waiter.promisedBy === undefined ? {} : { promisedBy: waiter.promisedBy };
+      const promise = waiter.promisedBy === undefined ? {} : { promisedBy: waiter.promisedBy, waiter };
       queue.push({ arrivedAt: waiter.arrivedAt, genMs: longestMs(slot, waiter.maxTokens), ...promise });
       if (waiter.promisedBy !== undefined) run.pending++;
       longestGenMs = Math.max(longestGenMs, estimateMs(slot, waiter.maxTokens));
@@ -109,7 +126,7 @@ function runPlan(
   const roundMs = models * (longestGenMs + longestSwitchMs);
   const past = Math.max(horizonMs, 0) + 1;
   // Stopped before every promised request was let in: those whose time has passed are late.
-  const result = (waitMs: number) => ({ waitMs: run.newAt === null ? waitMs : run.newAt - now, roundMs, late: run.late || pendingLate(queues, t) });
+  const result = (waitMs: number) => ({ waitMs: run.newAt === null ? waitMs : run.newAt - now, roundMs, late: withPendingLate(run.late, queues, t) });
 
   let current = servingSlot(mux, target);
   // The model serving now: from its in-flight leases, or from the end of the switch bringing it up.
@@ -117,13 +134,15 @@ function runPlan(
   let slots = current === null ? [] : initialSlots(current, Math.max(now, turnStart));
   const served = new Set<Slot>();
   let t = now;
+  // When the policy picks the next model: the turn's end, before the sleep.
+  let switchAt = now;
   for (let turn = 0; turn < MAX_TURNS; turn++) {
     if (current !== null) {
       served.add(current);
       const queue = queues.get(current) ?? [];
       const others = [...queues].filter(([slot, q]) => slot !== current && q.length > 0);
-      // The next model is due once its oldest request has waited max_wait_secs (the policy's own plan wins while it holds).
-      let closeAt = others.length === 0 ? Infinity : Math.min(...others.map(([, q]) => (q[0]?.arrivedAt ?? now) + maxWaitMs));
+      // The next model is due as time_slice reckons it (the policy's own plan wins while it holds).
+      let closeAt = Math.min(Infinity, ...dueTimes(queues, current, maxWaitMs, served).values());
       // A model with nothing queued that gets requests may be due from its next one: that can come at any moment.
       if (anyOtherArrives(mux, current, queues, now)) closeAt = Math.min(closeAt, Math.max(now, turnStart) + maxWaitMs);
       if (turn === 0 && current.closeAt !== null && others.length > 0) closeAt = Math.min(closeAt, current.closeAt);
@@ -134,13 +153,17 @@ function runPlan(
       const lastEnd = Math.max(...slots);
       // A turn ends when its drain does: the generations that ran past their estimates (the measured drain, 90th percentile).
       const drainMs = current.service.drain()?.p90Ms ?? 0;
-      // With its queue served, a model keeps its turn until it is due unless it goes idle first: no request expected before its last generation ends.
+      // With its queue served, a model keeps its turn until it is due unless it goes idle first: no request expected
+      // before its last generation ends. Before its arrivals are measured (two), more may come: it keeps its turn.
       const gapMs = current.service.arrivalGapMs(now);
-      const idle = current.state === "draining" || (queue.length === 0 && (gapMs === null || gapMs > lastEnd - Math.max(now, turnStart)));
-      t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs + slotSleepMs(current);
+      const idle =
+        current.state === "draining" || (queue.length === 0 && ((turn === 0 && idleFirst) || (gapMs !== null && gapMs > lastEnd - Math.max(now, turnStart))));
+      t = (idle ? lastEnd : Math.max(closeAt, lastEnd)) + drainMs;
+      switchAt = t;
+      t += slotSleepMs(current);
       if (t - now > horizonMs && (run.newAt === null || pendingLate(queues, t))) return result(t - now);
     }
-    const next = nextInLine(queues, current);
+    const next = nextInLine(queues, current, maxWaitMs, served, switchAt);
     if (next === null) return result(Math.max(past, t - now));
     if (next !== target) projectArrivals(queues, next, now, t);
     // A model this plan has put away wakes from its sleep level; one never started, or stopped, starts cold.
@@ -170,7 +193,7 @@ function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt
       if (request.isNew) run.newAt = freeAt;
       if (request.promisedBy !== undefined) {
         run.pending--;
-        if (freeAt > request.promisedBy) run.late = true;
+        if (freeAt > request.promisedBy && request.waiter) run.late.set(request.waiter, freeAt);
       }
     } else {
       left.push(request);
@@ -183,6 +206,14 @@ function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt
 function pendingLate(queues: Map<Slot, Planned[]>, t: number): boolean {
   for (const queue of queues.values()) for (const request of queue) if (request.promisedBy !== undefined && request.promisedBy < t) return true;
   return false;
+}
+
+/** `late` and the promised requests still waiting in the plan at `t` past their promise (never let in by the plan). */
+function withPendingLate(late: Map<Waiter, number>, queues: Map<Slot, Planned[]>, t: number): Map<Waiter, number> {
+  for (const queue of queues.values()) {
+    for (const request of queue) if (request.waiter && request.promisedBy !== undefined && request.promisedBy < t) late.set(request.waiter, Infinity);
+  }
+  return late;
 }
 
 function earliest(slots: readonly number[]): number {
@@ -206,20 +237,6 @@ function initialSlots(slot: Slot, from: number): number[] {
   return slots;
 }
 
-/** The model with the oldest waiting request other than `current`. */
-function nextInLine(queues: Map<Slot, Planned[]>, current: Slot | null): Slot | null {
-  let next: Slot | null = null;
-  let oldest = Infinity;
-  for (const [slot, queue] of queues) {
-    const first = queue[0]?.arrivedAt;
-    if (slot !== current && first !== undefined && first < oldest) {
-      oldest = first;
-      next = slot;
-    }
-  }
-  return next;
-}
-
 function comingUp(slot: Slot): boolean {
   return slot.state === "waking" || slot.state === "starting";
 }
@@ -227,17 +244,6 @@ function comingUp(slot: Slot): boolean {
 /** What is left of a wake or cold start in progress (ms). */
 function bringUpLeftMs(slot: Slot, now: number): number {
   return Math.max(0, slotBringUpMs(slot, slot.state === "starting") - (now - slot.stateSince));
-}
-
-/** Expected time (ms) to bring `slot` up: a cold start, or a wake from the level it sleeps (or will sleep) at. */
-export function slotBringUpMs(slot: Slot, cold: boolean): number {
-  const level = slot.state === "asleep" || slot.state === "waking" ? (slot.asleepLevel ?? slot.config.sleep_level) : evictionLevel(slot, false);
-  return expectedWakeMs(slot.costs, cold ? 3 : level);
-}
-
-/** Expected time (ms) to put `slot` away after its turn. */
-export function slotSleepMs(slot: Slot): number {
-  return expectedSleepMs(slot.costs, evictionLevel(slot, false));
 }
 
 /** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then), each as long as any: they wait through the switch and go in first. */
