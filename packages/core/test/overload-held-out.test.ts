@@ -5,18 +5,18 @@ import { OVERLOAD, TRACE_SHAPES, familyTrace } from "../src/sim/trace-family.js"
 
 /**
  * Seeds never looked at while the overload plan was built (that used the
- * tuning seeds 1–3 and the live scenario's 2005); run once after it was
- * frozen. Its own list: the policy table's held-out seeds move on their own
- * (2013–2020, this table's before, are now seen).
+ * tuning seeds 1–3, the live scenario's 2005, and the seen 2013–2024 to
+ * diagnose late admissions); run once after it was frozen. Its own list:
+ * the policy table's held-out seeds move on their own.
  */
-const OVERLOAD_HELD_OUT_SEEDS = [2021, 2022, 2023, 2024];
+const OVERLOAD_HELD_OUT_SEEDS = [2025, 2026, 2027, 2028];
 
 const overloadShapes = Object.keys(TRACE_SHAPES).filter((shape) => (TRACE_SHAPES[shape]?.load ?? 0) > OVERLOAD);
 
 /**
  * Under overload, `overload_refusal: bound` answers at once (429) every
  * request whose planned wait passes time_slice's bound: none of those it
- * lets in is lost, and almost all go in within what they were promised.
+ * lets in is lost, and each goes in within what it was promised.
  * The table is in packages/core/README.md ("Overload").
  */
 describe("overload refusal on held-out overload traces", () => {
@@ -46,11 +46,11 @@ describe("overload refusal on held-out overload traces", () => {
         expect(off.refused).toBe(0);
         // Nothing admitted is lost.
         expect(bound.failed).toBe(0);
-        // Admitted requests over the wait they were promised: 0 was the target; the run after the freeze had 0 on 11 of
-        // the 20 traces and 1-6 on nine (at most 0.18% of those served, 6 of 3,342 on two-equal-saturated@2023).
-        expect(bound.overPromised).toBeLessThanOrEqual(0.002 * bound.served);
-        // No refusal collapse: the same run served 49.6-61.3% of the requests (the plan before served 16% of overload-six@2017).
-        expect(bound.served).toBeGreaterThanOrEqual(0.45 * family.requests.length);
+        // Admitted requests keep the wait they were promised: 0 over on all 20 in the run after the freeze.
+        expect(bound.overPromised).toBe(0);
+        // No refusal collapse: the same run served 37.4-73.7% of the requests, the least on chat-plus-batch@2027, offered
+        // about twice the others' load (the plan before served 16% of overload-six@2017).
+        expect(bound.served).toBeGreaterThanOrEqual(0.35 * family.requests.length);
         // Refusing is what keeps the bound: without it the queue outgrows it.
         expect(bound.refused).toBeGreaterThan(0);
         expect(bound.waitP99).toBeLessThan(off.waitP99);
