@@ -59,3 +59,13 @@ export function slotBringUpMs(slot: Slot, cold: boolean): number {
 export function slotSleepMs(slot: Slot): number {
   return expectedSleepMs(slot.costs, evictionLevel(slot, false));
 }
+
+/**
+ * What is left (ms) of a sleep or stop under way: the next model's bring-up
+ * waits for it (the GPU memory is still held).
+ */
+export function awayLeftMs(slot: Slot, now: number): number {
+  if (slot.state !== "sleeping" && slot.state !== "stopping") return 0;
+  const level = slot.state === "stopping" ? 3 : evictionLevel(slot, false);
+  return Math.max(0, expectedSleepMs(slot.costs, level) - (now - slot.stateSince));
+}

@@ -1,6 +1,6 @@
 import type { MuxState } from "./mux-state.js";
 import type { Slot } from "./slot.js";
-import { slotBringUpMs, slotSleepMs } from "./plan-turns.js";
+import { awayLeftMs, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
 import { plannedWaitMs } from "./wait-plan.js";
 
 /** A new request's expected wait and the most it may wait, both in ms. */
@@ -56,7 +56,7 @@ export function estimateWait(mux: MuxState, slot: Slot, now: number, deadline: n
     limitMs,
     limitName: bounded ? `${mux.policy.name}'s bound` : "request_timeout_secs",
     collides: plan.collides,
-    mustJoin: slot.waiters.length === 0 && slot.state !== "awake" && mux.config.policy.max_wait_secs * 1000 + switchToMs(mux, slot) >= limitMs,
+    mustJoin: slot.waiters.length === 0 && slot.state !== "awake" && mux.config.policy.max_wait_secs * 1000 + switchToMs(mux, slot, now) >= limitMs,
   };
 }
 
@@ -64,9 +64,9 @@ function isUp(slot: Slot): boolean {
   return slot.state === "awake" || slot.state === "draining";
 }
 
-/** A switch to `slot`: the longest sleep of a model up now, then its bring-up (measured costs, priors until then). */
-function switchToMs(mux: MuxState, slot: Slot): number {
+/** A switch to `slot`: the longest sleep of a model up now (or what is left of one under way), then its bring-up (measured costs, priors until then). */
+function switchToMs(mux: MuxState, slot: Slot, now: number): number {
   let sleepMs = 0;
-  for (const other of mux.slots.values()) if (other !== slot && isUp(other)) sleepMs = Math.max(sleepMs, slotSleepMs(other));
+  for (const other of mux.slots.values()) if (other !== slot) sleepMs = Math.max(sleepMs, isUp(other) ? slotSleepMs(other) : awayLeftMs(other, now));
   return sleepMs + slotBringUpMs(slot, slot.state === "stopped" || slot.state === "starting");
 }

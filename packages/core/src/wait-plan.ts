@@ -1,6 +1,6 @@
 import { estimateMs, longestMs } from "./admission.js";
 import type { MuxState } from "./mux-state.js";
-import { nextInLine, dueTimes, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
+import { awayLeftMs, nextInLine, dueTimes, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
 import type { Slot, Waiter } from "./slot.js";
 
 /** One request in the plan: when it arrived and how long it is expected to generate. */
@@ -133,7 +133,8 @@ function runPlan(
   let turnStart = current === null ? now : current.state === "awake" ? (current.awakeSince ?? now) : now + bringUpLeftMs(current, now);
   let slots = current === null ? [] : initialSlots(current, Math.max(now, turnStart));
   const served = new Set<Slot>();
-  let t = now;
+  // With no model up or coming up, a sleep or stop may still be under way: the first bring-up waits for it.
+  let t = current === null ? now + longestAwayLeftMs(mux, now) : now;
   // When the policy picks the next model: the turn's end, before the sleep.
   let switchAt = now;
   for (let turn = 0; turn < MAX_TURNS; turn++) {
@@ -235,6 +236,12 @@ function initialSlots(slot: Slot, from: number): number[] {
   const slots = [...slot.leases].map((lease) => Math.max(from, lease.latestEndAt));
   while (slots.length < Math.max(1, slot.admitLimit)) slots.push(from);
   return slots;
+}
+
+function longestAwayLeftMs(mux: MuxState, now: number): number {
+  let left = 0;
+  for (const slot of mux.slots.values()) left = Math.max(left, awayLeftMs(slot, now));
+  return left;
 }
 
 function comingUp(slot: Slot): boolean {

@@ -63,6 +63,30 @@ describe("expected_costs: the planner's priors until measured", () => {
     expect(await estimateForB(hh)).toBe(27);
   });
 
+  it("counts what is left of a sleep under way: the next model's start waits for it", async () => {
+    // a's level-1 sleep really takes 8 s and is expected to; b's cold start is expected to take 12 s.
+    h = harness({ config: config({ a: { sleep_secs: { "1": 8 } }, b: { cold_start_secs: 12 } }), costs: { sleepMs: { 1: 8_000, 2: 200 } } });
+    const hh = h;
+    const held = track(hh.mux.acquire("a", { maxTokens: 40 }) as Promise<Lease>);
+    while (!held.settled) await hh.clock.advance(100);
+    const first = track(hh.mux.acquire("b", { maxTokens: 800 }));
+    await hh.clock.settle();
+    held.value?.release();
+    const state = (name: string) => hh.mux.snapshot().models.find((model) => model.name === name)?.state;
+    while (state("a") !== "sleeping") await hh.clock.advance(100);
+    await hh.clock.advance(2_000);
+    expect([state("a"), state("b")]).toEqual(["sleeping", "stopped"]);
+    const refused = await expectCode(hh.mux.acquire("b", { maxTokens: 400 }), "LLMUX_ERR_OVERLOADED");
+    // About 6 s left of a's sleep + b's cold start (12 s) + the request ahead (20 s); without the sleep, 32 s.
+    const estimate = Number(/estimated wait is ([\d.]+) s/.exec(refused.message)?.[1]);
+    expect(estimate).toBeGreaterThanOrEqual(37);
+    expect(estimate).toBeLessThanOrEqual(38);
+    while (!first.settled) await hh.clock.advance(100);
+    expect(first.error).toBeUndefined();
+    first.value?.release();
+    await hh.clock.settle();
+  });
+
   it("takes policy.expected_costs for every model, a model's own fields over it", async () => {
     const parsed = parseConfig({
       models: { a: { model_path: "org/a", expected_costs: { sleep_secs: { "1": 3 } } }, b: { model_path: "org/b" } },
