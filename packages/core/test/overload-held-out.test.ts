@@ -6,7 +6,8 @@ import { OVERLOAD, TRACE_SHAPES, familyTrace } from "../src/sim/trace-family.js"
 /**
  * Seeds never looked at while the overload plan was built (that used the
  * tuning seeds 1–3, the live scenario's 2005, and the seen 2013–2024 to
- * diagnose late admissions); run once after it was frozen. Its own list:
+ * diagnose late admissions); run once after it was frozen, and once more
+ * with a fix found elsewhere (a sleep under way counted). Its own list:
  * the policy table's held-out seeds move on their own.
  */
 const OVERLOAD_HELD_OUT_SEEDS = [2025, 2026, 2027, 2028];
@@ -46,10 +47,11 @@ describe("overload refusal on held-out overload traces", () => {
         expect(off.refused).toBe(0);
         // Nothing admitted is lost.
         expect(bound.failed).toBe(0);
-        // Admitted requests keep the wait they were promised: 0 over on all 20 in the run after the freeze.
+        // Admitted requests keep the wait they were promised: 0 over on all 20 in the run after the freeze, and again with
+        // the sleep under way counted.
         expect(bound.overPromised).toBe(0);
-        // No refusal collapse: the same run served 37.4-73.7% of the requests, the least on chat-plus-batch@2027, offered
-        // about twice the others' load (the plan before served 16% of overload-six@2017).
+        // No refusal collapse: those runs served 37.4-73.7% and 36.7-75.2% of the requests, the least on
+        // chat-plus-batch@2027, offered about twice the others' load (the plan before served 16% of overload-six@2017).
         expect(bound.served).toBeGreaterThanOrEqual(0.35 * family.requests.length);
         // Refusing is what keeps the bound: without it the queue outgrows it.
         expect(bound.refused).toBeGreaterThan(0);
