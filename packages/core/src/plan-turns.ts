@@ -1,4 +1,5 @@
 import { expectedSleepMs, expectedWakeMs } from "./costs.js";
+import { dueAt } from "./policies/time-slice.js";
 import { evictionLevel } from "./reconfigure.js";
 import type { Slot } from "./slot.js";
 
@@ -40,11 +41,11 @@ export function dueTimes(queues: PlanQueues, current: Slot | null, maxWaitMs: nu
     const first = queue[0]?.arrivedAt;
     if (slot !== current && first !== undefined) waiting.push([slot, first]);
   }
+  const waitingSince = waiting.map(([, first]) => first);
   const awayMs = current === null ? 0 : slotSleepMs(current) + (current.service.drain()?.p90Ms ?? 0);
   const due = new Map<Slot, number>();
   for (const [slot, first] of waiting) {
-    const ahead = waiting.filter(([, other]) => other < first).length;
-    due.set(slot, first + maxWaitMs - ahead * (awayMs + slotBringUpMs(slot, !served.has(slot) && slot.state === "stopped")));
+    due.set(slot, dueAt(first, waitingSince, maxWaitMs, awayMs + slotBringUpMs(slot, !served.has(slot) && slot.state === "stopped")));
   }
   return due;
 }
@@ -66,6 +67,15 @@ export function slotSleepMs(slot: Slot): number {
  */
 export function awayLeftMs(slot: Slot, now: number): number {
   if (slot.state !== "sleeping" && slot.state !== "stopping") return 0;
-  const level = slot.state === "stopping" ? 3 : evictionLevel(slot, false);
-  return Math.max(0, expectedSleepMs(slot.costs, level) - (now - slot.stateSince));
+  return leftMs(slot, expectedSleepMs(slot.costs, slot.state === "stopping" ? 3 : evictionLevel(slot, false)), now);
+}
+
+/** What is left (ms) of a wake or cold start under way. */
+export function bringUpLeftMs(slot: Slot, now: number): number {
+  return leftMs(slot, slotBringUpMs(slot, slot.state === "starting"), now);
+}
+
+/** What is left (ms) of a transition expected to take `expectedMs`, under way since `slot` entered its state. */
+function leftMs(slot: Slot, expectedMs: number, now: number): number {
+  return Math.max(0, expectedMs - (now - slot.stateSince));
 }

@@ -1,6 +1,6 @@
 import { estimateMs, longestMs } from "./admission.js";
 import type { MuxState } from "./mux-state.js";
-import { awayLeftMs, nextInLine, dueTimes, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
+import { awayLeftMs, bringUpLeftMs, nextInLine, dueTimes, slotBringUpMs, slotSleepMs } from "./plan-turns.js";
 import type { Slot, Waiter } from "./slot.js";
 
 /** One request in the plan: when it arrived and how long it is expected to generate. */
@@ -203,17 +203,21 @@ function serveTurn(queue: Planned[], slots: number[], turnStart: number, closeAt
   queue.splice(0, queue.length, ...left);
 }
 
+/** The promised requests still waiting in the plan at `t`, past their promise. */
+function* waitingPastPromise(queues: Map<Slot, Planned[]>, t: number): Generator<Waiter> {
+  for (const queue of queues.values()) {
+    for (const request of queue) if (request.waiter && request.promisedBy !== undefined && request.promisedBy < t) yield request.waiter;
+  }
+}
+
 /** Is a promised request still waiting in the plan at `t`, past its promise? */
 function pendingLate(queues: Map<Slot, Planned[]>, t: number): boolean {
-  for (const queue of queues.values()) for (const request of queue) if (request.promisedBy !== undefined && request.promisedBy < t) return true;
-  return false;
+  return !waitingPastPromise(queues, t).next().done;
 }
 
 /** `late` and the promised requests still waiting in the plan at `t` past their promise (never let in by the plan). */
 function withPendingLate(late: Map<Waiter, number>, queues: Map<Slot, Planned[]>, t: number): Map<Waiter, number> {
-  for (const queue of queues.values()) {
-    for (const request of queue) if (request.waiter && request.promisedBy !== undefined && request.promisedBy < t) late.set(request.waiter, Infinity);
-  }
+  for (const waiter of waitingPastPromise(queues, t)) late.set(waiter, Infinity);
   return late;
 }
 
@@ -246,11 +250,6 @@ function longestAwayLeftMs(mux: MuxState, now: number): number {
 
 function comingUp(slot: Slot): boolean {
   return slot.state === "waking" || slot.state === "starting";
-}
-
-/** What is left of a wake or cold start in progress (ms). */
-function bringUpLeftMs(slot: Slot, now: number): number {
-  return Math.max(0, slotBringUpMs(slot, slot.state === "starting") - (now - slot.stateSince));
 }
 
 /** Requests expected to arrive for `slot` from `now` until `until` (its turn in the plan starts then), each as long as any: they wait through the switch and go in first. */

@@ -165,11 +165,22 @@ function buildTurns(view: PolicyView): Turn[] {
     const evict = planEvictions(view, model);
     if (!evict) continue;
     const oldest = model.queue[0] ?? view.now;
-    const ahead = waitingSince.filter((at) => at < oldest).length;
     const perTurnMs = switchCostMs(view, model, evict) + drainAllowanceMs(view, evict);
-    turns.push({ model, evict, oldest, dueAt: oldest + maxWaitMs - ahead * perTurnMs });
+    turns.push({ model, evict, oldest, dueAt: dueAt(oldest, waitingSince, maxWaitMs, perTurnMs) });
   }
   return turns;
+}
+
+/**
+ * When a model whose oldest request arrived at `oldest` is due: that
+ * arrival plus `max_wait_secs`, less one turn (`perTurnMs`: a switch and a
+ * drain) for each model waiting since earlier (`waitingSince`), which go
+ * first. The overload plan reckons due times with it too.
+ */
+export function dueAt(oldest: number, waitingSince: readonly number[], maxWaitMs: number, perTurnMs: number): number {
+  let ahead = 0;
+  for (const at of waitingSince) if (at < oldest) ahead++;
+  return oldest + maxWaitMs - ahead * perTurnMs;
 }
 
 /** The measured drain (90th percentile) of the models to evict; each model served first adds one. */
