@@ -52,7 +52,7 @@ export async function replayRequests(url: string, agent: Agent, trace: readonly 
 }
 
 async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: number, requestId: string, includeUsage: boolean): Promise<ReplayOutcome> {
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + (entry.t * 1000) / SCALE - performance.now())));
+  await until(startedAt + (entry.t * 1000) / SCALE);
   const sent = performance.now();
   const times = (first: number | undefined) => ({
     requestId,
@@ -109,4 +109,19 @@ async function send(url: string, agent: Agent, entry: TraceRequest, startedAt: n
     done: text.includes("data: [DONE]") && !errorCode,
     ...times(firstDataAt),
   };
+}
+
+/**
+ * Resolves once `performance.now()` has reached `at`. Node's timers run on
+ * the event loop's whole-millisecond clock, so a timer alone often fires a
+ * little early on this one (up to 1.8 ms measured; the CI run that failed
+ * saw a request sent 1.4 ms before its arrival): it is set again for what
+ * is left.
+ */
+async function until(at: number): Promise<void> {
+  let left = at - performance.now();
+  while (left > 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+    left = at - performance.now();
+  }
 }
