@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { costsFromExpected, type SimEngineCostsInput, type SimServiceOptions } from "@llmux/core";
+import { costsFromExpected, mergeCosts, type SimEngineCostsInput, type SimServiceOptions } from "@llmux/core";
 
 /** `llmux simulate` flags that set the engines' costs and service model for every model. */
 export interface SimulateModelFlags {
@@ -43,17 +43,7 @@ export function costsFromFlags(flags: SimulateModelFlags): SimEngineCostsInput {
  * the config's `expected_costs`, which `simulateTrace` puts under them).
  */
 export function flagsOverStatus(status: Record<string, SimEngineCostsInput>, flags: SimEngineCostsInput): Record<string, SimEngineCostsInput> {
-  const result: Record<string, SimEngineCostsInput> = {};
-  for (const [name, measured] of Object.entries(status)) {
-    result[name] = {
-      ...measured,
-      ...(flags.startMs === undefined ? {} : { startMs: flags.startMs }),
-      ...(flags.stopMs === undefined ? {} : { stopMs: flags.stopMs }),
-      sleepMs: { 1: flags.sleepMs?.[1] ?? measured.sleepMs?.[1], 2: flags.sleepMs?.[2] ?? measured.sleepMs?.[2] },
-      wakeMs: { 1: flags.wakeMs?.[1] ?? measured.wakeMs?.[1], 2: flags.wakeMs?.[2] ?? measured.wakeMs?.[2] },
-    };
-  }
-  return result;
+  return Object.fromEntries(Object.entries(status).map(([name, measured]) => [name, mergeCosts(measured, flags)]));
 }
 
 export function serviceFromFlags(flags: SimulateModelFlags): Partial<SimServiceOptions> {

@@ -30,9 +30,11 @@ export type SimEngineCostsInput = Partial<Pick<SimEngineCosts, "startMs" | "stop
   wakeMs?: { 1?: number | undefined; 2?: number | undefined };
 };
 
-/** `base` with each override applied in turn, level by level. */
-export function mergeCosts(base: SimEngineCosts, ...overrides: (SimEngineCostsInput | undefined)[]): SimEngineCosts {
-  const merged: SimEngineCosts = { ...base, sleepMs: { ...base.sleepMs }, wakeMs: { ...base.wakeMs } };
+/** `base` with each override applied in turn, level by level (a partial `base` gives partial costs). */
+export function mergeCosts(base: SimEngineCosts, ...overrides: (SimEngineCostsInput | undefined)[]): SimEngineCosts;
+export function mergeCosts(base: SimEngineCostsInput, ...overrides: (SimEngineCostsInput | undefined)[]): SimEngineCostsInput;
+export function mergeCosts(base: SimEngineCostsInput, ...overrides: (SimEngineCostsInput | undefined)[]): SimEngineCostsInput {
+  const merged = { ...base, sleepMs: { ...base.sleepMs }, wakeMs: { ...base.wakeMs } };
   for (const override of overrides) {
     if (!override) continue;
     if (override.startMs !== undefined) merged.startMs = override.startMs;
